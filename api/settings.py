@@ -1,0 +1,41 @@
+"""Service settings: read once, at the edge, from ``INVOICE_CAPTURE_*`` environment variables.
+
+Everything below api/ receives frozen config objects built here; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from capture.load import LoadLimits
+from capture.ocr.paddle import OcrConfig
+from capture.pipeline import CaptureConfig
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INVOICE_CAPTURE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="originals, database and caches")
+    model_cache_dir: Path | None = Field(default=None, description="where OCR model folders are written once")
+    ocr_model: str = "ppocrv6_small"
+    ocr_threads: int = Field(default=2, ge=1, le=64)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_pages: int = Field(default=50, ge=1)
+    max_pixels: int = Field(default=80_000_000, ge=1)
+
+    def ocr_config(self) -> OcrConfig:
+        cache = self.model_cache_dir or (Path.home() / ".cache" / "invoice-capture" / "models")
+        return OcrConfig(model=self.ocr_model, cache_dir=cache, threads=self.ocr_threads)
+
+    def capture_config(self) -> CaptureConfig:
+        limits = LoadLimits(max_bytes=self.max_upload_bytes, max_pages=self.max_pages, max_pixels=self.max_pixels)
+        return CaptureConfig(limits=limits)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
