@@ -32,7 +32,8 @@ class PageText:
     width: int
     height: int
     dpi: float | None
-    lines: list[OcrLine]
+    lines: list[OcrLine]  # original-page coordinates
+    processed_lines: list[OcrLine]  # coordinates of prepared.image (upright, deskewed): for layout
     quality: QualityReport
     steps: list[dict]
     prepared: Prepared
@@ -79,6 +80,7 @@ def read_document(data: bytes, *, engine: OcrEngine, config: CaptureConfig | Non
                 height=h,
                 dpi=page.dpi,
                 lines=[map_line(line, prep, w, h) for line in lines],
+                processed_lines=list(lines),
                 quality=prep.quality,
                 steps=list(prep.steps),
                 prepared=prep,

@@ -1,0 +1,172 @@
+"""The extractor facade: one page's OCR lines (+ its decoded QR payload) -> ``ExtractedInvoice``.
+
+Contract: ``extract_page(lines, page=, qr=, qr_box=, to_original=, config=)``. ``lines`` are in the
+upright processed image's coordinates (layout geometry needs straight rows); ``to_original`` maps a box
+of that space to the original page, and every ``FieldValue.box`` is mapped through it. The rule set is
+chosen by keyword hits; the QR payload, when present, is the preferred source of the fields it holds
+(its value wins, the OCR reading is kept as an alternative, validation reports a disagreement).
+Missing totals are derived from the others (source ``derived``). Nothing here reads files or clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rapidfuzz import fuzz
+
+from capture.extract import normalize as n
+from capture.extract.capitals import parse_capitals
+from capture.extract.fields import read_field
+from capture.extract.layout import Box, find_anchors, squash
+from capture.extract.rules import RuleSet, load_rulebook
+from capture.extract.table import CELL_NORMALIZERS, Cell, read_table
+from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
+from capture.ocr.base import OcrLine
+from capture.qr import QrPayload
+
+Mapper = Callable[[Box], Box]
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    rules: tuple[RuleSet, ...] = field(default_factory=load_rulebook)
+    qr_confidence: float = 0.99
+    keyword_cutoff: float = 85.0
+
+
+def choose_rules(lines: Sequence[OcrLine], config: ExtractConfig) -> RuleSet | None:
+    texts = [squash(ln.text).upper() for ln in lines]
+    best, best_hits = None, 0
+    for rs in config.rules:
+        hits = sum(
+            1 for kw in rs.keywords if any(fuzz.partial_ratio(squash(kw).upper(), t) >= config.keyword_cutoff for t in texts)
+        )
+        if hits > best_hits:
+            best, best_hits = rs, hits
+    return best
+
+
+def _title_type(lines: Sequence[OcrLine], rs: RuleSet) -> tuple[str, OcrLine] | None:
+    best = None
+    for ln in lines:
+        t = squash(ln.text)
+        for title in rs.titles:
+            want = squash(title.text)
+            # a title must fit in the line (a regional prefix such as 山东 may precede it)
+            score = fuzz.partial_ratio(want, t) if len(want) <= len(t) + 1 else fuzz.ratio(want, t)
+            if score >= rs.title_cutoff and (best is None or (score, len(title.text)) > best[0]):
+                best = ((score, len(title.text)), title.invoice_type, ln)
+    return (best[1], best[2]) if best else None
+
+
+def _currency(lines: Sequence[OcrLine], rs: RuleSet) -> str | None:
+    if rs.currency:
+        return rs.currency
+    text = " ".join(ln.text for ln in lines)
+    for symbol, iso in sorted(rs.currency_symbols.items(), key=lambda kv: -len(kv[0])):
+        if symbol in text:
+            return iso
+    return None
+
+
+def _ocr_value(value: str, conf: float, box: Box | None, page: int, to_original: Mapper) -> FieldValue:
+    return FieldValue(value, max(0.0, min(1.0, conf)), Source.OCR, page, to_original(box) if box else None)
+
+
+def _line_item(row: dict[str, Cell], page: int, to_original: Mapper) -> LineItem:
+    cols = {}
+    for col, cell in row.items():
+        value = CELL_NORMALIZERS[col](cell.text)
+        if value == "***":
+            value = "0.00"  # 免税 lines print *** for the tax
+        if value is not None:
+            cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    return LineItem(**cols)
+
+
+def _merge_qr(fields: dict[str, FieldValue], qr: QrPayload, qr_box: Box | None, config: ExtractConfig,
+              page: int) -> None:
+    for name, q in qr.fields().items():
+        if q is None:
+            continue
+        ocr = fields.get(name)
+        if ocr is not None and ocr.value == q:
+            fields[name] = FieldValue(q, max(config.qr_confidence, ocr.confidence), Source.QR, page, ocr.box)
+        else:
+            alts = (ocr,) if ocr is not None else ()
+            box = ocr.box if ocr is not None else qr_box
+            fields[name] = FieldValue(q, config.qr_confidence, Source.QR, page, box, alts)
+
+
+def _derive(fields: dict[str, FieldValue], page: int) -> None:
+    def dec(name: str) -> Decimal | None:
+        fv = fields.get(name)
+        return Decimal(fv.value) if fv is not None and fv.value is not None else None
+
+    def conf(*names: str) -> float:
+        return min(fields[nm].confidence for nm in names)
+
+    amount, tax, total = dec("amount_excl_tax"), dec("tax"), dec("total")
+    if total is None and "total_in_words" in fields:
+        words = parse_capitals(fields["total_in_words"].value)
+        if words is not None:
+            fields["total"] = FieldValue(f"{words:.2f}", conf("total_in_words"), Source.DERIVED, page)
+            total = words
+    if total is None and amount is not None and tax is not None:
+        fields["total"] = FieldValue(f"{amount + tax:.2f}", conf("amount_excl_tax", "tax"), Source.DERIVED, page)
+    elif amount is None and total is not None and tax is not None:
+        fields["amount_excl_tax"] = FieldValue(f"{total - tax:.2f}", conf("total", "tax"), Source.DERIVED, page)
+    elif tax is None and total is not None and amount is not None:
+        fields["tax"] = FieldValue(f"{total - amount:.2f}", conf("total", "amount_excl_tax"), Source.DERIVED, page)
+
+
+def extract_page(
+    lines: Sequence[OcrLine],
+    *,
+    page: int = 1,
+    qr: QrPayload | None = None,
+    qr_box: Box | None = None,
+    to_original: Mapper = lambda b: b,
+    config: ExtractConfig | None = None,
+) -> ExtractedInvoice:
+    config = config or ExtractConfig()
+    rs = choose_rules(lines, config)
+    fields: dict[str, FieldValue] = {}
+    items: list[LineItem] = []
+    if rs is not None:
+        currency = _currency(lines, rs)
+        hints = {"date_order": rs.date_order.get(currency or "", rs.date_order.get("default"))}
+        # one pass over all labels: a line is claimed by the label it matches best (发票代码 vs 发票号码)
+        labels = sorted({lab for rule in rs.fields.values() for lab in rule.labels})
+        cutoff = min(rule.label_cutoff for rule in rs.fields.values())
+        anchors = find_anchors(lines, labels, cutoff)
+        for name, rule in rs.fields.items():
+            mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
+            got = read_field(lines, rule, mine, **hints)
+            if got is not None:
+                fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
+        titled = _title_type(lines, rs)
+        if titled is not None:
+            fields["invoice_type"] = _ocr_value(titled[0], titled[1].score, titled[1].box, page, to_original)
+        elif rs.default_type:
+            fields["invoice_type"] = FieldValue(rs.default_type, 0.9, Source.DERIVED, page)
+        if currency:
+            fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
+        if rs.table is not None:
+            table = read_table(lines, rs.table)
+            items = [_line_item(row, page, to_original) for row in table.rows]
+            for fname, col in rs.table.totals.items():
+                cell = table.totals.get(col)
+                value = n.money(cell.text) if cell is not None else None
+                if value is None and cell is not None and set(squash(cell.text)) <= {"*"}:
+                    value = "0.00"
+                if value is not None and fname not in fields:
+                    fields[fname] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    if qr is not None:
+        _merge_qr(fields, qr, qr_box, config, page)
+        if "currency" not in fields:
+            fields["currency"] = FieldValue("CNY", 1.0, Source.DERIVED, page)
+    _derive(fields, page)
+    return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr)

@@ -1,0 +1,110 @@
+"""Extraction rules are data: YAML files validated into pydantic models when they are loaded.
+
+Contract: ``load_rulebook(paths=None)`` reads every ``*.yaml`` in ``capture/extract/rules/`` (or the
+paths given) into ``RuleSet`` objects and fails at load, naming the file and the field, when a rule is
+malformed. A new invoice layout is a new rule file, not new code: labels are fuzzy-matched with the
+rule's explicit ``label_cutoff``; ``kind`` names a normalizer in ``capture.extract.kinds``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from capture.invoice import FIELD_NAMES, LINE_COLUMNS
+
+RULES_DIR = Path(__file__).with_name("rules")
+
+Kind = Literal[
+    "money", "invoice_number", "invoice_code", "check_code", "machine_number", "date", "tax_id", "name",
+    "text", "capitals", "doc_id",
+]
+Where = Literal["same", "right", "below"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldRule(_Strict):
+    labels: list[str] = Field(min_length=1)
+    kind: Kind
+    where: list[Where] = ["same", "right", "below"]
+    occurrence: int = Field(default=1, ge=1, description="which anchor in reading order (buyer 1, seller 2)")
+    max_gap: float = Field(default=14.0, gt=0, description="in label heights")
+    label_cutoff: float = Field(default=75.0, ge=50, le=100)
+    zone: Literal["any", "above_table", "below_table"] = "any"
+    multiline: bool = False  # join the following lines below (remarks)
+
+
+class TitleRule(_Strict):
+    text: str
+    invoice_type: str
+
+
+class TableRule(_Strict):
+    columns: dict[str, list[str]]
+    min_header_columns: int = Field(default=4, ge=2)
+    header_cutoff: float = Field(default=80.0, ge=50, le=100)
+    end_labels: list[str] = Field(min_length=1)
+    totals: dict[str, str] = Field(default_factory=dict, description="invoice field -> column on the end row")
+    continuation_column: str = "name"
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = set(v) - set(LINE_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown line item columns {sorted(unknown)}; known: {list(LINE_COLUMNS)}")
+        return v
+
+    @field_validator("totals")
+    @classmethod
+    def _known_totals(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = set(v) - set(FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"unknown invoice fields {sorted(unknown)}")
+        return v
+
+
+class RuleSet(_Strict):
+    name: str
+    keywords: list[str] = Field(min_length=1, description="text that says this rule set applies")
+    currency: str | None = None
+    currency_symbols: dict[str, str] = Field(default_factory=dict, description="printed symbol/code -> ISO")
+    date_order: dict[str, Literal["dmy", "mdy"]] = Field(default_factory=dict, description="currency -> order")
+    default_type: str | None = None
+    titles: list[TitleRule] = Field(default_factory=list)
+    title_cutoff: float = 80.0
+    fields: dict[str, FieldRule]
+    table: TableRule | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: dict[str, FieldRule]) -> dict[str, FieldRule]:
+        unknown = set(v) - set(FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"unknown invoice fields {sorted(unknown)}; known: {list(FIELD_NAMES)}")
+        return v
+
+
+class RuleError(ValueError):
+    """A rule file that does not load: names the file and what is wrong."""
+
+
+def load_ruleset(path: Path) -> RuleSet:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return RuleSet.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise RuleError(f"{path}: {exc}") from exc
+
+
+def load_rulebook(paths: list[Path] | None = None) -> tuple[RuleSet, ...]:
+    files = paths if paths is not None else sorted(RULES_DIR.glob("*.yaml"))
+    if not files:
+        raise RuleError(f"no rule files in {RULES_DIR}")
+    return tuple(load_ruleset(p) for p in files)

@@ -1,0 +1,155 @@
+"""Line items: rebuild the goods/services table from the header row's column positions.
+
+Contract: ``read_table(lines, rule, ...)`` finds the header row (at least ``rule.min_header_columns``
+column labels on one row), derives column bands from the header label centres, and builds one row per
+printed amount (every item row has an amount); other cells join the nearest row at or above them, and a
+cell lower than its row (a name wrapped onto a second line) is appended to that row's cell. The table
+ends at the row labelled by ``rule.end_labels`` (合计), whose cells give the invoice totals named in
+``rule.totals``. All boxes are in the coordinates of the lines given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+
+from capture.extract import normalize as n
+from capture.extract.layout import Anchor, Box, center, find_anchors, height, squash, union
+from capture.extract.rules import TableRule
+from capture.ocr.base import OcrLine
+
+CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
+    "name": lambda t: t.strip() or None,
+    "spec": lambda t: t.strip() or None,
+    "unit": lambda t: t.strip() or None,
+    "quantity": n.decimal,
+    "unit_price": n.decimal,
+    "amount": n.money,
+    "tax_rate": n.tax_rate,
+    "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t),
+}
+
+
+@dataclass
+class Cell:
+    text: str
+    score: float
+    box: Box
+
+    def extend(self, line: OcrLine, joiner: str = "") -> None:
+        self.text = self.text + joiner + line.text.strip()
+        self.score = min(self.score, line.score)
+        self.box = union([self.box, line.box])
+
+
+@dataclass
+class TableRead:
+    header: Box | None = None
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+    totals: dict[str, Cell] = field(default_factory=dict)
+    end: Box | None = None
+
+
+def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
+    labels = {squash(lab): col for col, labs in rule.columns.items() for lab in labs}
+    anchors = find_anchors(lines, list(labels), rule.header_cutoff, max_start=0)
+    best: dict[str, Anchor] = {}
+    for group in _bands(anchors):
+        cols: dict[str, Anchor] = {}
+        for a in group:
+            col = labels[squash(a.label)]
+            if col not in cols or a.score > cols[col].score:
+                cols[col] = a
+        if len(cols) > len(best):
+            best = cols
+    return best if len(best) >= rule.min_header_columns else {}
+
+
+def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
+    """Anchors grouped by vertical centre (within one label height)."""
+    out: list[list[Anchor]] = []
+    for a in sorted(anchors, key=lambda a: (a.box[1] + a.box[3]) / 2):
+        cy, h = (a.box[1] + a.box[3]) / 2, a.box[3] - a.box[1]
+        if out and abs(cy - out[-1][-1].box[1] / 2 - out[-1][-1].box[3] / 2) <= h:
+            out[-1].append(a)
+        else:
+            out.append([a])
+    return out
+
+
+def _column_of(x: float, centers: list[tuple[float, str]]) -> str:
+    return min(centers, key=lambda c: abs(c[0] - x))[1]
+
+
+def _split_tokens(line: OcrLine) -> list[tuple[str, float]]:
+    """A line's whitespace-separated tokens with their estimated x centres (by character share)."""
+    x0, _, x1, _ = line.box
+    text = line.text.strip()
+    total = max(1, len(text))
+    out, pos = [], 0
+    for token in text.split():
+        start = text.index(token, pos)
+        pos = start + len(token)
+        out.append((token, x0 + (x1 - x0) * (start + len(token) / 2) / total))
+    return out
+
+
+def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:
+    """A line as cells: split at spaces when its tokens fall in different columns."""
+    tokens = _split_tokens(line)
+    cols = {_column_of(x, centers) for _, x in tokens}
+    if len(tokens) > 1 and len(cols) > 1:
+        return [(_column_of(x, centers), Cell(tok, line.score, line.box)) for tok, x in tokens]
+    return [(_column_of(center(line)[0], centers), Cell(line.text.strip(), line.score, line.box))]
+
+
+def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None = None) -> TableRead:
+    header = _header(lines, rule)
+    if not header:
+        return TableRead()
+    hbox = union([a.box for a in header.values()])
+    h = median([a.box[3] - a.box[1] for a in header.values()])
+    centers = sorted((a.center_x, col) for col, a in header.items())
+    below_header = [ln for ln in lines if center(ln)[1] > hbox[3] - 0.2 * h]
+    ends = [a for a in find_anchors(below_header, rule.end_labels, 80.0, max_start=0)]
+    end_box = ends[0].box if ends else end_anchor
+    bottom = end_box[1] - 0.6 * h if end_box else float("inf")
+    body = sorted((ln for ln in below_header if center(ln)[1] < bottom), key=lambda ln: center(ln)[1])
+    read = TableRead(header=hbox, end=end_box)
+    read.rows = _rows(body, centers, h)
+    if end_box is not None:
+        band = [
+            ln for ln in lines
+            if end_box[1] - 1.2 * h <= center(ln)[1] <= end_box[3] + 0.5 * h and ln.box[0] > end_box[2]
+        ]
+        for ln in sorted(band, key=lambda ln: ln.box[0]):
+            for col, cell in _cells(ln, centers):
+                read.totals.setdefault(col, cell)
+    return read
+
+
+def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> list[dict[str, Cell]]:
+    cells = [(col, cell, ln) for ln in body for col, cell in _cells(ln, centers)]
+    starts = sorted(
+        (cell.box[1] + cell.box[3]) / 2 for col, cell, _ in cells if col == "amount" and n.money(cell.text)
+    )
+    if not starts:
+        return []
+    rows: list[dict[str, Cell]] = [{} for _ in starts]
+    for col, cell, _ln in sorted(cells, key=lambda t: (t[1].box[1] + t[1].box[3]) / 2):
+        cy = (cell.box[1] + cell.box[3]) / 2
+        # the row at or above this cell (a little tolerance for print offsets), else the first row
+        idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
+        row = rows[idx]
+        if col in row:
+            if col in ("name", "spec", "unit") and cy - (row[col].box[1] + row[col].box[3]) / 2 > 0.5 * h:
+                row[col].text += cell.text  # wrapped onto the next line
+                row[col].score = min(row[col].score, cell.score)
+                row[col].box = union([row[col].box, cell.box])
+            continue
+        row[col] = Cell(cell.text, cell.score, cell.box)
+    return rows
+
+
+__all__ = ["CELL_NORMALIZERS", "Cell", "TableRead", "height", "read_table"]
