@@ -1,0 +1,77 @@
+"""Taxpayer identification numbers: 统一社会信用代码 (USCC, GB 32100-2015) and legacy numbers.
+
+Contract
+- ``check_char(first17)`` is the GB 32100-2015 check character: v_i = index of character i in
+  ``ALPHABET``, check = 31 - (sum v_i * w_i mod 31), 31 -> 0; raises ValueError on bad input.
+- ``is_valid_uscc(code)``: 18 characters of ``ALPHABET`` with the right check character.
+- ``classify(code)`` tells what an (already normalized) id is: ``"uscc"`` (valid USCC), ``"bad_check"``
+  (18 USCC characters, wrong check character), ``"legacy"`` (15, 17 or 20 upper-case alphanumerics: the
+  older 税务登记号 / ID-card based numbers; they carry no check character we can verify, so they are
+  format-valid only), or ``"invalid"``.
+- ``repair_candidates(code)`` lists the valid USCCs reachable by ONE OCR-confusion substitution
+  (0/O/D, 1/I/L, 2/Z, 5/S, 8/B); the caller accepts a repair only when exactly one exists: any
+  single wrong character has about a one-in-four chance (measured) of SOME confusable substitution passing the
+  checksum by luck, so one candidate is a hint, not proof.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+LEGACY_LENGTHS = (15, 17, 20)
+_INDEX = {c: i for i, c in enumerate(ALPHABET)}
+CONFUSION_GROUPS: tuple[str, ...] = ("0OD", "1IL", "2Z", "5S", "8B")
+_CONFUSABLE = {c: "".join(g.replace(c, "")) for g in CONFUSION_GROUPS for c in g}
+
+Kind = Literal["uscc", "bad_check", "legacy", "invalid"]
+
+
+def check_char(first17: str) -> str:
+    """The 18th character of a USCC whose first 17 characters are ``first17``."""
+    if len(first17) != 17 or any(c not in _INDEX for c in first17):
+        raise ValueError(f"not 17 USCC characters: {first17!r}")
+    total = sum(_INDEX[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code: str | None) -> bool:
+    """18 characters of ``ALPHABET`` whose last one is the check character of the first 17."""
+    if not code or len(code) != 18 or any(c not in _INDEX for c in code):
+        return False
+    return check_char(code[:17]) == code[17]
+
+
+def classify(code: str | None) -> Kind:
+    """See the module contract."""
+    if not code:
+        return "invalid"
+    if len(code) == 18 and all(c in _INDEX for c in code):
+        return "uscc" if is_valid_uscc(code) else "bad_check"
+    if len(code) in LEGACY_LENGTHS and code.isascii() and code.isalnum() and code == code.upper():
+        return "legacy"
+    return "invalid"
+
+
+def is_format_valid(code: str | None) -> bool:
+    """A valid USCC or a legacy-format number (accepted without a checksum)."""
+    return classify(code) in ("uscc", "legacy")
+
+
+def repair_candidates(code: str | None) -> list[str]:
+    """Valid USCCs differing from ``code`` (18 characters, upper case) in exactly one position by an
+    OCR-confusable character, sorted; ``code`` itself is never included."""
+    if not code or len(code) != 18:
+        return []
+    code = code.upper()
+    out = set()
+    for i, ch in enumerate(code):
+        for alt in _CONFUSABLE.get(ch, ""):
+            if alt not in _INDEX:
+                continue
+            candidate = code[:i] + alt + code[i + 1:]
+            if is_valid_uscc(candidate):
+                out.add(candidate)
+    out.discard(code)
+    return sorted(out)

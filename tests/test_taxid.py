@@ -1,0 +1,106 @@
+import random
+
+import pytest
+
+from capture.taxid import ALPHABET, check_char, classify, is_format_valid, is_valid_uscc, repair_candidates
+from samples.taxid import make_uscc
+
+# Computed by hand from GB 32100-2015: 9,1,3,5,0,1,0,0,M(21),A(10),5,G(16),4,2,6,3,W(28)
+# weighted sum = 9+3+27+135+0+26+0+0+420+290+125+208+32+48+60+90+784 = 2257; 2257 mod 31 = 25;
+# 31 - 25 = 6 -> "6"
+HAND = "91350100MA5G4263W6"
+
+
+def test_check_char_hand_computed():
+    assert check_char(HAND[:17]) == "6"
+    assert is_valid_uscc(HAND)
+
+
+def test_check_char_31_maps_to_0():
+    # find a prefix whose weighted sum is 0 mod 31: then 31 - 0 = 31 -> "0"
+    rng = random.Random(3)
+    while True:
+        first17 = "".join(rng.choice("0123456789") for _ in range(17))
+        if check_char(first17) == "0":
+            break
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    assert sum(ALPHABET.index(c) * w for c, w in zip(first17, weights, strict=True)) % 31 == 0
+
+
+def test_generated_codes_are_valid_and_every_single_change_is_caught():
+    rng = random.Random(7)
+    for _ in range(200):
+        code = make_uscc(rng, "110105")
+        assert is_valid_uscc(code)
+        i = rng.randrange(18)
+        other = rng.choice([c for c in ALPHABET if c != code[i]])
+        assert not is_valid_uscc(code[:i] + other + code[i + 1:])
+
+
+@pytest.mark.parametrize("bad", [None, "", "91350100MA5G4263W", "91350100MA5G4263W66", "91350100MA5G4263O6",
+                                 "91350100ma5g4263w6", "91350100MA5G4263I6"])
+def test_is_valid_uscc_rejects_malformed(bad):
+    assert not is_valid_uscc(bad)
+
+
+def test_check_char_rejects_bad_input():
+    with pytest.raises(ValueError):
+        check_char("123")
+    with pytest.raises(ValueError):
+        check_char("9135010OMA5G4263W")  # O is not in the alphabet
+
+
+@pytest.mark.parametrize("code,kind", [
+    (HAND, "uscc"),
+    ("91350100MA5G4263W7", "bad_check"),
+    ("110105012345678", "legacy"),  # old 15-character 税务登记号
+    ("11010501234567X", "legacy"),
+    ("11010519800101123X", "bad_check"),  # 18 characters: judged as a USCC
+    ("1101051980010112", "invalid"),  # 16 characters
+    ("11010519800101123456", "legacy"),  # 20: ID card number + 2 digits
+    ("11010501234567x", "invalid"),  # lower case is not normalized
+    ("", "invalid"),
+])
+def test_classify(code, kind):
+    assert classify(code) == kind
+    assert is_format_valid(code) == (kind in ("uscc", "legacy"))
+
+
+@pytest.mark.parametrize("wrong,right", [
+    ("0", "O"), ("0", "D"), ("1", "I"), ("1", "L"), ("5", "S"), ("8", "B"), ("2", "Z"),
+])
+def test_repair_single_confusion(wrong, right):
+    rng = random.Random(11)
+    repaired = 0
+    for _ in range(300):
+        code = make_uscc(rng, "310115")
+        positions = [i for i, c in enumerate(code) if c == wrong]
+        if not positions:
+            continue
+        i = rng.choice(positions)
+        misread = code[:i] + right + code[i + 1:]
+        candidates = repair_candidates(misread)
+        assert code in candidates  # the true code is always among the candidates
+        repaired += candidates == [code]
+    assert repaired > 0
+
+
+def test_unique_repair_rate_is_high_for_confusions():
+    rng = random.Random(5)
+    pairs = {"0": "OD", "1": "IL", "2": "Z", "5": "S", "8": "B"}
+    unique = total = 0
+    for _ in range(1000):
+        code = make_uscc(rng, "440305")
+        idx = [i for i, c in enumerate(code) if c in pairs]
+        i = rng.choice(idx)
+        misread = code[:i] + rng.choice(pairs[code[i]]) + code[i + 1:]
+        total += 1
+        unique += repair_candidates(misread) == [code]
+    assert unique / total > 0.9
+
+
+def test_repair_candidates_never_returns_input_and_handles_junk():
+    assert repair_candidates(HAND) == []  # already valid, nothing to repair by one change that stays valid
+    assert repair_candidates("123") == []
+    assert repair_candidates(None) == []
+    assert all(is_valid_uscc(c) for c in repair_candidates("91350100MA5G4263W8"))
