@@ -58,6 +58,8 @@ class TypeRule:
     check_code: Literal["required", "absent", "optional"]
     required: tuple[str, ...]  # key fields that must be present
     code_kinds: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    number_format: Literal["digits", "free"] = "digits"  # free: INV-2026-001 on foreign invoices
+    tax_id_scheme: Literal["uscc", "foreign"] = "uscc"  # foreign: ABN, GST, VAT numbers (no USCC checksum)
 
 
 _SPECIAL_REQ = ("invoice_code", "invoice_number", "date", "amount_excl_tax", "tax", "total", "seller_tax_id",
@@ -79,6 +81,8 @@ TYPE_RULES: Mapping[str, TypeRule] = {
                    tuple(f for f in _SPECIAL_REQ if f != "invoice_code")),
     "32": TypeRule("电子发票（普通发票）", (), (20,), "absent",
                    ("invoice_number", "date", "amount_excl_tax", "tax", "total", "seller_tax_id")),
+    "receipt_en": TypeRule("invoice / receipt (English)", (), (), "absent", ("invoice_number", "date", "total"),
+                           number_format="free", tax_id_scheme="foreign"),
 }
 
 
@@ -226,6 +230,8 @@ class _Checker:
         number = self.inv.value("invoice_number")
         if number is None:
             return
+        if self.rule is not None and self.rule.number_format == "free":
+            return
         lengths = self.rule.number_lengths if self.rule else (8, 20)
         if not number.isdigit() or len(number) not in lengths:
             self.add(IssueCode.INVALID_NUMBER, "invoice_number", E, value=number,
@@ -241,6 +247,8 @@ class _Checker:
             self.add(IssueCode.INVALID_CHECK_CODE, "check_code", E, value=value, expected_length=20)
 
     def tax_ids(self) -> None:
+        if self.rule is not None and self.rule.tax_id_scheme == "foreign":
+            return
         for name in ("seller_tax_id", "buyer_tax_id"):
             value = self.inv.value(name)
             if value is None:

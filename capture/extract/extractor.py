@@ -18,9 +18,10 @@ from rapidfuzz import fuzz
 
 from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals
-from capture.extract.fields import read_field
-from capture.extract.layout import Box, find_anchors, squash
-from capture.extract.rules import RuleSet, load_rulebook
+from capture.extract.fields import FieldRead, read_field
+from capture.extract.kinds import normalize_kind
+from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
+from capture.extract.rules import FieldRule, RuleSet, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, read_table
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
@@ -50,7 +51,9 @@ def choose_rules(lines: Sequence[OcrLine], config: ExtractConfig) -> RuleSet | N
 
 def _title_type(lines: Sequence[OcrLine], rs: RuleSet) -> tuple[str, OcrLine] | None:
     best = None
-    for ln in lines:
+    # a title may be split (电子发票 | （增值税专用发票）): try every line and every row's joined text
+    for ln in [*lines, *(OcrLine("".join(x.text for x in r), min(x.score for x in r), r[0].polygon)
+                        for r in rows(lines) if len(r) > 1)]:
         t = squash(ln.text)
         for title in rs.titles:
             want = squash(title.text)
@@ -59,6 +62,21 @@ def _title_type(lines: Sequence[OcrLine], rs: RuleSet) -> tuple[str, OcrLine] | 
             if score >= rs.title_cutoff and (best is None or (score, len(title.text)) > best[0]):
                 best = ((score, len(title.text)), title.invoice_type, ln)
     return (best[1], best[2]) if best else None
+
+
+def top_line(lines: Sequence[OcrLine], rule: FieldRule, rs: RuleSet, anchors) -> FieldRead | None:
+    """The first line of the page (reading order) that is a value of ``rule.kind`` and is neither a
+    label nor a keyword line: the letterhead name of an unlabelled seller."""
+    labelled = {id(ln) for a in anchors for ln in a.lines}
+    keywords = [squash(k).upper() for k in rs.keywords]
+    for ln in reading_order(lines)[:8]:
+        text = squash(ln.text).upper()
+        if id(ln) in labelled or any(k in text for k in keywords):
+            continue
+        value = normalize_kind(rule.kind, ln.text)
+        if value is not None:
+            return FieldRead(value, ln.score, ln.box, ln.text, 0.0)
+    return None
 
 
 def _currency(lines: Sequence[OcrLine], rs: RuleSet) -> str | None:
@@ -145,6 +163,8 @@ def extract_page(
         for name, rule in rs.fields.items():
             mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
             got = read_field(lines, rule, mine, **hints)
+            if got is None and rule.fallback == "top_line":
+                got = top_line(lines, rule, rs, anchors)
             if got is not None:
                 fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
         titled = _title_type(lines, rs)

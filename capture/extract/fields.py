@@ -9,13 +9,27 @@ recognition score of the lines it used. Boxes are in the coordinates of the line
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from capture.extract.kinds import normalize_kind
-from capture.extract.layout import Anchor, Box, below, find_anchors, height, right_of, squash, union, value_part
+from capture.extract.layout import (
+    Anchor,
+    Box,
+    below,
+    find_anchors,
+    height,
+    reading_order,
+    right_of,
+    squash,
+    union,
+    value_part,
+)
 from capture.extract.rules import FieldRule
 from capture.ocr.base import OcrLine
+
+
+SPACED_KINDS = ("name", "text", "tax_ref", "doc_id")  # values whose inner spaces are part of them
 
 
 @dataclass(frozen=True)
@@ -35,13 +49,15 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule):
     for where in rule.where:
         if where == "same" and anchor.rest:
             yield anchor.rest, anchor.last.score, value_part(anchor.last, anchor.rest)
+        elif where == "right" and rule.multiline:
+            yield from _block(anchor, lines, gap, used)
         elif where == "right":
             start = anchor.rest or ""
             parts, scores, boxes = [start] if start else [], [anchor.last.score] if start else [], []
             if start:
                 boxes.append(value_part(anchor.last, start))
             for ln in right_of(anchor.box if not start else anchor.last.box, lines, gap, exclude=used)[:4]:
-                text = squash(ln.text) if rule.kind not in ("name", "text") else ln.text.strip()
+                text = ln.text.strip() if rule.kind in SPACED_KINDS else squash(ln.text)
                 if parts:  # the line alone first: a stray mark (⊗ read as X) must not lower confidence
                     yield text, ln.score, ln.box
                 parts.append(text)
@@ -58,6 +74,29 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule):
                 yield text, score, box
 
 
+def _block(anchor: Anchor, lines: Sequence[OcrLine], gap: float, used: set) -> Iterator[tuple[str, float, Box]]:
+    """A free-text cell (备注): the rest of the label's line and every line to its right, then the
+    lines right below those (within a line height), joined with spaces in reading order."""
+    h = height(anchor.last)
+    first = right_of(anchor.last.box if anchor.rest else anchor.box, lines, gap, exclude=used)
+    if not first and not anchor.rest:
+        return
+    block = list(first)
+    frontier = list(first) or [anchor.last]
+    for _ in range(4):
+        nxt = [ln for f in frontier for ln in below(f.box, lines, 0.8 * h, exclude=[*used, *block])]
+        left = (first[0].box[0] if first else anchor.last.box[0])
+        nxt = [ln for ln in nxt if ln.box[0] > anchor.box[2] - 0.2 * h and abs(ln.box[0] - left) <= 2 * h]
+        if not nxt:
+            break
+        block.extend(dict.fromkeys(nxt))
+        frontier = nxt
+    parts = ([anchor.rest] if anchor.rest else []) + [ln.text.strip() for ln in reading_order(block)]
+    boxes = ([value_part(anchor.last, anchor.rest)] if anchor.rest else []) + [ln.box for ln in block]
+    scores = ([anchor.last.score] if anchor.rest else []) + [ln.score for ln in block]
+    yield " ".join(parts), min(scores), union(boxes)
+
+
 def read_field(
     lines: Sequence[OcrLine], rule: FieldRule, anchors: list[Anchor] | None = None, **hints
 ) -> FieldRead | None:
@@ -65,9 +104,12 @@ def read_field(
         anchors = find_anchors(lines, rule.labels, rule.label_cutoff)
     if len(anchors) < rule.occurrence:
         return None
-    anchor = anchors[rule.occurrence - 1]
-    for raw, conf, box in _candidates(anchor, lines, rule):
-        value = normalize_kind(rule.kind, raw, **hints)
-        if value is not None:
-            return FieldRead(value, conf, box, raw, anchor.score)
+    # the first occurrence: the first anchor that has a value (a title such as TAX INVOICE may also
+    # start with a label); a later occurrence (the seller's 名称) is that anchor or nothing
+    tries = anchors if rule.occurrence == 1 else [anchors[rule.occurrence - 1]]
+    for anchor in tries:
+        for raw, conf, box in _candidates(anchor, lines, rule):
+            value = normalize_kind(rule.kind, raw, **hints)
+            if value is not None:
+                return FieldRead(value, conf, box, raw, anchor.score)
     return None

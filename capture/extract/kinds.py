@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals, to_capitals
+from capture.taxid import is_valid_uscc
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # 密码区 cipher text: digits and + - * / < > only; it must never leak into a neighbouring field
@@ -22,7 +23,7 @@ _NAME_JUNK = " \t:：;；|丨_'\"`"
 def name(text: str) -> str | None:
     s = unicodedata.normalize("NFKC", text).strip(_NAME_JUNK)
     s = re.sub(r"^(名\s*称|购\s*买\s*方|销\s*售\s*方)\s*[:：]?", "", s).strip(_NAME_JUNK)
-    s = s.replace("(", "（").replace(")", "）")
+    s = s.translate(_FULL_WIDTH) if _CJK.search(s) else s
     if len(s) < 2 or _CIPHER.match(s.replace(" ", "")):
         return None
     if not _CJK.search(s) and not re.search(r"[A-Za-z]{2}", s):
@@ -30,9 +31,35 @@ def name(text: str) -> str | None:
     return s
 
 
-def text(value: str) -> str | None:
-    s = unicodedata.normalize("NFKC", value).strip(_NAME_JUNK)
+def tax_id(value: str) -> str | None:
+    """A taxpayer id; when OCR glued a stray character in front (the colon after the label read as
+    2), the trailing 18 characters are taken, but only if they carry a valid USCC check character."""
+    got = n.taxpayer_id(value)
+    if got is not None:
+        return got
+    s = "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    if len(s) > 18:
+        tail = n.taxpayer_id(s[-18:])
+        if tail is not None and is_valid_uscc(tail):
+            return tail
+    return None
+
+
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", ",": "，"})
+
+
+def cjk_text(value: str) -> str | None:
+    """Free text as printed. In Chinese text, ASCII brackets, colons and commas that OCR returns for
+    the printed full-width ones become full-width again (（20支/盒）, 订单号：)."""
+    s = value.strip().strip(_NAME_JUNK)
+    if _CJK.search(s):
+        s = re.sub(r"(?<=[\u4e00-\u9fff]):", "：", s)
+        s = s.translate(_FULL_WIDTH) if not re.search(r"[A-Za-z]{3}", s) else s
     return s or None
+
+
+def text(value: str) -> str | None:
+    return cjk_text(value)
 
 
 def capitals(value: str) -> str | None:
@@ -48,14 +75,34 @@ def doc_id(value: str) -> str | None:
     return None
 
 
+_CURRENCY_PREFIX = re.compile(r"^(?:[A-Z]{3}\s*|[A-Z]{1,2}\$|\$|€|£)\s*")
+
+
+def money(value: str) -> str | None:
+    """Money in any currency: ``S$1,839.94``, ``$274.09``, ``USD 12.00``, ``¥464.67``."""
+    s = value.strip()
+    if "%" in s:
+        return None
+    return n.money(_CURRENCY_PREFIX.sub("", s))
+
+
+def tax_ref(value: str) -> str | None:
+    """A foreign tax registration (ABN 99 797 497 862, GST Reg No 201669477W, VAT GB123456789)."""
+    s = re.sub(r"^[^0-9A-Za-z]+", "", unicodedata.normalize("NFKC", value)).strip()
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]{5,24}", s) and sum(ch.isdigit() for ch in s) >= 6:
+        return s.upper()
+    return None
+
+
 _KINDS: dict[str, Callable[..., str | None]] = {
-    "money": lambda t, **_: n.money(t),
+    "money": lambda t, **_: money(t),
+    "tax_ref": lambda t, **_: tax_ref(t),
     "invoice_number": lambda t, **_: n.invoice_number(t),
     "invoice_code": lambda t, **_: n.invoice_code(t),
     "check_code": lambda t, **_: n.check_code(t),
     "machine_number": lambda t, **_: n.machine_number(t),
     "date": lambda t, date_order=None, **_: n.date(t, order=date_order),
-    "tax_id": lambda t, **_: n.taxpayer_id(t),
+    "tax_id": lambda t, **_: tax_id(t),
     "name": lambda t, **_: name(t),
     "text": lambda t, **_: text(t),
     "capitals": lambda t, **_: capitals(t),

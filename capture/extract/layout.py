@@ -10,6 +10,7 @@ where the label ends.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,9 +24,29 @@ JOIN_GAP = 4.0  # line heights: followers closer than this on a row may complete
 Box = tuple[float, float, float, float]
 
 
+_DROP_SPACE = re.compile(r"(?<![A-Za-z0-9])\s+|\s+(?![A-Za-z0-9])")
+
+
 def squash(text: str) -> str:
-    """NFKC text with all whitespace removed (OCR inserts spaces inside spaced-out labels: 名 称)."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC text without the spaces OCR puts inside spaced-out labels (名 称, 价 税 合 计): a space
+    survives (as one) only between two Latin letters or digits, where it separates words."""
+    return squash_map(text)[0]
+
+
+def squash_map(text: str) -> tuple[str, list[int]]:
+    """``squash(text)`` and, for each of its characters, the index in ``NFKC(text)`` it came from."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    out, pos = [], []
+    for i, ch in enumerate(t):
+        if ch.isspace():
+            prev, nxt = t[i - 1 : i], t[i + 1 : i + 2]
+            keep = prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()
+            if not keep or (out and out[-1] == " "):
+                continue
+            ch = " "
+        out.append(ch)
+        pos.append(i)
+    return "".join(out), pos
 
 
 def height(line: OcrLine) -> float:
@@ -133,16 +154,45 @@ def _followers(row: Sequence[OcrLine], i: int, limit: int = 3) -> list[OcrLine]:
     return out
 
 
+def _fold(text: str) -> str:
+    """Upper-case ASCII letters only (length-preserving, so slices map back to the original)."""
+    return "".join(c.upper() if c.isascii() else c for c in text)
+
+
+def _glued(joined: str, texts: list[str], end: int) -> bool:
+    """True when a Latin label ending at ``end`` runs on into a word (INVOICE NOTES is not NO)."""
+    bounds, acc = set(), 0
+    for t in texts:
+        acc += len(t)
+        bounds.add(acc)
+    nxt = joined[end : end + 1]
+    return end not in bounds and joined[end - 1 : end].isalpha() and nxt.isascii() and nxt.isalpha()
+
+
+def _tail(text: str, k: int) -> str:
+    """What follows the first ``k`` characters of ``squash(text)`` in NFKC ``text``, spacing kept."""
+    squashed, pos = squash_map(text)
+    if k >= len(squashed):
+        return ""
+    return unicodedata.normalize("NFKC", text).strip()[pos[k] :]
+
+
 def _match(group: list[OcrLine], labels: Sequence[str], cutoff: float, max_start: int) -> Anchor | None:
     texts = [squash(ln.text) for ln in group]
-    joined = "".join(texts)
+    joined = _fold("".join(texts))
     best: Anchor | None = None
     for label in labels:
-        lab = squash(label)
+        lab = _fold(squash(label))
         if len(lab) == 1:  # a one-character label anchors only a line that is exactly that character
             if texts[0] != lab:
                 continue
             score, end = 100.0, 1
+        elif len(lab) <= 3:
+            # short labels must match exactly, at a word boundary (EIN is not INV-2026)
+            start = joined.find(lab, 0, len(lab) + max_start)
+            if start < 0 or start > max_start or _glued(joined, texts, start + len(lab)):
+                continue
+            score, end = 100.0, start + len(lab)
         else:
             head = joined[: len(lab) + max_start + 1]
             al = fuzz.partial_ratio_alignment(lab, head, score_cutoff=cutoff)
@@ -150,6 +200,11 @@ def _match(group: list[OcrLine], labels: Sequence[str], cutoff: float, max_start
                 continue
             if (al.dest_end - al.dest_start) < max(2, round(len(lab) * 0.75)):
                 continue
+            if lab.isascii() and _glued(joined, texts, al.dest_end):
+                continue
+            first = joined[al.dest_start : al.dest_start + 2]
+            if first[:1] != lab[:1] and first[1:2] != lab[1:2]:
+                continue  # the label must begin where the match begins (TAX INVOICE is not INVOICE NUMBER)
             score, end = al.score, al.dest_end
         # which line does the label end in?
         offset, j = 0, 0
@@ -157,7 +212,7 @@ def _match(group: list[OcrLine], labels: Sequence[str], cutoff: float, max_start
             if end <= offset + len(t):
                 break
             offset += len(t)
-        rest = texts[j][end - offset :].strip(SEPARATORS)
+        rest = _tail(group[j].text, end - offset).strip(SEPARATORS)
         cand = Anchor(tuple(group[: j + 1]), label, score, rest)
         if best is None or (score, len(lab)) > (best.score, len(squash(best.label))):
             best = cand

@@ -20,7 +20,7 @@ RULES_DIR = Path(__file__).with_name("rules")
 
 Kind = Literal[
     "money", "invoice_number", "invoice_code", "check_code", "machine_number", "date", "tax_id", "name",
-    "text", "capitals", "doc_id",
+    "text", "capitals", "doc_id", "tax_ref",
 ]
 Where = Literal["same", "right", "below"]
 
@@ -38,6 +38,7 @@ class FieldRule(_Strict):
     label_cutoff: float = Field(default=75.0, ge=50, le=100)
     zone: Literal["any", "above_table", "below_table"] = "any"
     multiline: bool = False  # join the following lines below (remarks)
+    fallback: Literal["none", "top_line"] = "none"  # no label found: the page's first line of this kind
 
 
 class TitleRule(_Strict):

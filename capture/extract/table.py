@@ -10,19 +10,21 @@ ends at the row labelled by ``rule.end_labels`` (合计), whose cells give the i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
 from capture.extract import normalize as n
+from capture.extract.kinds import cjk_text
 from capture.extract.layout import Anchor, Box, center, find_anchors, height, squash, union
 from capture.extract.rules import TableRule
 from capture.ocr.base import OcrLine
 
 CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
-    "name": lambda t: t.strip() or None,
-    "spec": lambda t: t.strip() or None,
-    "unit": lambda t: t.strip() or None,
+    "name": cjk_text,
+    "spec": cjk_text,
+    "unit": cjk_text,
     "quantity": n.decimal,
     "unit_price": n.decimal,
     "amount": n.money,
@@ -78,8 +80,25 @@ def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
     return out
 
 
-def _column_of(x: float, centers: list[tuple[float, str]]) -> str:
-    return min(centers, key=lambda c: abs(c[0] - x))[1]
+_RATE = re.compile(r"^(\d{1,2}(\.\d+)?%|免税|不征税|[*＊※]{2,})$")
+_NUMBER = re.compile(r"^[-¥￥]?[\d.,]*\d[\d.,]*$")
+NUMERIC = ("quantity", "unit_price", "amount", "tax")
+TEXTUAL = ("name", "spec", "unit")
+
+
+def _column_of(text: str, x: float, centers: list[tuple[float, str]]) -> str:
+    """The column a cell belongs to: the nearest header among the columns its content can be
+    (a rate goes to the rate column, a number to a numeric one, words to name/spec/unit), so a
+    right-aligned number near a column boundary is not taken for its neighbour."""
+    t = squash(text)
+    if _RATE.match(t):
+        allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
+    elif _NUMBER.match(t):
+        allowed = NUMERIC
+    else:
+        allowed = TEXTUAL
+    pool = [c for c in centers if c[1] in allowed] or centers
+    return min(pool, key=lambda c: abs(c[0] - x))[1]
 
 
 def _split_tokens(line: OcrLine) -> list[tuple[str, float]]:
@@ -95,13 +114,29 @@ def _split_tokens(line: OcrLine) -> list[tuple[str, float]]:
     return out
 
 
+def _vertical(line: OcrLine) -> list[Cell] | None:
+    """A tall narrow line is several one-character cells stacked (OCR merges a column of units such
+    as 项/月/次 into one vertical line): split it, spacing the characters evenly."""
+    x0, y0, x1, y1 = line.box
+    text = squash(line.text)
+    if len(text) < 2 or (y1 - y0) < 1.6 * (x1 - x0):
+        return None
+    step = (y1 - y0) / len(text)
+    return [Cell(ch, line.score, (x0, y0 + i * step, x1, y0 + (i + 1) * step)) for i, ch in enumerate(text)]
+
+
 def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:
     """A line as cells: split at spaces when its tokens fall in different columns."""
+    stacked = _vertical(line)
+    if stacked is not None:
+        return [(_column_of(c.text, center(line)[0], centers), c) for c in stacked]
     tokens = _split_tokens(line)
-    cols = {_column_of(x, centers) for _, x in tokens}
-    if len(tokens) > 1 and len(cols) > 1:
-        return [(_column_of(x, centers), Cell(tok, line.score, line.box)) for tok, x in tokens]
-    return [(_column_of(center(line)[0], centers), Cell(line.text.strip(), line.score, line.box))]
+    # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell)
+    where = {min(centers, key=lambda c: abs(c[0] - x))[1] for _, x in tokens}
+    if len(tokens) > 1 and len(where) > 1:
+        return [(_column_of(tok, x, centers), Cell(tok, line.score, line.box)) for tok, x in tokens]
+    text = line.text.strip()
+    return [(_column_of(text, center(line)[0], centers), Cell(text, line.score, line.box))]
 
 
 def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None = None) -> TableRead:
