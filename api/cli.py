@@ -65,6 +65,51 @@ def _print_document(path: str, doc) -> None:
             print(f"{line.score:5.2f}  [{x0:5d} {y0:5d} {x1:5d} {y1:5d}]  {line.text}")
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from api.engine import build_engine
+    from api.settings import get_settings
+    from capture.invoices import capture_invoices
+
+    settings = get_settings()
+    engine = build_engine(settings)
+    config = settings.invoice_config()
+    failed = 0
+    for path in args.files:
+        try:
+            pages, found = capture_invoices(_read_file(path), engine=engine, config=config, today=date.today())
+        except CaptureError as exc:
+            failed += 1
+            if args.json:
+                print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
+            else:
+                print(f"error: {path}: {exc.detail}", file=sys.stderr)
+            continue
+        for inv in found:
+            obj = {"file": path, "ok": True, "pages": pages, **inv.to_dict()}
+            if pages == 1:
+                obj.pop("page")
+            if args.json:
+                print(json.dumps(obj, ensure_ascii=False), flush=True)
+            else:
+                _print_invoice(path, obj)
+    return 1 if failed else 0
+
+
+def _print_invoice(path: str, obj: dict) -> None:
+    where = f" page {obj['page']}" if "page" in obj else ""
+    print(f"== {path}{where}: {obj['status']}")
+    for name, fv in obj["fields"].items():
+        if fv is not None:
+            print(f"  {name:<16} {fv['value']}  ({fv['source']}, {fv['confidence']:.2f})")
+    for i, li in enumerate(obj["line_items"], 1):
+        cells = " | ".join(str(li[c]) if li[c] is not None else "-" for c in li)
+        print(f"  item {i}: {cells}")
+    for issue in obj["issues"]:
+        print(f"  {issue['severity']}: {issue['code']} {issue['field'] or ''} {issue['detail']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invoice-capture",
@@ -79,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per file (one per line)")
     p.set_defaults(handler=cmd_ocr)
+
+    p = sub.add_parser("extract", help="extract and validate invoice fields from images or PDFs")
+    p.add_argument("files", nargs="+", metavar="FILE", help="image or PDF files; one result per invoice found")
+    p.add_argument(
+        "--json", action="store_true",
+        help="one JSON object per invoice per line: file, ok, status, pages, fields, line_items, issues",
+    )
+    p.set_defaults(handler=cmd_extract)
     return parser
 
 

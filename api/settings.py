@@ -13,7 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from capture.load import LoadLimits
 from capture.ocr.paddle import OcrConfig
+from capture.invoices import InvoiceConfig
 from capture.pipeline import CaptureConfig
+from capture.validate import ValidationConfig
+from capture.vendors import VendorList
 
 
 class Settings(BaseSettings):
@@ -26,6 +29,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_pages: int = Field(default=50, ge=1)
     max_pixels: int = Field(default=80_000_000, ge=1)
+    confidence_threshold: float = Field(default=0.90, ge=0, le=1, description="key fields below it need review")
+    vendors_csv: Path | None = Field(default=None, description="known vendors: CSV with name,tax_id")
 
     def ocr_config(self) -> OcrConfig:
         cache = self.model_cache_dir or (Path.home() / ".cache" / "invoice-capture" / "models")
@@ -34,6 +39,15 @@ class Settings(BaseSettings):
     def capture_config(self) -> CaptureConfig:
         limits = LoadLimits(max_bytes=self.max_upload_bytes, max_pages=self.max_pages, max_pixels=self.max_pixels)
         return CaptureConfig(limits=limits)
+
+
+    def invoice_config(self) -> InvoiceConfig:
+        vendors = VendorList.from_csv(self.vendors_csv) if self.vendors_csv else None
+        return InvoiceConfig(
+            capture=self.capture_config(),
+            validation=ValidationConfig(confidence_threshold=self.confidence_threshold),
+            vendors=vendors,
+        )
 
 
 @lru_cache

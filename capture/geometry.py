@@ -3,7 +3,8 @@
 Contract: every preprocessing step that changes pixel geometry records a ``Transform`` whose
 ``matrix`` is the 3x3 homography taking a point of its INPUT image to its OUTPUT image. A
 ``TransformChain`` composes them; ``to_original`` maps points of the final (OCR) image back to the
-original uploaded page (after EXIF transposition, which is part of the chain too), so every box the
+original uploaded page as a viewer shows it (EXIF orientation already applied by the loader; the
+chain starts there), so every box the
 service reports is in original-image pixel coordinates.
 """
 

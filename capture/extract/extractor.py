@@ -160,9 +160,10 @@ def extract_page(
         labels = sorted({lab for rule in rs.fields.values() for lab in rule.labels})
         cutoff = min(rule.label_cutoff for rule in rs.fields.values())
         anchors = find_anchors(lines, labels, cutoff)
+        paired = {tuple(r.labels) for r in rs.fields.values() if r.occurrence > 1}
         for name, rule in rs.fields.items():
             mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
-            got = read_field(lines, rule, mine, **hints)
+            got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
             if got is None and rule.fallback == "top_line":
                 got = top_line(lines, rule, rs, anchors)
             if got is not None:

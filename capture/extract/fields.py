@@ -98,15 +98,17 @@ def _block(anchor: Anchor, lines: Sequence[OcrLine], gap: float, used: set) -> I
 
 
 def read_field(
-    lines: Sequence[OcrLine], rule: FieldRule, anchors: list[Anchor] | None = None, **hints
+    lines: Sequence[OcrLine], rule: FieldRule, anchors: list[Anchor] | None = None, *, strict: bool = False,
+    **hints,
 ) -> FieldRead | None:
+    """``strict``: take only anchor number ``rule.occurrence`` (labels shared by buyer and seller)."""
     if anchors is None:
         anchors = find_anchors(lines, rule.labels, rule.label_cutoff)
     if len(anchors) < rule.occurrence:
         return None
     # the first occurrence: the first anchor that has a value (a title such as TAX INVOICE may also
     # start with a label); a later occurrence (the seller's 名称) is that anchor or nothing
-    tries = anchors if rule.occurrence == 1 else [anchors[rule.occurrence - 1]]
+    tries = anchors if rule.occurrence == 1 and not strict else [anchors[rule.occurrence - 1]]
     for anchor in tries:
         for raw, conf, box in _candidates(anchor, lines, rule):
             value = normalize_kind(rule.kind, raw, **hints)

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from capture.ocr.base import OcrLine
 
 SEPARATORS = " \u3000:;·,"
-JOIN_GAP = 4.0  # line heights: followers closer than this on a row may complete a spaced-out label
+JOIN_GAP = 5.0  # larger line heights: followers closer than this on a row may complete a spaced-out label
 Box = tuple[float, float, float, float]
 
 
@@ -148,7 +148,7 @@ def _followers(row: Sequence[OcrLine], i: int, limit: int = 3) -> list[OcrLine]:
     out = [row[i]]
     for nxt in row[i + 1 : i + 1 + limit]:
         prev = out[-1]
-        if nxt.box[0] - prev.box[2] > JOIN_GAP * min(height(prev), height(nxt)):
+        if nxt.box[0] - prev.box[2] > JOIN_GAP * max(height(prev), height(nxt)):
             break
         out.append(nxt)
     return out

@@ -7,7 +7,8 @@ destroy OCR on blurred images, so the OCR engine always gets a grey-level page.
   uneven by more than ``UNEVEN``): divide by the estimated paper illumination (a smooth max filter of
   the page), so paper becomes near white and ink keeps its darkness relative to the paper around it.
 - ``suppress_seals``: pixels of red/magenta ink (HSV hue near red or magenta, saturation and value
-  above the configured minimums) and a rim of 2+ pixels around them are replaced by their red channel
+  above the configured minimums, inside a stamp-sized outline: fragments of reddish-brown form lines
+  are not a stamp) and a rim of 2+ pixels around them are replaced by their red channel
   (in which red ink is nearly transparent) relative to the seal's own red level, times the paper colour:
   the seal becomes paper while dark text under it (low red channel) is kept. Brown form print (hue
   about 24 degrees, value about 120 on the samples; seals: about 2 degrees, value about 210) is outside
