@@ -11,9 +11,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from capture.invoices import InvoiceConfig
 from capture.load import LoadLimits
 from capture.ocr.paddle import OcrConfig
-from capture.invoices import InvoiceConfig
 from capture.pipeline import CaptureConfig
 from capture.validate import ValidationConfig
 from capture.vendors import VendorList

@@ -5,7 +5,9 @@ import pytest
 from capture.geometry import Transform, TransformChain, bbox
 
 
-@pytest.mark.parametrize("k,rot", [(1, cv2.ROTATE_90_CLOCKWISE), (2, cv2.ROTATE_180), (3, cv2.ROTATE_90_COUNTERCLOCKWISE)])
+@pytest.mark.parametrize(
+    "k,rot", [(1, cv2.ROTATE_90_CLOCKWISE), (2, cv2.ROTATE_180), (3, cv2.ROTATE_90_COUNTERCLOCKWISE)]
+)
 def test_rotate90_matrix_matches_cv2_rotate(k, rot):
     img = np.zeros((40, 70), np.uint8)
     img[5, 60] = 255  # (x=60, y=5)

@@ -42,7 +42,9 @@ def choose_rules(lines: Sequence[OcrLine], config: ExtractConfig) -> RuleSet | N
     best, best_hits = None, 0
     for rs in config.rules:
         hits = sum(
-            1 for kw in rs.keywords if any(fuzz.partial_ratio(squash(kw).upper(), t) >= config.keyword_cutoff for t in texts)
+            1
+            for kw in rs.keywords
+            if any(fuzz.partial_ratio(squash(kw).upper(), t) >= config.keyword_cutoff for t in texts)
         )
         if hits > best_hits:
             best, best_hits = rs, hits

@@ -28,7 +28,6 @@ from capture.extract.layout import (
 from capture.extract.rules import FieldRule
 from capture.ocr.base import OcrLine
 
-
 SPACED_KINDS = ("name", "text", "tax_ref", "doc_id")  # values whose inner spaces are part of them
 
 

@@ -50,7 +50,7 @@ def squash_map(text: str) -> tuple[str, list[int]]:
 
 
 def height(line: OcrLine) -> float:
-    x0, y0, x1, y1 = line.box
+    _, y0, _, y1 = line.box
     return max(1.0, y1 - y0)
 
 
@@ -208,10 +208,9 @@ def _match(group: list[OcrLine], labels: Sequence[str], cutoff: float, max_start
             score, end = al.score, al.dest_end
         # which line does the label end in?
         offset, j = 0, 0
-        for j, t in enumerate(texts):
-            if end <= offset + len(t):
-                break
-            offset += len(t)
+        while j < len(texts) - 1 and end > offset + len(texts[j]):
+            offset += len(texts[j])
+            j += 1
         rest = _tail(group[j].text, end - offset).strip(SEPARATORS)
         cand = Anchor(tuple(group[: j + 1]), label, score, rest)
         if best is None or (score, len(lab)) > (best.score, len(squash(best.label))):
