@@ -21,8 +21,8 @@ from capture.extract.capitals import parse_capitals
 from capture.extract.fields import FieldRead, read_field
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
-from capture.extract.rules import FieldRule, RuleSet, load_rulebook
-from capture.extract.table import CELL_NORMALIZERS, Cell, read_table
+from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
+from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
@@ -142,6 +142,52 @@ def _derive(fields: dict[str, FieldValue], page: int) -> None:
         fields["tax"] = FieldValue(f"{total - amount:.2f}", conf("total", "amount_excl_tax"), Source.DERIVED, page)
 
 
+def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_original: Mapper) -> dict:
+    fields: dict[str, FieldValue] = {}
+    currency = _currency(lines, rs)
+    hints = {"date_order": rs.date_order.get(currency or "", rs.date_order.get("default"))}
+    # one pass over all labels: a line is claimed by the label it matches best (发票代码 vs 发票号码);
+    # nothing in the table header is a field label (a header split as 货物或应税劳务、服务 | 名称)
+    labels = sorted({lab for rule in rs.fields.values() for lab in rule.labels})
+    cutoff = min(rule.label_cutoff for rule in rs.fields.values())
+    header = table.header if table is not None else None
+    anchors = [
+        a for a in find_anchors(lines, labels, cutoff)
+        if header is None or not (header[1] - 2 <= (a.box[1] + a.box[3]) / 2 <= header[3] + 2)
+    ]
+    paired = {tuple(r.labels) for r in rs.fields.values() if r.occurrence > 1}
+    for name, rule in rs.fields.items():
+        mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
+        got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
+        if got is None and rule.fallback == "top_line":
+            got = top_line(lines, rule, rs, anchors)
+        if got is not None:
+            fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
+    titled = _title_type(lines, rs)
+    if titled is not None:
+        fields["invoice_type"] = _ocr_value(titled[0], titled[1].score, titled[1].box, page, to_original)
+    elif rs.default_type:
+        fields["invoice_type"] = FieldValue(rs.default_type, 0.9, Source.DERIVED, page)
+    if currency:
+        fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
+    return fields
+
+
+def _table_totals(table: TableRead, rule: TableRule, fields: dict, page: int, to_original: Mapper) -> dict:
+    """Invoice totals from the 合计 row's cells (金额 -> amount_excl_tax, 税额 -> tax), unless read already."""
+    out = {}
+    for fname, col in rule.totals.items():
+        cell = table.totals.get(col)
+        if cell is None or fname in fields:
+            continue
+        value = n.money(cell.text)
+        if value is None and set(squash(cell.text)) <= {"*"}:
+            value = "0.00"  # every line 免税: the tax total prints ***
+        if value is not None:
+            out[fname] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    return out
+
+
 def extract_page(
     lines: Sequence[OcrLine],
     *,
@@ -156,37 +202,11 @@ def extract_page(
     fields: dict[str, FieldValue] = {}
     items: list[LineItem] = []
     if rs is not None:
-        currency = _currency(lines, rs)
-        hints = {"date_order": rs.date_order.get(currency or "", rs.date_order.get("default"))}
-        # one pass over all labels: a line is claimed by the label it matches best (发票代码 vs 发票号码)
-        labels = sorted({lab for rule in rs.fields.values() for lab in rule.labels})
-        cutoff = min(rule.label_cutoff for rule in rs.fields.values())
-        anchors = find_anchors(lines, labels, cutoff)
-        paired = {tuple(r.labels) for r in rs.fields.values() if r.occurrence > 1}
-        for name, rule in rs.fields.items():
-            mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
-            got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
-            if got is None and rule.fallback == "top_line":
-                got = top_line(lines, rule, rs, anchors)
-            if got is not None:
-                fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
-        titled = _title_type(lines, rs)
-        if titled is not None:
-            fields["invoice_type"] = _ocr_value(titled[0], titled[1].score, titled[1].box, page, to_original)
-        elif rs.default_type:
-            fields["invoice_type"] = FieldValue(rs.default_type, 0.9, Source.DERIVED, page)
-        if currency:
-            fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
-        if rs.table is not None:
-            table = read_table(lines, rs.table)
+        table = read_table(lines, rs.table) if rs.table is not None else None
+        fields.update(_read_fields(lines, rs, table, page, to_original))
+        if table is not None and rs.table is not None:
             items = [_line_item(row, page, to_original) for row in table.rows]
-            for fname, col in rs.table.totals.items():
-                cell = table.totals.get(col)
-                value = n.money(cell.text) if cell is not None else None
-                if value is None and cell is not None and set(squash(cell.text)) <= {"*"}:
-                    value = "0.00"
-                if value is not None and fname not in fields:
-                    fields[fname] = _ocr_value(value, cell.score, cell.box, page, to_original)
+            fields.update(_table_totals(table, rs.table, fields, page, to_original))
     if qr is not None:
         _merge_qr(fields, qr, qr_box, config, page)
         if "currency" not in fields:

@@ -53,8 +53,11 @@ def cjk_text(value: str) -> str | None:
     the printed full-width ones become full-width again (（20支/盒）, 订单号：)."""
     s = value.strip().strip(_NAME_JUNK)
     if _CJK.search(s):
-        s = re.sub(r"(?<=[\u4e00-\u9fff]):", "：", s)
-        s = s.translate(_FULL_WIDTH) if not re.search(r"[A-Za-z]{3}", s) else s
+        s = re.sub(r"(?<=[\u4e00-\u9fff])[:;,]|[:;,](?=[\u4e00-\u9fff])", lambda m: m[0].translate(_FULL_WIDTH), s)
+        s = re.sub(r"(?<=[\u4e00-\u9fff])\(|\((?=[\u4e00-\u9fff\d])", "（", s)
+        s = re.sub(r"(?<=[\u4e00-\u9fff])\)|\)(?=[\u4e00-\u9fff])", "）", s)
+        if "（" in s:
+            s = s.replace(")", "）")
     return s or None
 
 

@@ -50,7 +50,8 @@ class TableRule(_Strict):
     columns: dict[str, list[str]]
     min_header_columns: int = Field(default=4, ge=2)
     header_cutoff: float = Field(default=80.0, ge=50, le=100)
-    end_labels: list[str] = Field(min_length=1)
+    end_labels: list[str] = Field(min_length=1, description="the totals row (合计) that ends the table")
+    stop_labels: list[str] = Field(default_factory=list, description="text that is never inside the table")
     totals: dict[str, str] = Field(default_factory=dict, description="invoice field -> column on the end row")
     continuation_column: str = "name"
 

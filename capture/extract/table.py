@@ -22,7 +22,7 @@ from capture.extract.rules import TableRule
 from capture.ocr.base import OcrLine
 
 CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
-    "name": cjk_text,
+    "name": lambda t: item_name(t),
     "spec": cjk_text,
     "unit": cjk_text,
     "quantity": n.decimal,
@@ -31,6 +31,26 @@ CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
     "tax_rate": n.tax_rate,
     "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t),
 }
+
+
+_STAR_LIKE = str.maketrans({"“": "*", "”": "*", "″": "*", '"': "*", "＊": "*", "※": "*"})
+
+
+def item_name(text: str) -> str | None:
+    """A goods/service name as printed, ``*类别*名称``: quote marks OCR reads for the asterisks become
+    asterisks again, and a lost leading asterisk (图书*企业财务会计实务) is put back."""
+    s = cjk_text(text)
+    if s is None:
+        return None
+    if "*" in s.translate(_STAR_LIKE) and s.count("*") < 2:
+        s = s.translate(_STAR_LIKE)
+    if not s.startswith("*") and s.count("*") == 1 and 1 <= s.index("*") <= 10:
+        s = "*" + s
+    return s
+
+
+# money and rate printed so close that OCR returns one token: 4241.8613% -> 4241.86 | 13%
+_GLUED = re.compile(r"^(-?[¥￥]?\d[\d,]*\.\d{2})(\d{1,2}%|免税|\*{3})$|^(\d{1,2}%)(-?\d[\d,]*\.\d{2})$")
 
 
 @dataclass
@@ -65,7 +85,34 @@ def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
                 cols[col] = a
         if len(cols) > len(best):
             best = cols
-    return best if len(best) >= rule.min_header_columns else {}
+    if len(best) < rule.min_header_columns:
+        return {}
+    return {**best, **_unread_columns(lines, rule, best)}
+
+
+def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
+    """Columns whose header OCR misread (金额 read as 企新): placed at the unmatched header text that
+    sits between the found neighbours in the rule's column order."""
+    order = list(rule.columns)
+    hbox = union([a.box for a in found.values()])
+    used = {id(ln) for a in found.values() for ln in a.lines}
+    band = [ln for ln in lines if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5]
+    out: dict[str, Anchor] = {}
+    for i, col in enumerate(order):
+        if col in found:
+            continue
+        left = next((found[c] for c in reversed(order[:i]) if c in found), None)
+        right = next((found[c] for c in order[i + 1 :] if c in found), None)
+        if left is None or right is None:
+            continue
+        between = [ln for ln in band if left.box[2] <= center(ln)[0] <= right.box[0]]
+        if between:
+            out[col] = Anchor(tuple(sorted(between, key=lambda ln: ln.box[0])), col, 0.0, "")
+        elif col == "amount":  # not read at all: every item row has an amount, so place it midway
+            mid = (left.center_x + right.center_x) / 2
+            ghost = OcrLine(col, 0.0, ((mid - 1, hbox[1]), (mid + 1, hbox[1]), (mid + 1, hbox[3]), (mid - 1, hbox[3])))
+            out[col] = Anchor((ghost,), col, 0.0, "")
+    return out
 
 
 def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
@@ -110,7 +157,11 @@ def _split_tokens(line: OcrLine) -> list[tuple[str, float]]:
     for token in text.split():
         start = text.index(token, pos)
         pos = start + len(token)
-        out.append((token, x0 + (x1 - x0) * (start + len(token) / 2) / total))
+        m = _GLUED.match(token.rstrip("."))
+        parts = [p for p in m.groups() if p] if m else [token]
+        for part in parts:
+            out.append((part, x0 + (x1 - x0) * (start + len(part) / 2) / total))
+            start += len(part)
     return out
 
 
@@ -147,9 +198,11 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     h = median([a.box[3] - a.box[1] for a in header.values()])
     centers = sorted((a.center_x, col) for col, a in header.items())
     below_header = [ln for ln in lines if center(ln)[1] > hbox[3] - 0.2 * h]
-    ends = [a for a in find_anchors(below_header, rule.end_labels, 80.0, max_start=0)]
+    ends = find_anchors(below_header, rule.end_labels, 80.0, max_start=0)
     end_box = ends[0].box if ends else end_anchor
-    bottom = end_box[1] - 0.6 * h if end_box else float("inf")
+    # the body also stops at whatever comes after the table when 合计 was not read (价税合计, 名称 ...)
+    stops = [a.box[1] for a in find_anchors(below_header, rule.stop_labels, 80.0, max_start=1)]
+    bottom = min([end_box[1] - 0.6 * h if end_box else float("inf")] + [y - 0.3 * h for y in stops])
     body = sorted((ln for ln in below_header if center(ln)[1] < bottom), key=lambda ln: center(ln)[1])
     read = TableRead(header=hbox, end=end_box)
     read.rows = _rows(body, centers, h)

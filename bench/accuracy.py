@@ -1,0 +1,120 @@
+"""Extraction accuracy on freshly generated samples (never the committed ones).
+
+    .venv/bin/python bench/accuracy.py --seed 101 --n 40 [--variants scanner,phone,hard] [--english 6]
+        [--keep DIR] [--verbose]
+
+Prints, per variant, the share of exactly right values for the key fields (invoice_code,
+invoice_number, date, amount_excl_tax, tax, total, check_code, seller_tax_id, buyer_tax_id) over the
+fields the truth has, for the names (buyer/seller, spaces ignored), for whole line-item rows (all 8
+cells right) and the share of invoices the validator accepted. Never a timed test: a measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from capture.invoice import KEY_FIELDS  # noqa: E402
+from capture.invoices import capture_invoices  # noqa: E402
+from capture.ocr.paddle import PaddleOcrEngine  # noqa: E402
+from samples.generate import generate_set  # noqa: E402
+from tests.golden import row_ok, same  # noqa: E402
+
+NAMES = ("buyer_name", "seller_name")
+TODAY = date(2026, 11, 23)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.n = defaultdict(int)
+        self.ok = defaultdict(int)
+
+    def add(self, group: str, good: bool) -> None:
+        self.n[group] += 1
+        self.ok[group] += int(good)
+
+    def pct(self, group: str) -> str:
+        if not self.n[group]:
+            return "-"
+        return f"{100 * self.ok[group] / self.n[group]:.1f}% ({self.ok[group]}/{self.n[group]})"
+
+
+def score(path: Path, engine, tallies: dict[str, Tally], verbose: bool) -> None:
+    import json
+
+    truth_doc = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+    variant = truth_doc["meta"]["variant"] if "meta" in truth_doc else "multipage"
+    if truth_doc.get("invoice_type") == "receipt_en":
+        variant = "english"
+    t = tallies.setdefault(variant, Tally())
+    _, found = capture_invoices(path.read_bytes(), engine=engine, today=TODAY)
+    truths = truth_doc.get("pages") or [truth_doc]
+    for i, truth in enumerate(truths):
+        inv = found[i] if i < len(found) else None
+        values = {k: fv.value for k, fv in inv.invoice.fields.items()} if inv else {}
+        bad = []
+        for name in KEY_FIELDS:
+            if truth.get(name) is not None or values.get(name) is not None:
+                good = same(name, values.get(name), truth.get(name))
+                t.add("key fields", good)
+                t.add(name, good)
+                if not good:
+                    bad.append((name, values.get(name), truth.get(name)))
+        for name in NAMES:
+            if truth.get(name) is not None:
+                good = same(name, values.get(name), truth.get(name))
+                t.add("names", good)
+                if not good:
+                    bad.append((name, values.get(name), truth.get(name)))
+        rows = [li.to_dict() for li in inv.invoice.line_items] if inv else []
+        for j, want in enumerate(truth["line_items"]):
+            good = j < len(rows) and row_ok(rows[j], want)
+            t.add("line item rows", good)
+            if not good:
+                bad.append((f"row {j + 1}", rows[j] if j < len(rows) else None, want))
+        t.add("accepted", bool(inv) and inv.validation.status == "accepted")
+        if verbose and bad:
+            print(f"  {path.name}:")
+            for b in bad:
+                print(f"      {b}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=101)
+    ap.add_argument("--n", type=int, default=30, help="Chinese invoices to generate (spread over the variants)")
+    ap.add_argument("--variants", default="scanner,phone,hard")
+    ap.add_argument("--english", type=int, default=6, help="English invoices to generate in addition")
+    ap.add_argument("--keep", type=Path, help="write the samples here instead of a temporary folder")
+    ap.add_argument("--verbose", action="store_true", help="print every wrong value")
+    args = ap.parse_args()
+    out = args.keep or Path(tempfile.mkdtemp(prefix="accuracy-"))
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    paths = generate_set(args.seed, args.n, args.variants.split(","), out)
+    if args.english:
+        paths += generate_set(args.seed + 1, args.english, ["english"], out / "en")
+    print(f"generated {len(paths)} samples in {time.perf_counter() - t0:.0f} s into {out}")
+    engine = PaddleOcrEngine().load()
+    tallies: dict[str, Tally] = {}
+    t0 = time.perf_counter()
+    for path in paths:
+        score(path, engine, tallies, args.verbose)
+    elapsed = time.perf_counter() - t0
+    groups = ["key fields", "names", "line item rows", "accepted", *KEY_FIELDS]
+    print(f"\nseed {args.seed}, {len(paths)} documents, {elapsed / max(1, len(paths)):.2f} s per document")
+    print(f"{'':<18}" + "".join(f"{v:>22}" for v in tallies))
+    for g in groups:
+        print(f"{g:<18}" + "".join(f"{t.pct(g):>22}" for t in tallies.values()))
+
+
+if __name__ == "__main__":
+    main()
