@@ -133,11 +133,15 @@ NUMERIC = ("quantity", "unit_price", "amount", "tax")
 TEXTUAL = ("name", "spec", "unit")
 
 
-def _column_of(text: str, x: float, centers: list[tuple[float, str]]) -> str:
-    """The column a cell belongs to: the nearest header among the columns its content can be
-    (a rate goes to the rate column, a number to a numeric one, words to name/spec/unit), so a
-    right-aligned number near a column boundary is not taken for its neighbour."""
+def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, str]]) -> str:
+    """The column a cell spanning ``span`` (x0, x1) belongs to, among the columns its content can be
+    (a rate goes to the rate column, a number to a numeric one, words to name/spec/unit). Numbers are
+    usually right-aligned in their cell, so a number is near a column when its centre is near the
+    header's centre OR its right edge is near the column's right boundary (midway to the next header):
+    a long unit price such as 398.2300885 is not taken for the quantity to its left."""
     t = squash(text)
+    x0, x1 = span
+    xc = (x0 + x1) / 2
     if _RATE.match(t):
         allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
     elif _NUMBER.match(t):
@@ -145,11 +149,20 @@ def _column_of(text: str, x: float, centers: list[tuple[float, str]]) -> str:
     else:
         allowed = TEXTUAL
     pool = [c for c in centers if c[1] in allowed] or centers
-    return min(pool, key=lambda c: abs(c[0] - x))[1]
+    if allowed is not NUMERIC:
+        return min(pool, key=lambda c: abs(c[0] - xc))[1]
+    xs = [c[0] for c in centers]
+
+    def distance(c: tuple[float, str]) -> float:
+        k = xs.index(c[0])
+        right = (xs[k] + xs[k + 1]) / 2 if k + 1 < len(xs) else xs[k] + (xs[k] - xs[k - 1]) / 2
+        return min(abs(c[0] - xc), abs(right - x1))
+
+    return min(pool, key=distance)[1]
 
 
-def _split_tokens(line: OcrLine) -> list[tuple[str, float]]:
-    """A line's whitespace-separated tokens with their estimated x centres (by character share)."""
+def _split_tokens(line: OcrLine) -> list[tuple[str, float, float]]:
+    """A line's whitespace-separated tokens with their estimated x spans (by character share)."""
     x0, _, x1, _ = line.box
     text = line.text.strip()
     total = max(1, len(text))
@@ -160,7 +173,7 @@ def _split_tokens(line: OcrLine) -> list[tuple[str, float]]:
         m = _GLUED.match(token.rstrip("."))
         parts = [p for p in m.groups() if p] if m else [token]
         for part in parts:
-            out.append((part, x0 + (x1 - x0) * (start + len(part) / 2) / total))
+            out.append((part, x0 + (x1 - x0) * start / total, x0 + (x1 - x0) * (start + len(part)) / total))
             start += len(part)
     return out
 
@@ -178,16 +191,17 @@ def _vertical(line: OcrLine) -> list[Cell] | None:
 
 def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:
     """A line as cells: split at spaces when its tokens fall in different columns."""
+    x0, _, x1, _ = line.box
     stacked = _vertical(line)
     if stacked is not None:
-        return [(_column_of(c.text, center(line)[0], centers), c) for c in stacked]
+        return [(_column_of(c.text, (x0, x1), centers), c) for c in stacked]
     tokens = _split_tokens(line)
     # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell)
-    where = {min(centers, key=lambda c: abs(c[0] - x))[1] for _, x in tokens}
+    where = {min(centers, key=lambda c: abs(c[0] - (a + b) / 2))[1] for _, a, b in tokens}
     if len(tokens) > 1 and len(where) > 1:
-        return [(_column_of(tok, x, centers), Cell(tok, line.score, line.box)) for tok, x in tokens]
+        return [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
     text = line.text.strip()
-    return [(_column_of(text, center(line)[0], centers), Cell(text, line.score, line.box))]
+    return [(_column_of(text, (x0, x1), centers), Cell(text, line.score, line.box))]
 
 
 def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None = None) -> TableRead:
