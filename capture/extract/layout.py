@@ -10,7 +10,6 @@ where the label ends.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ JOIN_GAP = 5.0  # larger line heights: followers closer than this on a row may c
 Box = tuple[float, float, float, float]
 
 
-_DROP_SPACE = re.compile(r"(?<![A-Za-z0-9])\s+|\s+(?![A-Za-z0-9])")
 
 
 def squash(text: str) -> str:
@@ -39,9 +37,10 @@ def squash_map(text: str) -> tuple[str, list[int]]:
     out, pos = [], []
     for i, ch in enumerate(t):
         if ch.isspace():
-            prev, nxt = t[i - 1 : i], t[i + 1 : i + 2]
-            keep = prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()
-            if not keep or (out and out[-1] == " "):
+            if out and out[-1] == " ":
+                continue
+            prev, nxt = t[i - 1 : i], t[i + 1 :].lstrip()[:1]
+            if not (prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()):
                 continue
             ch = " "
         out.append(ch)

@@ -27,7 +27,8 @@ class PreprocessConfig:
     target_dpi: float = 200.0
     max_long_side: int = 3200
     min_char_px: float = 16.0  # never scale the typical character below this height
-    upscale_below_px: float = 13.0  # enlarge (to min_char_px) only pages whose glyphs are smaller
+    upscale_below_px: float = 13.0  # enlarge only pages whose glyphs are smaller than this
+    upscale_char_px: float = 16.0  # ...up to this glyph height (at most max_upscale)
     max_upscale: float = 2.0
     page_width_mm: float = 240.0  # assumed width of a landscape invoice when the DPI is unknown
     # 3. deskew (small angles)

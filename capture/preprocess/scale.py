@@ -67,7 +67,7 @@ def rescale(
     if factor > 1.0:
         # enlarge only to bring tiny glyphs up to min_char_px; never just to reach a nominal DPI
         small_glyphs = char is not None and char < config.upscale_below_px
-        factor = min(config.min_char_px / char, config.max_upscale) if small_glyphs else 1.0
+        factor = min(config.upscale_char_px / char, config.max_upscale) if small_glyphs else 1.0
     factor = min(factor, config.max_long_side / max(h, w))
     values = {
         "factor": r(factor),

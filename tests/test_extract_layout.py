@@ -1,0 +1,214 @@
+"""Extraction on hand-built OCR lines: label anchoring, value geometry, tables, rule files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from capture.extract.extractor import ExtractConfig, extract_page
+from capture.extract.layout import find_anchors, rows, squash
+from capture.extract.rules import RuleError, load_ruleset
+from capture.extract.table import item_name
+from capture.ocr.base import OcrLine
+
+
+def L(text: str, x0: float, y0: float, x1: float, y1: float, score: float = 0.99) -> OcrLine:
+    return OcrLine(text, score, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+
+
+def legacy_page() -> list[OcrLine]:
+    """A 增值税专用发票 as OCR returns it: spaced labels split, a vertical 购买方, the 密码区 to the right."""
+    return [
+        L("山东增值税专用发票", 760, 86, 1212, 150),
+        L("发聚号码：91407050", 1345, 130, 1602, 167),  # misread label still anchors
+        L("发票代码：3700251530", 1346, 89, 1630, 123),
+        L("开票日期：2025年06月28日", 1345, 173, 1675, 209),
+        L("机器编号：499099547649", 165, 264, 456, 301),
+        L("购买方", 151, 330, 191, 474),
+        L("名", 208, 328, 241, 362),
+        L("称：济南海纳餐饮管理有限公司", 345, 324, 693, 358),
+        L("940/*8*073/9>2380>79*620<915", 1330, 329, 1769, 365),
+        L("纳税人识别号：91370102471D9D0819", 209, 364, 654, 399),
+        L("货物或应税劳务、服务名称", 236, 491, 527, 521),
+        L("规格型号", 658, 489, 763, 524),
+        L("单位", 825, 489, 883, 524),
+        L("数量", 933, 489, 1024, 525),
+        L("单", 1103, 490, 1138, 522),
+        L("价", 1180, 489, 1217, 525),
+        L("金", 1322, 490, 1354, 524),
+        L("额", 1423, 491, 1457, 524),
+        L("税率", 1534, 490, 1597, 524),
+        L("税", 1675, 490, 1712, 526),
+        L("额", 1783, 490, 1818, 525),
+        L("*住宿服务*住宿费", 147, 527, 341, 555),
+        L("大床房", 615, 522, 699, 559),
+        L("天次", 833, 524, 860, 600),  # two units stacked: OCR merges them into one vertical line
+        L("1", 1033, 528, 1054, 556),
+        L("464.67", 1176, 526, 1259, 558),
+        L("464.67", 1429, 528, 1511, 557),
+        L("6%", 1538, 527, 1588, 558),
+        L("27.88", 1803, 527, 1874, 557),
+        L("*餐饮服务*餐费，含早餐与晚餐的团", 147, 570, 450, 598),
+        L("体用餐", 147, 600, 230, 628),  # the name wrapped onto a second line
+        L("100.00", 1429, 570, 1511, 598),
+        L("6%", 1538, 570, 1588, 598),
+        L("6.00", 1803, 570, 1874, 598),
+        L("合", 235, 798, 268, 831),
+        L("计", 366, 797, 404, 832),
+        L("¥564.67", 1413, 794, 1509, 826),
+        L("¥33.88", 1790, 795, 1874, 824),
+        L("价税合计（大写）", 209, 845, 397, 876),
+        L("ⓧ", 500, 846, 528, 868, 0.6),
+        L("伍佰玖拾捌圆伍角伍分", 532, 843, 786, 870),
+        L("（小写）¥598.55", 1481, 841, 1670, 874),
+        L("销售方", 151, 900, 189, 1041),
+        L("名", 208, 896, 241, 929),
+        L("称：济南启明餐饮管理有限公司", 345, 891, 693, 926),
+        L("备", 1178, 903, 1213, 938),
+        L("订单号：169747173078", 1230, 903, 1500, 935),
+        L("纳税人识别号：9137011261613H541R", 209, 932, 654, 968),
+    ]
+
+
+def test_legacy_invoice_fields_by_label_and_geometry():
+    inv = extract_page(legacy_page())
+    v = inv.value
+    assert v("invoice_type") == "01"
+    assert (v("invoice_code"), v("invoice_number"), v("date")) == ("3700251530", "91407050", "2025-06-28")
+    assert v("machine_number") == "499099547649"
+    assert v("buyer_name") == "济南海纳餐饮管理有限公司"  # the 密码区 to its right never leaks in
+    assert v("seller_name") == "济南启明餐饮管理有限公司"
+    assert (v("buyer_tax_id"), v("seller_tax_id")) == ("91370102471D9D0819", "9137011261613H541R")
+    assert (v("amount_excl_tax"), v("tax"), v("total")) == ("564.67", "33.88", "598.55")
+    assert v("total_in_words") == "伍佰玖拾捌圆伍角伍分"
+    assert inv.fields["total_in_words"].confidence > 0.9  # the stray ⓧ (score 0.6) is not part of it
+    assert v("remarks") == "订单号：169747173078"
+    assert v("currency") == "CNY"
+
+
+def test_line_items_rebuilt_from_header_columns():
+    items = [li.to_dict() for li in extract_page(legacy_page()).line_items]
+    assert items == [
+        {"name": "*住宿服务*住宿费", "spec": "大床房", "unit": "天", "quantity": "1", "unit_price": "464.67",
+         "amount": "464.67", "tax_rate": "6%", "tax": "27.88"},
+        {"name": "*餐饮服务*餐费，含早餐与晚餐的团体用餐", "spec": None, "unit": "次", "quantity": None,
+         "unit_price": None, "amount": "100.00", "tax_rate": "6%", "tax": "6.00"},
+    ]
+
+
+def test_boxes_are_mapped_to_the_original_page():
+    inv = extract_page(legacy_page(), to_original=lambda b: (b[0] * 2, b[1] * 2, b[2] * 2, b[3] * 2))
+    x0, y0, x1, _y1 = inv.fields["invoice_code"].box
+    assert 2 * 1346 < x0 < x1 <= 2 * 1630 and y0 == 2 * 89  # the value part of 发票代码：3700251530
+
+
+def test_spaced_label_split_over_two_lines_anchors():
+    [anchor] = find_anchors([L("名", 208, 328, 241, 362), L("称：个人", 345, 324, 420, 358)], ["名称"], 75)
+    assert anchor.rest == "个人" and len(anchor.lines) == 2
+
+
+def test_label_inside_a_longer_header_does_not_anchor():
+    assert find_anchors([L("货物或应税劳务、服务名称", 236, 491, 527, 521)], ["名称"], 75) == []
+
+
+def test_short_latin_labels_need_a_word_boundary():
+    assert find_anchors([L("INV-2026-9895", 100, 10, 300, 40)], ["EIN"], 75) == []
+    [a] = find_anchors([L("TOTAL USD", 100, 10, 300, 40)], ["TOTAL", "SUBTOTAL"], 75)
+    assert (a.label, a.rest) == ("TOTAL", "USD")
+
+
+def test_rows_are_not_chained_by_tall_vertical_text():
+    page = legacy_page()
+    buyer_row = next(r for r in rows(page) if any(ln.text.startswith("称：济南海纳") for ln in r))
+    assert [ln.text for ln in buyer_row] == ["名", "称：济南海纳餐饮管理有限公司", "940/*8*073/9>2380>79*620<915"]
+
+
+def test_squash_drops_spaces_inside_chinese_keeps_them_between_words():
+    assert squash("名 　称") == "名称"
+    assert squash("TOTAL  USD") == "TOTAL USD"
+    assert squash("价 税 合 计 (大写)") == "价税合计(大写)"
+
+
+def test_item_name_repairs_category_asterisks():
+    assert item_name("图书*企业财务会计实务") == "*图书*企业财务会计实务"
+    assert item_name("“劳务”装卸搬运服务") == "*劳务*装卸搬运服务"
+    assert item_name("液晶显示器(27英寸IPS面板)") == "液晶显示器（27英寸IPS面板）"
+
+
+def test_english_invoice_with_the_same_machinery():
+    page = [
+        L("Northwind Office Supply Inc.", 142, 184, 613, 228),
+        L("TAX INVOICE", 881, 193, 1244, 245),
+        L("INVOICE NO:", 875, 288, 997, 312),
+        L("INV20260356", 1114, 287, 1245, 311),
+        L("DATE:", 874, 323, 935, 348),
+        L("02/14/2026", 1131, 322, 1244, 347),
+        L("VAT ID: DE341249622", 142, 300, 400, 330),
+        L("BILL TO", 143, 451, 223, 479),
+        L("Contoso Ltd.", 145, 493, 296, 520),
+        L("DESCRIPTION", 155, 665, 289, 689),
+        L("QTY", 788, 663, 835, 694),
+        L("UNIT PRICE", 927, 665, 1040, 689),
+        L("AMOUNT", 1145, 665, 1235, 690),
+        L("Printer paper A4, box of 5 reams", 155, 769, 455, 793),
+        L("6", 814, 766, 835, 795),
+        L("38.63", 982, 766, 1043, 796),
+        L("231.78", 1167, 766, 1237, 795),
+        L("SUBTOTAL", 786, 841, 889, 868),
+        L("231.78", 1159, 840, 1230, 869),
+        L("Sales Tax 8.875%", 787, 895, 950, 921),
+        L("20.57", 1170, 893, 1232, 922),
+        L("TOTAL USD", 784, 944, 906, 975),
+        L("$252.35", 1125, 943, 1231, 979),
+    ]
+    inv = extract_page(page)
+    v = inv.value
+    assert (v("invoice_type"), v("invoice_number"), v("date")) == ("receipt_en", "INV20260356", "2026-02-14")
+    assert (v("seller_name"), v("buyer_name"), v("seller_tax_id")) == (
+        "Northwind Office Supply Inc.", "Contoso Ltd.", "DE341249622")
+    assert (v("amount_excl_tax"), v("tax"), v("total"), v("currency")) == ("231.78", "20.57", "252.35", "USD")
+    assert [li.to_dict()["quantity"] for li in inv.line_items] == ["6"]
+
+
+def test_qr_value_wins_and_keeps_the_ocr_reading():
+    from capture.qr import parse_payload
+
+    qr = parse_payload("01,01,3700251530,91407051,564.67,20250628,,C626,")
+    inv = extract_page(legacy_page(), qr=qr)
+    fv = inv.fields["invoice_number"]
+    assert (fv.value, fv.source) == ("91407051", "qr")
+    assert [a.value for a in fv.alternatives] == ["91407050"]
+    assert inv.fields["invoice_code"].source == "qr" and inv.fields["invoice_code"].box is not None
+
+
+def test_missing_total_is_derived_from_amount_and_tax():
+    page = [ln for ln in legacy_page() if "小写" not in ln.text and "圆" not in ln.text]
+    fv = extract_page(page).fields["total"]
+    assert (fv.value, fv.source) == ("598.55", "derived")
+
+
+def test_rules_are_validated_at_load(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nkeywords: [a]\nfields:\n  invoice_nmuber: {labels: [No], kind: doc_id}\n")
+    with pytest.raises(RuleError, match="invoice_nmuber"):
+        load_ruleset(bad)
+    kind = tmp_path / "kind.yaml"
+    kind.write_text("name: x\nkeywords: [a]\nfields:\n  invoice_number: {labels: [No], kind: banana}\n")
+    with pytest.raises(RuleError, match="kind"):
+        load_ruleset(kind)
+
+
+def test_a_new_layout_is_a_new_rule_file(tmp_path: Path):
+    rule = tmp_path / "receipt_de.yaml"
+    rule.write_text(
+        "name: receipt_de\nkeywords: [RECHNUNG]\ndefault_type: receipt_en\ncurrency: EUR\n"
+        "fields:\n  invoice_number: {labels: [RECHNUNGSNUMMER], kind: doc_id, where: [same, right]}\n"
+        "  total: {labels: [GESAMTBETRAG], kind: money, where: [same, right]}\n"
+    )
+    config = ExtractConfig(rules=(load_ruleset(rule),))
+    page = [L("RECHNUNG", 10, 10, 200, 40), L("Rechnungsnummer: R-2024-17", 10, 60, 400, 90),
+            L("Gesamtbetrag", 10, 120, 200, 150), L("119,00", 300, 120, 380, 150)]
+    inv = extract_page(page, config=config)
+    assert inv.value("invoice_number") == "R-2024-17"
+    assert inv.value("currency") == "EUR"
