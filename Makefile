@@ -39,8 +39,9 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# For now (until the HTTP service lands) "run" reads every bundled sample and prints the extracted invoices.
 run: install
-	$(BIN)/invoice-capture ocr samples/images/*.png samples/images/*.jpg samples/images/*.pdf samples/images/*.tif
+	$(BIN)/invoice-capture extract $$(ls samples/images/* | grep -v '\.json$$')
 
 lint: install
 	$(BIN)/ruff check .
@@ -50,6 +51,7 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/ocr_speed.py
+	$(BIN)/python bench/accuracy.py --seed 101 --n 30
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
