@@ -212,3 +212,22 @@ def test_a_new_layout_is_a_new_rule_file(tmp_path: Path):
     inv = extract_page(page, config=config)
     assert inv.value("invoice_number") == "R-2024-17"
     assert inv.value("currency") == "EUR"
+
+
+def test_consistent_amounts_and_valid_checksums_raise_confidence_but_never_values():
+    from capture.extract.corroborate import corroborate
+    from capture.invoice import FieldValue, LineItem
+
+    def fv(value, conf=0.8):
+        return FieldValue(value, conf, "ocr")
+
+    fields = {"amount_excl_tax": fv("100.00"), "tax": fv("13.00"), "total": fv("113.00", 0.5),
+              "total_in_words": fv("壹佰壹拾叁圆整"), "seller_tax_id": fv("91370102471D9D0819"),
+              "buyer_tax_id": fv("91370102471D9D0818")}
+    out = corroborate(fields, [LineItem.of(amount="60.00"), LineItem.of(amount="40.00")])
+    assert out["total"].confidence == 0.98 and out["total"].value == "113.00"
+    assert out["amount_excl_tax"].confidence == 0.97 and out["tax"].confidence == 0.97
+    assert out["seller_tax_id"].confidence == 0.95
+    assert out["buyer_tax_id"].confidence == 0.8  # wrong check character: no lift
+    broken = corroborate({**fields, "tax": fv("12.00")}, [])
+    assert broken["amount_excl_tax"].confidence == 0.8 and broken["tax"].confidence == 0.8

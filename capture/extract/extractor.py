@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals
+from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
@@ -212,4 +213,5 @@ def extract_page(
         if "currency" not in fields:
             fields["currency"] = FieldValue("CNY", 1.0, Source.DERIVED, page)
     _derive(fields, page)
+    fields = corroborate(fields, items)
     return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr)
