@@ -181,7 +181,7 @@ def _table_totals(table: TableRead, rule: TableRule, fields: dict, page: int, to
         cell = table.totals.get(col)
         if cell is None or fname in fields:
             continue
-        value = n.money(cell.text)
+        value = n.money(cell.text, implied_decimals=True)
         if value is None and set(squash(cell.text)) <= {"*"}:
             value = "0.00"  # every line 免税: the tax total prints ***
         if value is not None:

@@ -81,12 +81,13 @@ def doc_id(value: str) -> str | None:
 _CURRENCY_PREFIX = re.compile(r"^(?:[A-Z]{3}\s*|[A-Z]{1,2}\$|\$|€|£)\s*")
 
 
-def money(value: str) -> str | None:
-    """Money in any currency: ``S$1,839.94``, ``$274.09``, ``USD 12.00``, ``¥464.67``."""
+def money(value: str, implied_decimals: bool = False) -> str | None:
+    """Money in any currency: ``S$1,839.94``, ``$274.09``, ``USD 12.00``, ``¥464.67``. With
+    ``implied_decimals`` (the layout always prints 2 decimals) a point lost by OCR is put back."""
     s = value.strip()
     if "%" in s:
         return None
-    return n.money(_CURRENCY_PREFIX.sub("", s))
+    return n.money(_CURRENCY_PREFIX.sub("", s), implied_decimals=implied_decimals)
 
 
 def tax_ref(value: str) -> str | None:
@@ -99,6 +100,7 @@ def tax_ref(value: str) -> str | None:
 
 _KINDS: dict[str, Callable[..., str | None]] = {
     "money": lambda t, **_: money(t),
+    "money2": lambda t, **_: money(t, implied_decimals=True),
     "tax_ref": lambda t, **_: tax_ref(t),
     "invoice_number": lambda t, **_: n.invoice_number(t),
     "invoice_code": lambda t, **_: n.invoice_code(t),

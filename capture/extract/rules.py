@@ -19,7 +19,7 @@ from capture.invoice import FIELD_NAMES, LINE_COLUMNS
 RULES_DIR = Path(__file__).with_name("rules")
 
 Kind = Literal[
-    "money", "invoice_number", "invoice_code", "check_code", "machine_number", "date", "tax_id", "name",
+    "money", "money2", "invoice_number", "invoice_code", "check_code", "machine_number", "date", "tax_id", "name",
     "text", "capitals", "doc_id", "tax_ref",
 ]
 Where = Literal["same", "right", "below"]

@@ -27,9 +27,9 @@ CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
     "unit": cjk_text,
     "quantity": n.decimal,
     "unit_price": n.decimal,
-    "amount": n.money,
+    "amount": lambda t: n.money(t, implied_decimals=True),  # always printed with 2 decimals
     "tax_rate": n.tax_rate,
-    "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t),
+    "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t, implied_decimals=True),
 }
 
 
