@@ -231,3 +231,8 @@ def test_consistent_amounts_and_valid_checksums_raise_confidence_but_never_value
     assert out["buyer_tax_id"].confidence == 0.8  # wrong check character: no lift
     broken = corroborate({**fields, "tax": fv("12.00")}, [])
     assert broken["amount_excl_tax"].confidence == 0.8 and broken["tax"].confidence == 0.8
+
+
+def test_a_decimal_point_lost_by_ocr_is_restored_in_amount_cells():
+    page = [L("¥3388", *ln.box) if ln.text == "¥33.88" else ln for ln in legacy_page()]
+    assert extract_page(page).value("tax") == "33.88"
