@@ -46,8 +46,13 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
+# The whole suite runs on SQLite; the database tests (-m db) run again on PostgreSQL, each run in a fresh
+# database of its own (the tests that do not touch a database do not depend on which one it is).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
 test: install lint
 	$(BIN)/pytest -q
+	INVOICE_CAPTURE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m db
 
 bench: install
 	$(BIN)/python bench/ocr_speed.py

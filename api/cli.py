@@ -11,8 +11,12 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capture.errors import CaptureError, MissingFileError
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -110,6 +114,163 @@ def _print_invoice(path: str, obj: dict) -> None:
         print(f"  {issue['severity']}: {issue['code']} {issue['field'] or ''} {issue['detail']}")
 
 
+# ------------------------------------------------------------------------------------------ storage
+
+DOC_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".bmp", ".webp", ".pdf"})
+
+
+def _migrated_url(settings: Settings) -> str:
+    from models.db import migrate
+
+    url = settings.resolved_database_url()
+    migrate(url)
+    return url
+
+
+def _shown_url(url: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from models.db import current_revision, make_engine
+
+    url = _migrated_url(get_settings())
+    engine = make_engine(url)
+    try:
+        print(f"database {_shown_url(url)} is at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+    import threading
+
+    from api.settings import get_settings
+    from api.worker import build_worker, run_processes, stop_on_signals
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+    settings = get_settings()
+    url = _migrated_url(settings)
+    print(f"worker: {args.concurrency} process(es) on {_shown_url(url)}, originals in {settings.blob_dir()}",
+          file=sys.stderr, flush=True)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    if args.concurrency == 1:
+        build_worker(settings).run_forever(stop)
+    else:
+        run_processes(args.concurrency, stop)
+    return 0
+
+
+def _ingest_paths(paths: list[str]) -> list[str]:
+    """Files named on the command line as given; folders walked recursively (sorted, hidden entries and
+    files without an image/PDF suffix skipped)."""
+    out: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if not p.is_dir():
+            out.append(path)
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p).parts
+            if f.is_file() and not any(part.startswith(".") for part in rel) and f.suffix.lower() in DOC_SUFFIXES:
+                out.append(str(f))
+    return out
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from models.blobs import BlobStore
+    from models.db import make_engine, make_sessions
+    from models.ingest import accept_upload
+    from models.types import utcnow
+
+    settings = get_settings()
+    engine = make_engine(_migrated_url(settings))
+    sessions, blobs = make_sessions(engine), BlobStore(settings.blob_dir())
+    limits = settings.capture_config().limits
+    files = _ingest_paths(args.paths)
+    new = existing = rejected = 0
+    documents: dict = {}  # document id -> file
+    for i, path in enumerate(files, 1):
+        try:
+            with sessions() as session:
+                acc = accept_upload(
+                    session, blobs, _read_file(path), filename=Path(path).name, source=args.source,
+                    station=args.station, uploader=None, limits=limits, now=utcnow(),
+                    max_attempts=settings.job_max_attempts, actor="cli",
+                )
+        except CaptureError as exc:
+            rejected += 1
+            if args.json:
+                print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
+            else:
+                print(f"[{i}/{len(files)}] rejected {path}: {exc.detail} ({exc.code})", flush=True)
+            continue
+        new, existing = new + acc.created, existing + (not acc.created)
+        documents.setdefault(acc.document.id, path)
+        if args.json:
+            obj = {"file": path, "ok": True, "document_id": str(acc.document.id), "job_id": str(acc.job.id),
+                   "created": acc.created, "status": acc.job.status.value}
+            print(json.dumps(obj, ensure_ascii=False), flush=True)
+        else:
+            what = "accepted" if acc.created else "already archived"
+            print(f"[{i}/{len(files)}] {what} {path} -> document {acc.document.id} "
+                  f"({acc.document.pages} page(s), job {acc.job.status.value})", flush=True)
+    print(f"ingested {len(files)} file(s): {new} new, {existing} already archived, {rejected} rejected",
+          file=sys.stderr if args.json else sys.stdout, flush=True)
+    failed = _process_ingested(args, settings, sessions, documents) if args.process and documents else 0
+    engine.dispose()
+    return 1 if rejected or failed else 0
+
+
+def _process_ingested(args: argparse.Namespace, settings: Settings, sessions, documents: dict) -> int:
+    """Run a worker in this process until the queue is empty; report every ingested document."""
+    from api.worker import build_worker
+    from models.archive import document_invoices
+    from models.documents import JobStatus
+    from models.jobs import latest_job
+
+    worker = build_worker(settings)
+
+    def progress(job) -> None:
+        if not args.json and job.document_id in documents:
+            error = f" after {job.error_code}: {job.error_detail}" if job.error_code else ""
+            print(f"processed {documents[job.document_id]}: {job.status.value}{error}", flush=True)
+
+    worker.drain(on_job=progress)
+    failed = done = invoices = 0
+    with sessions() as session:
+        for doc_id, path in documents.items():
+            job = latest_job(session, document_id=doc_id)
+            found = document_invoices(session, document_id=doc_id)
+            failed += job.status is JobStatus.FAILED
+            done += job.status is JobStatus.DONE
+            invoices += len(found)
+            if args.json:
+                obj = {"file": path, "document_id": str(doc_id), "status": job.status.value,
+                       "error": {"code": job.error_code, "detail": job.error_detail} if job.error_code else None,
+                       "invoice_ids": [str(inv.id) for inv in found]}
+                print(json.dumps(obj, ensure_ascii=False), flush=True)
+            elif job.status is JobStatus.FAILED:
+                print(f"failed {path}: {job.error_detail} ({job.error_code})", flush=True)
+    print(f"processed {len(documents)} document(s): {done} done, {failed} failed, {invoices} invoice(s) archived",
+          file=sys.stderr if args.json else sys.stdout, flush=True)
+    return failed
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invoice-capture",
@@ -132,6 +293,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="one JSON object per invoice per line: file, ok, status, pages, fields, line_items, issues",
     )
     p.set_defaults(handler=cmd_extract)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema (INVOICE_CAPTURE_DATABASE_URL)")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser(
+        "worker", help="run capture workers: claim queued documents, OCR and extract them, archive the results",
+    )
+    p.add_argument(
+        "--concurrency", type=_positive_int, default=1, metavar="N",
+        help="worker processes, each with its own OCR engine (default 1, in this process)",
+    )
+    p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("ingest", help="upload files into the archive (folders recursively) through the upload path")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="image/PDF files, or folders to walk recursively")
+    p.add_argument(
+        "--source", choices=["scanner", "mobile", "folder", "api"], default="folder",
+        help="where the documents come from (default folder)",
+    )
+    p.add_argument("--station", help="the scanner station or device name to record")
+    p.add_argument("--process", action="store_true", help="then run a worker here until the queue is empty")
+    p.add_argument(
+        "--json", action="store_true",
+        help="one JSON object per file (file, ok, document_id, job_id, created, status); with --process also one "
+        "per document (file, document_id, status, error, invoice_ids)",
+    )
+    p.set_defaults(handler=cmd_ingest)
     return parser
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,9 @@ from capture.ocr.paddle import OcrConfig
 from capture.pipeline import CaptureConfig
 from capture.validate import ValidationConfig
 from capture.vendors import VendorList
+
+if TYPE_CHECKING:
+    from models.jobs import JobPolicy
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,13 @@ class Settings(BaseSettings):
     max_pixels: int = Field(default=80_000_000, ge=1)
     confidence_threshold: float = Field(default=0.90, ge=0, le=1, description="key fields below it need review")
     vendors_csv: Path | None = Field(default=None, description="known vendors: CSV with name,tax_id")
+    database_url: str | None = Field(
+        default=None, description="default sqlite:///<data dir>/invoice-capture.db; postgresql+psycopg://... at scale"
+    )
+    job_lease_seconds: float = Field(default=60.0, gt=0, description="a worker that stops heartbeating loses its job")
+    job_max_attempts: int = Field(default=3, ge=1, description="attempts per job before it is failed")
+    job_backoff_seconds: float = Field(default=10.0, ge=0, description="first retry delay; doubles per attempt")
+    worker_poll_seconds: float = Field(default=1.0, gt=0, description="idle workers look for jobs this often")
 
     def ocr_config(self) -> OcrConfig:
         cache = self.model_cache_dir or (Path.home() / ".cache" / "invoice-capture" / "models")
@@ -48,6 +59,19 @@ class Settings(BaseSettings):
             validation=ValidationConfig(confidence_threshold=self.confidence_threshold),
             vendors=vendors,
         )
+
+    def resolved_database_url(self) -> str:
+        from models.db import normalize_url, sqlite_url
+
+        return normalize_url(self.database_url) if self.database_url else sqlite_url(self.data_dir)
+
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def job_policy(self) -> JobPolicy:
+        from models.jobs import JobPolicy
+
+        return JobPolicy(max_attempts=self.job_max_attempts, backoff_seconds=self.job_backoff_seconds)
 
 
 @lru_cache

@@ -27,3 +27,7 @@ def sample_files() -> list[Path]:
 
 def expected_for(path: Path) -> dict:
     return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+
+
+# Database fixtures (every @pytest.mark.db test; SQLite, or PostgreSQL via INVOICE_CAPTURE_TEST_DATABASE_URL)
+from tests.db_fixtures import blobs, data_dir, database_url, db, db_engine  # noqa: E402, F401
