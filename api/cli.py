@@ -271,6 +271,50 @@ def _process_ingested(args: argparse.Namespace, settings: Settings, sessions, do
     return failed
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import get_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(threadName)s %(levelname)s %(message)s")
+    settings = get_settings()
+    if args.no_worker:
+        settings = settings.model_copy(update={"embedded_worker": False})
+    worker = "no worker" if not settings.embedded_worker else "one in-process worker"
+    print(f"serving http://{args.host}:{args.port} on {_shown_url(settings.resolved_database_url())} ({worker})",
+          file=sys.stderr, flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from models.audit import ApiKeyCreate, Role, audit, create_api_key
+    from models.db import immediate, make_engine, make_sessions
+    from models.types import utcnow
+
+    engine = make_engine(_migrated_url(get_settings()))
+    try:
+        with make_sessions(engine)() as session:
+            immediate(session)
+            now = utcnow()
+            key_in = ApiKeyCreate(name=args.name or f"{args.role} key", role=Role(args.role))
+            key, secret = create_api_key(session=session, key_in=key_in, now=now)
+            session.flush()
+            audit(session, actor="cli", action="create", entity="api_key", entity_id=key.id, now=now,
+                  after={"name": key.name, "role": key.role.value, "prefix": key.prefix})
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"created {key.role.value} key {key.name!r} (id {key.id}, prefix {key.prefix}); "
+          "the key is shown once, on the next line:", flush=True)
+    print(secret, flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invoice-capture",
@@ -320,6 +364,20 @@ def build_parser() -> argparse.ArgumentParser:
         "per document (file, document_id, status, error, invoice_ids)",
     )
     p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("serve", help="run the HTTP API (with one in-process capture worker unless --no-worker)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_positive_int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--no-worker", action="store_true", help="do not capture here (run `invoice-capture worker`)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("keys", help="manage API keys")
+    keys = p.add_subparsers(dest="keys_command", required=True, metavar="KEYS_COMMAND")
+    p = keys.add_parser("create", help="create an API key; the key is printed once, alone on the last line")
+    p.add_argument("--role", required=True, choices=["scanner", "reviewer", "auditor", "admin"],
+                   help="scanner: upload and own status; reviewer: read, correct; auditor: read; admin: all")
+    p.add_argument("--name", help="who or what uses the key (default '<role> key')")
+    p.set_defaults(handler=cmd_keys_create)
     return parser
 
 

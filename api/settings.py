@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1, description="attempts per job before it is failed")
     job_backoff_seconds: float = Field(default=10.0, ge=0, description="first retry delay; doubles per attempt")
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="idle workers look for jobs this often")
+    embedded_worker: bool = Field(default=True, description="the API process runs one capture worker thread")
 
     def ocr_config(self) -> OcrConfig:
         cache = self.model_cache_dir or (Path.home() / ".cache" / "invoice-capture" / "models")

@@ -1,0 +1,131 @@
+"""The HTTP API: ``create_app(settings)``.
+
+Contract
+- Startup migrates the database (``models.db.migrate``), opens one engine and session factory, the blob
+  store and ONE shared OCR engine (``api.engine.build_engine``, loaded lazily on first use), and, unless
+  ``settings.embedded_worker`` is off, starts one capture worker thread; shutdown stops it after the job in
+  hand. Tests pass ``ocr_engine=`` and use ``app.dependency_overrides``.
+- Every error is JSON ``{"error": {"code", "detail", ...}}``: ``CaptureError`` from the upload path maps to
+  413 ``too_large``, 415 ``unsupported_type``, 422 ``unreadable``/``empty_file`` (plus ``file``), ``ApiError``
+  to its own status, request validation to 422 ``invalid_request`` (with ``fields``), any other HTTP error
+  (404 route, 405 method) to its status with a code derived from it, anything unexpected to 500
+  ``internal_error`` (logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import ApiError
+from api.settings import Settings
+from capture.errors import CaptureError
+from capture.ocr.base import OcrEngine
+
+log = logging.getLogger("invoice_capture.api")
+
+CAPTURE_ERROR_STATUS = {"too_large": 413, "unsupported_type": 415, "unreadable": 422, "empty_file": 422}
+
+
+def capture_error_status(exc: CaptureError) -> int:
+    return CAPTURE_ERROR_STATUS.get(exc.code, 422)
+
+
+def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "detail": detail, **extra}}
+
+
+class FileCaptureError(Exception):
+    """A ``CaptureError`` raised for one named uploaded file."""
+
+    def __init__(self, error: CaptureError, filename: str | None) -> None:
+        super().__init__(error.detail)
+        self.error, self.filename = error, filename
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.as_dict()}, status_code=exc.status)
+
+    @app.exception_handler(FileCaptureError)
+    async def file_capture_error(_request: Request, exc: FileCaptureError) -> JSONResponse:
+        body = error_body(exc.error.code, exc.error.detail, file=exc.filename)
+        return JSONResponse(body, status_code=capture_error_status(exc.error))
+
+    @app.exception_handler(CaptureError)
+    async def capture_error(_request: Request, exc: CaptureError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.detail, file=None), status_code=capture_error_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = jsonable_encoder(exc.errors(), exclude={"input", "ctx", "url"})
+        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in fields)
+        return JSONResponse(error_body("invalid_request", where or "invalid request", fields=fields),
+                            status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal_error", "the server failed; the error is logged"), status_code=500)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        try:
+            code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+        except ValueError:
+            code = "http_error"
+        return JSONResponse(error_body(code, exc.detail), status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None = None) -> FastAPI:
+    from api.settings import get_settings
+
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.engine import build_engine
+        from api.worker import Worker, WorkerConfig
+        from models.blobs import BlobStore
+        from models.db import make_engine, make_sessions, migrate
+
+        url = settings.resolved_database_url()
+        migrate(url)
+        db_engine = make_engine(url)
+        app.state.settings = settings
+        app.state.sessions = make_sessions(db_engine)
+        app.state.blobs = BlobStore(settings.blob_dir())
+        app.state.ocr_engine = ocr_engine if ocr_engine is not None else build_engine(settings)
+        stop, thread = threading.Event(), None
+        if settings.embedded_worker:
+            worker = Worker(WorkerConfig.from_settings(settings), app.state.ocr_engine, app.state.sessions,
+                            app.state.blobs)
+            thread = threading.Thread(target=worker.run_forever, args=(stop,), name="capture-worker", daemon=True)
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join()
+            db_engine.dispose()
+
+    app = FastAPI(title="Invoice capture", version="0.1.0", lifespan=lifespan)
+    _install_handlers(app)
+
+    from api.routes import documents, invoices
+
+    app.include_router(documents.router, prefix="/api/v1")
+    app.include_router(invoices.router, prefix="/api/v1")
+    return app

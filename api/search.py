@@ -1,0 +1,93 @@
+"""Invoice search: the filters of ``GET /api/v1/invoices`` as one keyword-only query function.
+
+Contract: ``search_invoices(session=, filters=)`` returns ``(invoices, count)``: ``count`` is the number of
+matches before ``limit``/``offset``. Filters combine with AND; text filters are case-insensitive substrings
+with LIKE wildcards escaped. ``seller``/``buyer`` match the tax id exactly OR the name as a substring.
+``q`` is a substring of any OCR line of the invoice's page (a plain LIKE scan: no FTS5 trigram / pg_trgm
+index yet). ``sort`` is a field name, ``-`` in front for descending; ties break on id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from capture.invoice import InvoiceStatus
+from models.invoices import Invoice, OcrLine, VerificationStatus
+
+SORTABLE = ("date", "total", "created_at", "updated_at", "invoice_number", "seller_name")
+SortKey = Literal[tuple([*SORTABLE, *(f"-{s}" for s in SORTABLE)])]  # type: ignore[valid-type]
+
+
+class InvoiceFilters(BaseModel):
+    number: str | None = Field(default=None, description="invoice number, exact")
+    code: str | None = Field(default=None, description="invoice code, exact")
+    type: str | None = Field(default=None, description="national two-digit type code")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    total_min: Decimal | None = None
+    total_max: Decimal | None = None
+    seller: str | None = Field(default=None, description="seller tax id (exact) or name (substring)")
+    buyer: str | None = Field(default=None, description="buyer tax id (exact) or name (substring)")
+    status: InvoiceStatus | None = None
+    verification_status: VerificationStatus | None = None
+    duplicate: bool | None = Field(default=None, description="true: only duplicates; false: no duplicates")
+    document_id: uuid.UUID | None = None
+    q: str | None = Field(default=None, min_length=1, description="substring of the page's OCR text")
+    sort: SortKey = "-created_at"  # type: ignore[valid-type]
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+def _party(name_col, tax_col, value: str):
+    return sa.or_(tax_col == value, col(name_col).icontains(value, autoescape=True))
+
+
+def _conditions(f: InvoiceFilters) -> list:
+    conds: list = []
+    exact = {"number": Invoice.invoice_number, "code": Invoice.invoice_code, "type": Invoice.invoice_type,
+             "status": Invoice.status, "verification_status": Invoice.verification_status}
+    for name, column in exact.items():
+        if (value := getattr(f, name)) is not None:
+            conds.append(column == value)
+    if f.document_id is not None:
+        conds.append(Invoice.document_id == f.document_id)
+    if f.date_from is not None:
+        conds.append(Invoice.date >= f.date_from)
+    if f.date_to is not None:
+        conds.append(Invoice.date <= f.date_to)
+    if f.total_min is not None:
+        conds.append(Invoice.total >= f.total_min)
+    if f.total_max is not None:
+        conds.append(Invoice.total <= f.total_max)
+    if f.seller:
+        conds.append(_party(Invoice.seller_name, Invoice.seller_tax_id, f.seller))
+    if f.buyer:
+        conds.append(_party(Invoice.buyer_name, Invoice.buyer_tax_id, f.buyer))
+    if f.duplicate is not None:
+        conds.append(col(Invoice.duplicate_of).is_not(None) if f.duplicate else col(Invoice.duplicate_of).is_(None))
+    if f.q:
+        text = select(OcrLine.id).where(
+            OcrLine.document_id == Invoice.document_id, OcrLine.page == Invoice.page,
+            col(OcrLine.text).icontains(f.q, autoescape=True),
+        )
+        conds.append(text.exists())
+    return conds
+
+
+def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[Invoice], int]:
+    conds = _conditions(filters)
+    count = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
+    name = filters.sort.lstrip("-")
+    column = getattr(Invoice, name)
+    order = col(column).desc() if filters.sort.startswith("-") else col(column).asc()
+    nulls = col(column).is_(None)  # missing values last in either direction, the same on both databases
+    stmt = (select(Invoice).where(*conds).order_by(nulls, order, Invoice.id)
+            .offset(filters.offset).limit(filters.limit))
+    return list(session.exec(stmt).all()), count
