@@ -39,9 +39,16 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# For now (until the HTTP service lands) "run" reads every bundled sample and prints the extracted invoices.
+# The service on SQLite (./data) with the bundled samples queued through the upload path; the embedded
+# worker captures them while the API serves. A fresh admin key is printed so the archive can be queried.
+RUN_PORT ?= 8000
+
 run: install
-	$(BIN)/invoice-capture extract $$(ls samples/images/* | grep -v '\.json$$')
+	$(BIN)/invoice-capture ingest samples/images
+	@key=$$($(BIN)/invoice-capture keys create --role admin --name "make run" | tail -n 1); \
+	echo; echo "admin API key: $$key"; \
+	echo "try: curl -s -H 'X-API-Key: $$key' 'http://127.0.0.1:$(RUN_PORT)/api/v1/invoices?limit=5'"; echo
+	$(BIN)/invoice-capture serve --host 127.0.0.1 --port $(RUN_PORT)
 
 lint: install
 	$(BIN)/ruff check .
