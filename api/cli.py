@@ -34,6 +34,14 @@ def _error_obj(path: str, exc: CaptureError) -> dict:
     return {"file": path, "ok": False, "error": exc.as_dict()}
 
 
+def _report_error(path: str, exc: CaptureError, *, as_json: bool) -> None:
+    """One unreadable file: a JSON error object on stdout, or one line on stderr."""
+    if as_json:
+        print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
+    else:
+        print(f"error: {path}: {exc.detail}", file=sys.stderr)
+
+
 def cmd_ocr(args: argparse.Namespace) -> int:
     from api.engine import build_engine
     from api.settings import get_settings
@@ -47,10 +55,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
             doc = read_document(_read_file(path), engine=engine, config=settings.capture_config())
         except CaptureError as exc:
             failed += 1
-            if args.json:
-                print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
-            else:
-                print(f"error: {path}: {exc.detail}", file=sys.stderr)
+            _report_error(path, exc, as_json=args.json)
             continue
         if args.json:
             print(json.dumps({"file": path, "ok": True, **doc.to_dict()}, ensure_ascii=False), flush=True)
@@ -85,10 +90,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             pages, found = capture_invoices(_read_file(path), engine=engine, config=config, today=date.today())
         except CaptureError as exc:
             failed += 1
-            if args.json:
-                print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
-            else:
-                print(f"error: {path}: {exc.detail}", file=sys.stderr)
+            _report_error(path, exc, as_json=args.json)
             continue
         for inv in found:
             obj = {"file": path, "ok": True, "pages": pages, **inv.to_dict()}
