@@ -349,7 +349,6 @@ SELECTED = [p for p in _samples() if _meta(p).get("variant") in ("phone", "hard"
             or (_meta(p).get("variant") == "scanner" and "200dpi" in p.name)]
 
 
-@pytest.mark.skipif(not SELECTED, reason="samples/images not generated yet")
 @pytest.mark.parametrize("path", SELECTED, ids=lambda p: p.name)
 def test_samples_come_out_upright_and_uncropped(path: Path) -> None:
     meta = _meta(path)

@@ -115,7 +115,6 @@ def _scanner_samples() -> list[Path]:
     return out[:4]
 
 
-@pytest.mark.skipif(not _scanner_samples(), reason="samples/images not generated yet")
 @pytest.mark.parametrize("path", _scanner_samples(), ids=lambda p: p.name)
 def test_clean_sample_scans_pass(path: Path) -> None:
     page = load_pages(path.read_bytes())[0]

@@ -310,3 +310,10 @@ def test_bad_files():
     readme = (BAD / "README.md").read_text(encoding="utf-8")
     for name in ("empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png"):
         assert name in readme
+
+
+def test_committed_samples_are_there_for_the_image_tests():
+    """The preprocessing, quality and golden tests are parametrized over these: an empty set must fail."""
+    from tests.conftest import sample_files
+
+    assert len(sample_files()) >= 30
