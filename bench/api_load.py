@@ -1,0 +1,335 @@
+"""HTTP API load: upload acknowledgment latency and archive search latency, on SQLite and PostgreSQL.
+
+Everything goes through the real service (``invoice-capture serve`` in a subprocess, real HTTP):
+
+- ``upload``: 32 concurrent uploaders post distinct invoice images (the committed samples, each copy
+  re-encoded with a few random pixels so no two are the same bytes) while the capture worker(s) are busy
+  with the queue they fill. Prints acknowledgment p50/p95/max (the target is p95 <= 100 ms).
+- ``search``: a fresh database is filled with N generated invoices (realistic names, amounts, dates and a
+  few OCR lines each) through the real migrations, then the API answers indexed filters (number, code +
+  number, seller tax id, date range, total range) and full-text ``q`` (Chinese substrings) queries.
+  Prints p50/p95 per query kind (targets: indexed p95 <= 50 ms, full-text p95 <= 300 ms).
+
+    .venv/bin/python bench/api_load.py upload [--uploads 256] [--uploaders 32] [--workers 1] [--pg]
+    .venv/bin/python bench/api_load.py search [--sizes 100000,1000000] [--queries 60] [--pg]
+
+``--pg`` uses a fresh database on the PostgreSQL server named by ``--pg-url`` (dropped at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CLI = str(ROOT / ".venv" / "bin" / "invoice-capture")
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def database(pg: bool, pg_url: str, data_dir: Path) -> Iterator[str]:
+    """A fresh database URL: a SQLite file in data_dir, or a new PostgreSQL database dropped afterwards."""
+    if not pg:
+        yield f"sqlite:///{data_dir / 'invoice-capture.db'}"
+        return
+    import psycopg
+    import sqlalchemy as sa
+    from psycopg import sql
+
+    server = sa.make_url(pg_url)
+    name = f"ic_bench_{secrets.token_hex(4)}"
+    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def service_env(data_dir: Path, url: str) -> dict[str, str]:
+    return {**os.environ, "INVOICE_CAPTURE_DATA_DIR": str(data_dir), "INVOICE_CAPTURE_DATABASE_URL": url}
+
+
+def create_key(env: dict[str, str], role: str) -> str:
+    out = subprocess.run([CLI, "keys", "create", "--role", role, "--name", "bench"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return out.strip().splitlines()[-1]
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], *, worker: bool) -> Iterator[str]:
+    port = free_port()
+    args = [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)] + ([] if worker else ["--no-worker"])
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"serve exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"{base}/api/v1/invoices", timeout=1)  # any answer (401 without a key) means up
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("serve did not come up in 120 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def report(title: str, values: list[float]) -> None:
+    ms = [v * 1000 for v in values]
+    print(f"  {title:<34} n={len(ms):<5} p50={statistics.median(ms):7.1f} ms  p95={percentile(ms, 0.95):7.1f} ms"
+          f"  max={max(ms):7.1f} ms", flush=True)
+
+
+# ------------------------------------------------------------------------------------------ upload
+
+
+def distinct_images(count: int, rng: random.Random) -> list[tuple[str, bytes]]:
+    import cv2
+
+    sources = sorted(p for p in (ROOT / "samples" / "images").iterdir() if p.suffix.lower() in (".png", ".jpg"))
+    decoded = [(p, cv2.imread(str(p), cv2.IMREAD_COLOR)) for p in sources]
+    out = []
+    for i in range(count):
+        path, image = decoded[i % len(decoded)]
+        image = image.copy()
+        for _ in range(4):  # a few random pixels: new bytes, same invoice
+            image[rng.randrange(image.shape[0]), rng.randrange(image.shape[1])] = [rng.randrange(256)] * 3
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        assert ok
+        out.append((f"{path.stem}-{i}.jpg", buf.tobytes()))
+    return out
+
+
+def bench_upload(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    files = distinct_images(args.uploads, rng)
+    data_dir = Path(tempfile.mkdtemp(prefix="ic-bench-upload-"))
+    try:
+        with database(args.pg, args.pg_url, data_dir) as url:
+            env = service_env(data_dir, url)
+            subprocess.run([CLI, "migrate"], env=env, check=True, capture_output=True)
+            key = create_key(env, "scanner")
+            workers = [subprocess.Popen([CLI, "worker", "--concurrency", "1"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       for _ in range(max(0, args.workers - 1))]
+            try:
+                with serve(env, worker=args.workers > 0) as base:
+                    # warm the workers up with a first batch so they are busy (OCR) during the measurement
+                    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as c:
+                        for name, body in files[:4]:
+                            c.post("/api/v1/documents", files={"files": (name, body)}).raise_for_status()
+                    times = upload_all(base, key, files[4:], args.uploaders)
+                    report(f"upload ack ({'PostgreSQL' if args.pg else 'SQLite'}, {args.uploaders} uploaders)",
+                           times)
+                    print(f"  {len(times)} uploads acknowledged; OCR workers busy throughout "
+                          f"({args.workers} worker(s))", flush=True)
+            finally:
+                for w in workers:
+                    w.terminate()
+                for w in workers:
+                    w.wait(timeout=30)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def upload_all(base: str, key: str, files: list[tuple[str, bytes]], uploaders: int) -> list[float]:
+    chunks = [files[i::uploaders] for i in range(uploaders)]
+
+    def one_uploader(chunk: list[tuple[str, bytes]]) -> list[float]:
+        times = []
+        with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as client:
+            for name, body in chunk:
+                t0 = time.perf_counter()
+                r = client.post("/api/v1/documents", files={"files": (name, body, "image/jpeg")},
+                                data={"source": "scanner", "station": "bench"})
+                times.append(time.perf_counter() - t0)
+                if r.status_code != 202:
+                    raise SystemExit(f"upload {name}: HTTP {r.status_code} {r.text[:300]}")
+        return times
+
+    with ThreadPoolExecutor(max_workers=uploaders) as pool:
+        return [t for ts in pool.map(one_uploader, chunks) for t in ts]
+
+
+# ------------------------------------------------------------------------------------------ search
+
+
+def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[str, list]:
+    """N invoices (one document each) with provenance-free rows and a few OCR lines; returns query probes."""
+    import sqlalchemy as sa
+
+    from models.db import make_engine, migrate_engine
+    from models.documents import Document
+    from models.invoices import Invoice, OcrLine
+    from samples import data as sd
+
+    engine = make_engine(url)
+    migrate_engine(engine)
+    rng = random.Random(seed)
+    sellers = [(sd.company_name(rng, rng.choice(sd.REGIONS)), "91" + sd.digits(rng, 16)) for _ in range(2000)]
+    buyers = [(sd.company_name(rng, rng.choice(sd.REGIONS)), "91" + sd.digits(rng, 16)) for _ in range(5000)]
+    now = dt.datetime.now(dt.UTC)
+    probes: dict[str, list] = {"number": [], "code": [], "seller": [], "date": [], "q": []}
+    batch = 5000
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        for start in range(0, n, batch):
+            docs, invs, lines = [], [], []
+            for i in range(start, min(n, start + batch)):
+                doc_id, inv_id = uuid.uuid4(), uuid.uuid4()
+                seller, buyer = rng.choice(sellers), rng.choice(buyers)
+                goods = [rng.choice(sd.GOODS) for _ in range(2)]
+                amount = Decimal(rng.randrange(1000, 5_000_000)) / 100
+                tax = (amount * Decimal("0.13")).quantize(Decimal("0.01"))
+                date = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(1400))
+                code, number = sd.digits(rng, 12), f"{i:08d}"
+                docs.append({"id": doc_id, "sha256": f"{i:064x}", "media_type": "image/png", "size": 1000,
+                             "pages": 1, "source": "scanner", "created_at": now})
+                invs.append({"id": inv_id, "document_id": doc_id, "page": 1, "invoice_type": "04",
+                             "invoice_code": code, "invoice_number": number, "date": date,
+                             "amount_excl_tax": amount, "tax": tax, "total": amount + tax,
+                             "seller_name": seller[0], "seller_tax_id": seller[1], "buyer_name": buyer[0],
+                             "buyer_tax_id": buyer[1], "status": "accepted", "verification_status": "not_checked",
+                             "dedup_key": f"04:{code}:{number}", "min_confidence": 0.99,
+                             "created_at": now, "updated_at": now})
+                texts = [seller[0], buyer[0], *(g.name for g in goods), f"发票号码：{number}",
+                         f"开票日期：{date:%Y年%m月%d日}", f"价税合计（小写）¥{amount + tax}"][:lines_per_invoice]
+                lines += [{"document_id": doc_id, "page": 1, "seq": s, "text": t, "score": 0.99, "x0": 0,
+                           "y0": 20 * s, "x1": 400, "y1": 20 * s + 18} for s, t in enumerate(texts)]
+                if rng.random() < 200 / n:
+                    probes["number"].append(number)
+                    probes["code"].append((code, number))
+                    probes["seller"].append(seller[1])
+                    probes["date"].append(date)
+                    probes["q"].append(seller[0][2:6])
+            conn.execute(sa.insert(Document.__table__), docs)
+            conn.execute(sa.insert(Invoice.__table__), invs)
+            conn.execute(sa.insert(OcrLine.__table__), lines)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    print(f"  filled {n} invoices ({lines_per_invoice} OCR lines each) in {time.perf_counter() - t0:.0f} s",
+          flush=True)
+    probes["goods"] = [g.name.split("*")[2] for g in sd.GOODS]
+    return probes
+
+
+def bench_search(args: argparse.Namespace) -> None:
+    for n in [int(s) for s in args.sizes.split(",")]:
+        print(f"search on {n} invoices ({'PostgreSQL' if args.pg else 'SQLite'}):", flush=True)
+        data_dir = Path(tempfile.mkdtemp(prefix="ic-bench-search-"))
+        try:
+            with database(args.pg, args.pg_url, data_dir) as url:
+                probes = fill_archive(url, n, args.lines_per_invoice, args.seed)
+                env = service_env(data_dir, url)
+                key = create_key(env, "auditor")
+                with serve(env, worker=False) as base:
+                    run_queries(base, key, probes, args.queries, random.Random(args.seed))
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: random.Random) -> None:
+    def params_for(kind: str) -> dict[str, str]:
+        if kind == "number":
+            return {"number": rng.choice(probes["number"])}
+        if kind == "code+number":
+            code, number = rng.choice(probes["code"])
+            return {"code": code, "number": number}
+        if kind == "seller tax id":
+            return {"seller": rng.choice(probes["seller"]), "limit": "20"}
+        if kind == "date range, newest first":
+            day = rng.choice(probes["date"])
+            return {"date_from": str(day), "date_to": str(day + dt.timedelta(days=6)), "sort": "-date",
+                    "limit": "20"}
+        if kind == "total range":
+            low = rng.randrange(1000, 40000)
+            return {"total_min": str(low), "total_max": str(low + 50), "limit": "20"}
+        if kind == "full-text q (company, 4 chars)":
+            return {"q": rng.choice(probes["q"]), "limit": "20"}
+        if kind == "full-text q (goods name)":
+            return {"q": rng.choice(probes["goods"]), "limit": "20"}
+        raise ValueError(kind)
+
+    kinds = ["number", "code+number", "seller tax id", "date range, newest first", "total range",
+             "full-text q (company, 4 chars)", "full-text q (goods name)"]
+    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
+        client.get("/api/v1/invoices", params={"limit": "1"}).raise_for_status()  # warm-up
+        for kind in kinds:
+            times = []
+            for _ in range(count):
+                params = params_for(kind)
+                t0 = time.perf_counter()
+                r = client.get("/api/v1/invoices", params=params)
+                times.append(time.perf_counter() - t0)
+                r.raise_for_status()
+            report(kind, times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    for name in ("upload", "search"):
+        p = sub.add_parser(name)
+        p.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
+        p.add_argument("--pg-url", default=PG_URL)
+        p.add_argument("--seed", type=int, default=7)
+        if name == "upload":
+            p.add_argument("--uploads", type=int, default=256)
+            p.add_argument("--uploaders", type=int, default=32)
+            p.add_argument("--workers", type=int, default=1, help="capture workers busy meanwhile (0: none)")
+        else:
+            p.add_argument("--sizes", default="100000,1000000")
+            p.add_argument("--queries", type=int, default=60, help="queries per kind")
+            p.add_argument("--lines-per-invoice", type=int, default=6)
+    args = parser.parse_args()
+    bench_upload(args) if args.what == "upload" else bench_search(args)
+
+
+if __name__ == "__main__":
+    main()
