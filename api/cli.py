@@ -317,6 +317,14 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_taxsim(args: argparse.Namespace) -> int:
+    from samples.taxsim import serve
+
+    return serve(host=args.host, port=args.port, db_path=args.db, admin_key=args.admin_key,
+                 register_dir=args.register_samples, unregistered=args.unregistered,
+                 mismatching=args.mismatching, seed=args.seed, now=args.now)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invoice-capture",
@@ -380,6 +388,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scanner: upload and own status; reviewer: read, correct; auditor: read; admin: all")
     p.add_argument("--name", help="who or what uses the key (default '<role> key')")
     p.set_defaults(handler=cmd_keys_create)
+
+    p = sub.add_parser("taxsim", help="run the tax-authority simulator (a stand-in for the verification platform)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_positive_int, default=8100, help="port to listen on (default 8100)")
+    p.add_argument("--db", metavar="PATH", help="its own SQLite registry file (default: in memory)")
+    p.add_argument("--admin-key", default="taxsim-admin-key", metavar="KEY",
+                   help="the X-Admin-Key its /admin endpoints require (default taxsim-admin-key)")
+    p.add_argument("--register-samples", metavar="DIR", help="register the invoices of DIR/*.expected.json")
+    p.add_argument("--unregistered", default="0", metavar="SEL",
+                   help="samples left unregistered: a count, a share (0.1) or names/numbers (a,b); default 0")
+    p.add_argument("--mismatching", default="0", metavar="SEL",
+                   help="samples registered with other amounts (+100.00), same forms; default 0")
+    p.add_argument("--seed", type=int, default=0, help="seed for choosing those samples (default 0)")
+    p.add_argument("--now", metavar="ISO", help="start its clock at this time (naive = UTC+8); default now")
+    p.set_defaults(handler=cmd_taxsim)
     return parser
 
 
