@@ -28,12 +28,14 @@ $(STAMP): pyproject.toml Makefile
 	@touch $(STAMP)
 
 # Debian packages: a CJK font (sample rendering), the GL/glib libraries cv2 links against.
+# chromium: the browser tests (tests/test_web.py) drive it through Playwright; no browser is downloaded.
 system-deps:
 	@missing=""; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	ldconfig -p | grep -q 'libGL.so.1 ' || missing="$$missing libgl1"; \
 	ldconfig -p | grep -q 'libglib-2.0.so.0 ' || missing="$$missing libglib2.0-0"; \
 	command -v unshare >/dev/null || missing="$$missing util-linux"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "apt-get install:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

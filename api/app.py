@@ -128,4 +128,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
 
     app.include_router(documents.router, prefix="/api/v1")
     app.include_router(invoices.router, prefix="/api/v1")
+    from api.web import mount_web
+
+    mount_web(app)  # the review pages at /ui/; / redirects there
     return app
