@@ -107,18 +107,24 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
         app.state.sessions = make_sessions(db_engine)
         app.state.blobs = BlobStore(settings.blob_dir())
         app.state.ocr_engine = ocr_engine if ocr_engine is not None else build_engine(settings)
-        stop, thread = threading.Event(), None
+        stop, thread, verifier_thread = threading.Event(), None, None
         if settings.embedded_worker:
             worker = Worker(WorkerConfig.from_settings(settings), app.state.ocr_engine, app.state.sessions,
                             app.state.blobs)
             thread = threading.Thread(target=worker.run_forever, args=(stop,), name="capture-worker", daemon=True)
             thread.start()
+        if settings.embedded_worker:  # the tax checks run on their own thread: capture never waits for them
+            from api.verifier import start_verifier_thread
+
+            verifier_thread = start_verifier_thread(settings, app.state.sessions, stop)
         try:
             yield
         finally:
             stop.set()
             if thread is not None:
                 thread.join()
+            if verifier_thread is not None:
+                verifier_thread.join()
             db_engine.dispose()
 
     app = FastAPI(title="Invoice capture", version="0.1.0", lifespan=lifespan)
@@ -130,6 +136,9 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
     app.include_router(documents.router, prefix="/api/v1")
     app.include_router(exports.router, prefix="/api/v1")  # before invoices: /invoices/export is not an id
     app.include_router(invoices.router, prefix="/api/v1")
+    from api.routes import alerts
+
+    app.include_router(alerts.router, prefix="/api/v1")
     app.include_router(line_items.router, prefix="/api/v1")
     app.include_router(reports.router, prefix="/api/v1")
     app.include_router(audit.router, prefix="/api/v1")

@@ -169,10 +169,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
           file=sys.stderr, flush=True)
     stop = threading.Event()
     stop_on_signals(stop)
+    from api.verifier import start_verifier_thread
+
+    verifier_thread = start_verifier_thread(settings, None, stop)  # tax checks on their own thread
     if args.concurrency == 1:
         build_worker(settings).run_forever(stop)
     else:
         run_processes(args.concurrency, stop)
+    if verifier_thread is not None:
+        verifier_thread.join()
     return 0
 
 
@@ -325,6 +330,32 @@ def cmd_taxsim(args: argparse.Namespace) -> int:
                  mismatching=args.mismatching, seed=args.seed, now=args.now)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    import logging
+
+    from api.settings import get_settings
+    from api.verifier import build_verifier
+    from models.db import make_engine, make_sessions
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    settings = get_settings()
+    engine = make_engine(_migrated_url(settings))
+    verifier = build_verifier(settings, make_sessions(engine))
+    try:
+        summary = verifier.run_due()
+    finally:
+        verifier.close()
+        engine.dispose()
+    if args.json:
+        print(json.dumps(summary.to_dict()), flush=True)
+    else:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "none"
+        print(f"verify: {summary.scheduled} newly pending, {summary.calls} check(s) sent to {settings.tax_url} "
+              f"({outcomes}), {summary.deferred} deferred (budget / day of issue), {summary.refused} not sendable; "
+              f"breaker {summary.breaker}, {summary.due_left} still due", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invoice-capture",
@@ -388,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scanner: upload and own status; reviewer: read, correct; auditor: read; admin: all")
     p.add_argument("--name", help="who or what uses the key (default '<role> key')")
     p.set_defaults(handler=cmd_keys_create)
+
+    p = sub.add_parser("verify", help="run the due tax-authority checks once (INVOICE_CAPTURE_TAX_URL) and summarize")
+    p.add_argument("--due", action="store_true", required=True, help="check every invoice that is due now")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(handler=cmd_verify)
 
     p = sub.add_parser("taxsim", help="run the tax-authority simulator (a stand-in for the verification platform)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -37,6 +37,7 @@ class InvoiceFilters(BaseModel):
     buyer: str | None = Field(default=None, description="buyer tax id (exact) or name (substring)")
     status: InvoiceStatus | None = None
     verification_status: VerificationStatus | None = None
+    verification: VerificationStatus | None = Field(default=None, description="tax verification status")
     duplicate: bool | None = Field(default=None, description="true: only duplicates; false: no duplicates")
     document_id: uuid.UUID | None = None
     q: str | None = Field(default=None, min_length=1, description="substring of the page's OCR text")
@@ -52,7 +53,8 @@ def _party(name_col, tax_col, value: str):
 def _conditions(f: InvoiceFilters) -> list:
     conds: list = []
     exact = {"number": Invoice.invoice_number, "code": Invoice.invoice_code, "type": Invoice.invoice_type,
-             "status": Invoice.status, "verification_status": Invoice.verification_status}
+             "status": Invoice.status, "verification_status": Invoice.verification_status,
+             "verification": Invoice.verification_status}
     for name, column in exact.items():
         if (value := getattr(f, name)) is not None:
             conds.append(column == value)

@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     job_backoff_seconds: float = Field(default=10.0, ge=0, description="first retry delay; doubles per attempt")
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="idle workers look for jobs this often")
     embedded_worker: bool = Field(default=True, description="the API process runs one capture worker thread")
+    # tax cross-check (api/verifier.py, capture/taxcheck/)
+    tax_check: bool = Field(default=True, description="the worker and the API process run the verification loop")
+    tax_url: str = Field(default="http://127.0.0.1:8100", description="the verification service (POST /verify)")
+    tax_connect_timeout: float = Field(default=3.0, gt=0, description="seconds to connect to the verifier")
+    tax_read_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for the verifier's answer")
+    tax_daily_budget: int = Field(default=4, ge=1, le=5, description="checks per invoice per day (platform: 5)")
+    tax_recheck_days: float = Field(default=30, gt=0, description="verified invoices are checked again after this")
+    tax_recheck_horizon_days: float = Field(default=365, gt=0, description="no periodic re-check of older invoices")
+    tax_not_found_hours: list[float] = Field(default=[1, 6, 24, 72], description="re-checks after a not_found")
+    tax_backoff_seconds: float = Field(default=60, gt=0, description="first retry after a transient failure")
+    tax_backoff_max_seconds: float = Field(default=3600, gt=0, description="retry delay cap (doubles per failure)")
+    tax_breaker_threshold: int = Field(default=5, ge=1, description="consecutive service failures that open it")
+    tax_breaker_cooldown_seconds: float = Field(default=30, gt=0, description="open breaker: probe after this")
+    tax_batch: int = Field(default=16, ge=1, description="invoices claimed per verification round")
+    tax_concurrency: int = Field(default=4, ge=1, le=64, description="verifier calls in flight per process")
+    tax_poll_seconds: float = Field(default=5.0, gt=0, description="an idle verification loop looks this often")
 
     def ocr_config(self) -> OcrConfig:
         cache = self.model_cache_dir or (Path.home() / ".cache" / "invoice-capture" / "models")
@@ -73,6 +89,27 @@ class Settings(BaseSettings):
         from models.jobs import JobPolicy
 
         return JobPolicy(max_attempts=self.job_max_attempts, backoff_seconds=self.job_backoff_seconds)
+
+    def verifier_config(self):
+        from datetime import timedelta
+
+        from api.verifier import VerifierConfig
+        from capture.taxcheck import PolicyConfig
+        from capture.taxcheck.client import ClientConfig
+
+        policy = PolicyConfig(
+            daily_budget=self.tax_daily_budget, recheck_after=timedelta(days=self.tax_recheck_days),
+            recheck_horizon=timedelta(days=self.tax_recheck_horizon_days),
+            not_found_schedule=tuple(timedelta(hours=h) for h in self.tax_not_found_hours),
+            backoff_base=timedelta(seconds=self.tax_backoff_seconds),
+            backoff_max=timedelta(seconds=self.tax_backoff_max_seconds),
+            breaker_threshold=self.tax_breaker_threshold,
+            breaker_cooldown=timedelta(seconds=self.tax_breaker_cooldown_seconds),
+        )
+        client = ClientConfig(base_url=self.tax_url, connect_timeout=self.tax_connect_timeout,
+                              read_timeout=self.tax_read_timeout, max_connections=max(self.tax_concurrency, 4))
+        return VerifierConfig(client=client, policy=policy, batch=self.tax_batch, concurrency=self.tax_concurrency,
+                              poll_seconds=self.tax_poll_seconds)
 
 
 @lru_cache

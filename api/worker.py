@@ -39,6 +39,7 @@ from models.blobs import BlobStore
 from models.documents import Document, Job
 from models.jobs import JobPolicy, claim, complete, fail, heartbeat, pending_count
 from models.types import utcnow
+from models.verification import schedule_pending
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -147,8 +148,10 @@ class Worker:
                     s.rollback()
                     log.warning("job %s: lease lost before completion; result discarded", job.id)
                     return self._reload(job)
-                archive_result(s, document=s.get(Document, job.document_id), pages=pages, found=found,
-                               now=finished, actor=f"worker:{self.worker_id}")
+                archived = archive_result(s, document=s.get(Document, job.document_id), pages=pages, found=found,
+                                          now=finished, actor=f"worker:{self.worker_id}")
+                # accepted invoices become pending for the tax check (run later by api/verifier.py: never waits)
+                schedule_pending(s, now=finished, invoice_ids=[inv.id for inv in archived])
                 s.commit()
         except Exception as exc:
             log.exception("job %s: archiving failed", job.id)

@@ -25,6 +25,7 @@ from models.archive import invoice_detail
 from models.audit import ApiKey, AuditEvent, AuditEventPublic, Role
 from models.invoices import InvoiceDetailPublic, InvoicePublic, InvoicesPublic, InvoiceUpdate
 from models.types import utcnow
+from models.verification import VerificationPublic, verification_detail
 
 router = APIRouter(tags=["invoices"])
 
@@ -36,6 +37,7 @@ class InvoiceWithHistory(InvoiceDetailPublic):
     """The detail plus the invoice's audit trail, oldest first (capture, recapture, corrections)."""
 
     history: list[AuditEventPublic]
+    verification: VerificationPublic | None = None  # status, next due check, every tax attempt (newest first)
 
 
 def _with_history(session: Session, invoice_id: uuid.UUID) -> InvoiceWithHistory | None:
@@ -45,8 +47,10 @@ def _with_history(session: Session, invoice_id: uuid.UUID) -> InvoiceWithHistory
     events = session.exec(select(AuditEvent).where(AuditEvent.entity == "invoice",
                                                    AuditEvent.entity_id == str(invoice_id))
                           .order_by(AuditEvent.at, AuditEvent.id)).all()
+    verification = verification_detail(session, invoice_id=invoice_id, status=detail.verification_status)
     return InvoiceWithHistory.model_validate(
-        detail.model_dump(), update={"history": [AuditEventPublic.model_validate(e) for e in events]})
+        detail.model_dump(), update={"history": [AuditEventPublic.model_validate(e) for e in events],
+                                     "verification": verification})
 
 
 class InvoicePatch(InvoiceUpdate):
