@@ -22,9 +22,11 @@ from capture.preprocess import PreprocessConfig, preprocess
 from capture.preprocess import models as ori_models
 from capture.preprocess.deskew import deskew
 from capture.preprocess.enhance import despeckle, suppress_seals
+from capture.preprocess.faint import stretch_faint
 from capture.preprocess.orientation import orient, rotate_cw
 from capture.preprocess.quad import find_document
 from capture.preprocess.scale import rescale
+from capture.preprocess.speckle import remove_specks
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "images"
@@ -323,6 +325,108 @@ def test_output_is_never_binarized_and_speckle_filter_is_measured() -> None:
     result = despeckle(dusty, PreprocessConfig())
     assert result.record["applied"] and result.record["specks"] > 1
     assert np.count_nonzero(result.image.max(axis=2) < 60) < np.count_nonzero(dusty.max(axis=2) < 60)
+
+
+def small_print(ink: tuple[int, int, int] = BLACK, size: int = 13, seed: int = 3) -> tuple[np.ndarray, list]:
+    """A 100-DPI-like page (BGR): rows of labels and amounts ``size`` px high; returns (page, decimal points).
+
+    The decimal points are found as the dark pixels around where each "." was drawn."""
+    rng = random.Random(seed)
+    im = Image.new("RGB", (900, 520), (246, 246, 246))
+    d = ImageDraw.Draw(im)
+    points = []
+    for row in range(12):
+        y = 20 + row * 40
+        d.text((30, y), "".join(rng.choice(CHARS) for _ in range(8)), font=_font(size), fill=ink)
+        whole = f"{rng.randint(100, 99999)}"
+        x = 560
+        d.text((x, y), whole, font=_font(size), fill=ink)
+        dot_x = x + d.textlength(whole, font=_font(size))
+        d.text((dot_x, y), ".", font=_font(size), fill=ink)
+        cents = f"{rng.randint(0, 99):02d}"
+        d.text((dot_x + d.textlength(".", font=_font(size)), y), cents, font=_font(size), fill=ink)
+        points.append((int(dot_x), y))
+    page = cv2.cvtColor(np.asarray(im), cv2.COLOR_RGB2BGR)
+    dots = []
+    for x, y in points:  # the "." glyph: the dark pixels in its advance box, lower half of the line
+        box = page[y + size // 2 : y + size + 4, x : x + max(3, size // 3)].min(axis=2)
+        ys, xs = np.nonzero(box < 200)
+        dots.append([(y + size // 2 + yy, x + xx) for yy, xx in zip(ys, xs, strict=True)])
+    return page, dots
+
+
+def dust(page: np.ndarray, seed: int, n: int = 120) -> tuple[np.ndarray, list]:
+    """Black dots of 1-3 px on the paper, clear of the text, some in clusters; returns (page, dot centres)."""
+    rng = np.random.default_rng(seed)
+    out, placed = page.copy(), []
+    ink = cv2.dilate((page.min(axis=2) < 220).astype(np.uint8), np.ones((13, 13), np.uint8))
+    while len(placed) < n:
+        y, x = int(rng.integers(3, page.shape[0] - 4)), int(rng.integers(3, page.shape[1] - 4))
+        if ink[y - 2 : y + 3, x - 2 : x + 3].any() or any(abs(y - b) < 5 and abs(x - a) < 5 for b, a in placed):
+            continue
+        r = int(rng.integers(0, 2))
+        out[y - r : y + r + 1, x - r : x + r + 1] = 40
+        placed.append((y, x))
+    return out, placed
+
+
+def test_despeckle_removes_dust_but_keeps_decimal_points() -> None:
+    page, dots = small_print()
+    assert all(len(d) >= 1 for d in dots)
+    dusty, specks = dust(page, seed=1)
+    result = remove_specks(dusty, PreprocessConfig())
+    assert result.record["applied"] and result.record["specks"] >= 100, result.record
+    gray = result.image.min(axis=2)
+    assert all(gray[y, x] > 200 for y, x in specks)  # every dot is paper again
+    for d in dots:  # every decimal point survived
+        assert min(gray[y, x] for y, x in d) < 120
+    text = page.min(axis=2) < 120
+    assert np.array_equal(result.image[text], dusty[text])  # no text pixel was touched
+    clean = remove_specks(page, PreprocessConfig())  # a clean page stays bit-exact
+    assert not clean.record["applied"] and clean.image is page
+
+
+def test_dark_dust_on_faint_print_is_lightened_and_faint_text_stays() -> None:
+    faint, dots = small_print(ink=(165, 165, 170))
+    dusty, specks = dust(faint, seed=2, n=60)
+    on_text = []
+    for d in dots[:6]:  # black dust touching the digits next to the decimal point
+        y, x = d[0]
+        dusty[y - 6 : y - 4, x - 4 : x - 2] = 40
+        on_text.append((y - 5, x - 3))
+    result = remove_specks(dusty, PreprocessConfig())
+    assert result.record["applied"] and result.record["dark_specks"] >= 6, result.record
+    gray = result.image.min(axis=2)
+    assert all(gray[y, x] > 200 for y, x in specks)  # dust on the paper is paper again
+    assert all(gray[y, x] > 120 for y, x in on_text)  # dust on the digits is no longer black...
+    for d in dots:  # ...while the faint decimal points are still there
+        assert min(gray[y, x] for y, x in d) < 215
+    # on normal dark print nothing is "dark dust": a black decimal point is as dark as its digits
+    dark, _dots = small_print()
+    assert remove_specks(dark, PreprocessConfig()).record["dark_specks"] is None
+
+
+def test_faint_print_is_stretched_only_when_pale_and_small() -> None:
+    faint, _dots = small_print(ink=(170, 150, 140))
+    result = stretch_faint(faint, PreprocessConfig())
+    assert result.record["applied"] and result.record["contrast"] < PreprocessConfig().faint_max_contrast
+    text = faint.min(axis=2) < 200
+    before = cv2.cvtColor(faint, cv2.COLOR_BGR2GRAY)[text].mean()
+    after = result.image[:, :, 0][text].mean()
+    assert after < before - 25  # the ink got darker
+    assert np.median(result.image) >= np.median(faint)  # the paper did not
+    assert len(np.unique(result.image)) > 32  # grey levels, not a binarization
+    dark, _dots = small_print()
+    assert stretch_faint(dark, PreprocessConfig()).record["reason"] == "ink is dark enough"
+    big, _dots = small_print(ink=(170, 150, 140), size=30)
+    assert stretch_faint(big, PreprocessConfig()).record["reason"] == "glyphs are large enough"
+
+
+def test_median_never_runs_on_small_glyphs() -> None:
+    page, _dots = small_print()
+    page[np.random.default_rng(0).random(page.shape[:2]) < 0.004] = 0
+    result = despeckle(page, PreprocessConfig())
+    assert not result.record["applied"] and result.record["reason"].startswith("glyphs too small")
 
 
 # ------------------------------------------------------------------------------- committed samples

@@ -8,10 +8,12 @@ Contract: ``preprocess(page_image, *, dpi, config) -> Prepared``.
   ``prepared.chain.to_original(points)`` maps any point of ``Prepared.image`` back to ``page_image``.
 - ``Prepared.steps`` is one JSON-ready record per step, in order: ``{"name", "applied", ...measured}``.
 - ``Prepared.quality`` is ``capture.quality.assess`` of the original page.
-Steps (each skippable by config): perspective (sheet on a background -> flat rectangle), scale,
-deskew (small angles), orientation (0/90/180/270), contrast (dark/uneven light), seal (red ink),
-denoise (3x3 median when noisy). Deskew runs before orientation: its measure is indifferent to
-quarter turns, and the orientation evidence is stronger on straight lines.
+Steps (each skippable by config): perspective (sheet on a background -> flat rectangle), despeckle
+(dust, at native resolution), scale, deskew (small angles), orientation (0/90/180/270), contrast
+(dark/uneven light), seal (red ink), faint (levels stretch of pale low-resolution print), denoise
+(3x3 median when noisy, never on small glyphs). Deskew runs before orientation: its measure is
+indifferent to quarter turns, and the orientation evidence is stronger on straight lines. Faint runs
+after seal: a seal turned grey by the stretch could no longer be told from text.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from capture.geometry import TransformChain
 from capture.preprocess.base import PreprocessConfig, Record, StepResult
 from capture.preprocess.deskew import deskew
 from capture.preprocess.enhance import despeckle, normalize_contrast, suppress_seals
+from capture.preprocess.faint import stretch_faint
 from capture.preprocess.orientation import orient
 from capture.preprocess.quad import find_document
 from capture.preprocess.scale import rescale
+from capture.preprocess.speckle import remove_specks
 
 if TYPE_CHECKING:
     from capture.quality import QualityReport
@@ -79,11 +83,13 @@ def preprocess(
         return result.image
 
     image = run(find_document(image, config))
+    image = run(remove_specks(image, config))
     scaled, _dpi_out = rescale(image, dpi=dpi, config=config)
     image = run(scaled)
     image = run(deskew(image, config))
     image = run(orient(image, config))
     image = run(normalize_contrast(image, config))
     image = run(suppress_seals(image, config))
+    image = run(stretch_faint(image, config))
     image = run(despeckle(image, config))
     return Prepared(image=np.ascontiguousarray(image), chain=chain, steps=steps, quality=report)

@@ -22,12 +22,18 @@ class PreprocessConfig:
     document_quad: bool = True
     quad_min_area: float = 0.15  # of the image
     quad_min_contrast: float = 10.0  # Lab distance between background and paper near the edge
+    # 1b. isolated specks (dust) removed at native resolution by connected components
+    despeckle: bool = True
+    speck_max_side: float = 0.35  # of the glyph size: larger marks are never specks
+    speck_clearance: float = 0.5  # of the glyph size: a small mark with ink this close is kept
+    speck_min_count: int = 25  # fewer specks than this: the page is left untouched
+    speck_dark_ratio: float = 1.5  # faint pages: speck-sized cores this many times darker than the text go
     # 2. downscale
     downscale: bool = True
     target_dpi: float = 200.0
     max_long_side: int = 3200
     min_char_px: float = 16.0  # never scale the typical character below this height
-    upscale_below_px: float = 13.0  # enlarge only pages whose glyphs are smaller than this
+    upscale_below_px: float = 11.0  # enlarge only pages whose glyphs are smaller than this
     upscale_char_px: float = 16.0  # ...up to this glyph height (at most max_upscale)
     max_upscale: float = 2.0
     page_width_mm: float = 240.0  # assumed width of a landscape invoice when the DPI is unknown
@@ -44,10 +50,16 @@ class PreprocessConfig:
     seal_suppression: bool = True
     seal_min_saturation: int = 40  # HSV, 0..255 (paper is ~20, seal ink 50..150)
     seal_min_value: int = 160
+    # 6b. faint print: levels stretch of a low-resolution page with pale ink
+    faint_stretch: bool = True
+    faint_max_contrast: float = 0.47  # (paper - ink level) / paper below this counts as faint...
+    faint_max_char_px: float = 16.0  # ...on a page whose glyphs are at most this high
+    faint_target_ink: float = 110.0  # the measured ink level is mapped to this grey level
     # 7. speckle: 3x3 median when the page is dusty or noisy
     denoise: bool = True
     denoise_min_specks: float = 1.0  # specks (<= 4 px) per glyph-sized mark
     denoise_min_noise: float = 4.0  # Gaussian noise sigma, grey levels
+    denoise_min_char_px: float = 17.0  # never on smaller glyphs: a 3x3 median erases their strokes
     # quality report on the original page
     quality: bool = True
 

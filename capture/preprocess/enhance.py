@@ -15,6 +15,8 @@ destroy OCR on blurred images, so the OCR engine always gets a grey-level page.
   the ranges and stays, unless it touches a seal.
 - ``despeckle``: 3x3 median, only when the page is dusty (``speck_ratio`` above ``denoise_min_specks``)
   or noisy (Gaussian noise sigma above ``denoise_min_noise``); clean renders keep their thin strokes.
+  Never on glyphs smaller than ``denoise_min_char_px`` (100-120 DPI pages): there a median erases
+  one-pixel strokes (measured); dust on such pages is the job of ``capture.preprocess.speckle``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ MAX_GAIN = 3.0
 RED_HUE_LOW = 6  # OpenCV hue units (degrees / 2): 0..6 and >= RED_HUE_HIGH count as red
 RED_HUE_HIGH = 145  # magenta-red seals included
 MIN_SEAL_SHARE = 0.0003
+GLYPH_LONG_SIDE = 1600  # working size for the glyph measurement
 MIN_SEAL_SIDE = 0.06  # of the page's short side (a 40 x 30 mm stamp on a 140 mm invoice is ~0.2)
 
 
@@ -134,4 +137,9 @@ def despeckle(image: np.ndarray, config: PreprocessConfig) -> StepResult:
     values = {"noise": r(noise_level(gray), 2), "specks": r(speck_ratio(gray), 2)}
     if values["noise"] < config.denoise_min_noise and values["specks"] < config.denoise_min_specks:
         return skipped(name, image, "clean enough", **values)
+    work, f = ink.resize_long(ink.darkest_channel(image), GLYPH_LONG_SIDE)
+    char = ink.char_size(ink.text_mask(ink.ink_mask(work)))
+    values["char_px"] = None if char is None else r(char / f, 1)
+    if char is not None and char / f < config.denoise_min_char_px:
+        return skipped(name, image, "glyphs too small for a median (it would erase their strokes)", **values)
     return StepResult(cv2.medianBlur(image, 3), None, {"name": name, "applied": True, **values})

@@ -34,7 +34,10 @@ def analysis_gray(image: np.ndarray) -> np.ndarray:
 
 def darkest_channel(image: np.ndarray) -> np.ndarray:
     """Gray where any coloured print (brown/orange form lines, blue ink, seals) counts as ink."""
-    return image if image.ndim == 2 else np.ascontiguousarray(image.min(axis=2))
+    if image.ndim == 2:
+        return image
+    b, g, r = cv2.split(image)
+    return cv2.min(cv2.min(b, g), r)
 
 
 def resize_long(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
