@@ -3,8 +3,12 @@
 Contract: ``search_invoices(session=, filters=)`` returns ``(invoices, count)``: ``count`` is the number of
 matches before ``limit``/``offset``. Filters combine with AND; text filters are case-insensitive substrings
 with LIKE wildcards escaped. ``seller``/``buyer`` match the tax id exactly OR the name as a substring.
-``q`` is a substring of any OCR line of the invoice's page (a plain LIKE scan: no FTS5 trigram / pg_trgm
-index yet). ``sort`` is a field name, ``-`` in front for descending; ties break on id.
+``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included). From 3
+characters on it is answered by the trigram index of migration 0002: SQLite's FTS5 ``ocr_line_fts``
+(trigram tokenizer, a quoted phrase = a substring), PostgreSQL ILIKE over the pg_trgm GIN index; shorter
+queries (no whole trigram) fall back to a LIKE scan. ``duplicate=true`` matches business-key duplicates
+and near-identical images (``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for
+descending; ties break on id.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ class InvoiceFilters(BaseModel):
     status: InvoiceStatus | None = None
     verification_status: VerificationStatus | None = None
     verification: VerificationStatus | None = Field(default=None, description="tax verification status")
-    duplicate: bool | None = Field(default=None, description="true: only duplicates; false: no duplicates")
+    duplicate: bool | None = Field(
+        default=None, description="true: only duplicates (same business key or near-identical image); false: none")
     document_id: uuid.UUID | None = None
     q: str | None = Field(default=None, min_length=1, description="substring of the page's OCR text")
     sort: SortKey = "-created_at"  # type: ignore[valid-type]
@@ -50,7 +55,13 @@ def _party(name_col, tax_col, value: str):
     return sa.or_(tax_col == value, col(name_col).icontains(value, autoescape=True))
 
 
-def _conditions(f: InvoiceFilters) -> list:
+def filter_conditions(*, session: Session, filters: InvoiceFilters) -> list:
+    """The WHERE conditions of ``filters`` for ``session``'s database (``q`` through its trigram index)."""
+    return _conditions(filters, session.get_bind().dialect.name)
+
+
+def _conditions(f: InvoiceFilters, dialect: str | None = None) -> list:
+    """Without ``dialect`` ``q`` is a plain LIKE scan (right everywhere, no index): prefer filter_conditions."""
     conds: list = []
     exact = {"number": Invoice.invoice_number, "code": Invoice.invoice_code, "type": Invoice.invoice_type,
              "status": Invoice.status, "verification_status": Invoice.verification_status,
@@ -73,18 +84,33 @@ def _conditions(f: InvoiceFilters) -> list:
     if f.buyer:
         conds.append(_party(Invoice.buyer_name, Invoice.buyer_tax_id, f.buyer))
     if f.duplicate is not None:
-        conds.append(col(Invoice.duplicate_of).is_not(None) if f.duplicate else col(Invoice.duplicate_of).is_(None))
+        either = sa.or_(col(Invoice.duplicate_of).is_not(None), col(Invoice.near_duplicate_of).is_not(None))
+        conds.append(either if f.duplicate else sa.not_(either))
     if f.q:
-        text = select(OcrLine.id).where(
-            OcrLine.document_id == Invoice.document_id, OcrLine.page == Invoice.page,
-            col(OcrLine.text).icontains(f.q, autoescape=True),
-        )
-        conds.append(text.exists())
+        conds.append(_text_match(f.q, dialect))
     return conds
 
 
+TRIGRAM = 3  # characters: shorter queries have no trigram to look up
+
+
+def _text_match(q: str, dialect: str | None):
+    """(document_id, page) of the invoice IN the pages with an OCR line containing ``q``."""
+    lines = select(OcrLine.document_id, OcrLine.page)
+    if dialect == "sqlite" and len(q) >= TRIGRAM:
+        phrase = '"' + q.replace('"', '""') + '"'  # FTS5 string: with the trigram tokenizer, a substring
+        hits = sa.text("SELECT rowid FROM ocr_line_fts WHERE ocr_line_fts MATCH :phrase").bindparams(phrase=phrase)
+        lines = lines.where(col(OcrLine.id).in_(hits.columns(sa.column("rowid", sa.Integer))))
+    elif dialect == "postgresql":  # a literal pattern (not '%' || :q || '%'): the pg_trgm GIN index serves it
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        lines = lines.where(col(OcrLine.text).ilike(pattern, escape="\\"))
+    else:
+        lines = lines.where(col(OcrLine.text).icontains(q, autoescape=True))
+    return sa.tuple_(Invoice.document_id, Invoice.page).in_(lines)
+
+
 def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[Invoice], int]:
-    conds = _conditions(filters)
+    conds = filter_conditions(session=session, filters=filters)
     count = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
     name = filters.sort.lstrip("-")
     column = getattr(Invoice, name)

@@ -34,6 +34,7 @@ from sqlmodel import Session
 from capture.errors import CaptureError
 from capture.invoices import InvoiceConfig, capture_invoices
 from capture.ocr.base import OcrEngine
+from capture.phash import page_hash
 from models.archive import archive_result
 from models.blobs import BlobStore
 from models.documents import Document, Job
@@ -136,6 +137,7 @@ class Worker:
             data = self.blobs.read(document.sha256)
             pages, found = capture_invoices(data, engine=self.engine, config=self.config.invoice,
                                             today=now().astimezone().date())
+            hashes = {item.page.number: page_hash(item.page.prepared.image) for item in found}
         except CaptureError as exc:
             return self._fail(job, exc.code, exc.detail, retry=False, now=now())
         except Exception as exc:
@@ -149,7 +151,7 @@ class Worker:
                     log.warning("job %s: lease lost before completion; result discarded", job.id)
                     return self._reload(job)
                 archived = archive_result(s, document=s.get(Document, job.document_id), pages=pages, found=found,
-                                          now=finished, actor=f"worker:{self.worker_id}")
+                                          now=finished, actor=f"worker:{self.worker_id}", hashes=hashes)
                 # accepted invoices become pending for the tax check (run later by api/verifier.py: never waits)
                 schedule_pending(s, now=finished, invoice_ids=[inv.id for inv in archived])
                 s.commit()

@@ -12,13 +12,22 @@ Contract:
   its header (``TooLargeError`` names the size). A PDF page that would exceed the pixel limits at
   ``pdf_dpi`` is rendered at the highest DPI that fits instead (its ``dpi`` says which).
 - Corrupt or truncated content raises ``UnreadableFileError``. Only ``CaptureError`` subclasses escape.
+- ``probe(data, limits)`` is the cheap check of the upload acknowledgment: the same sniffing and limits
+  (bytes, pages, per-page pixels) from headers only, no pixel decoded. PNG and JPEG are parsed here (PNG:
+  the chunk chain must reach IEND and every chunk's CRC must hold; JPEG: markers up to the first scan, an
+  end-of-image marker after it); TIFF, BMP and WebP through Pillow's lazy header parser (TIFF strips and
+  tiles, BMP/WebP declared sizes must lie inside the file); PDF through pdfium's page count and page
+  sizes (nothing rendered). Truncated files are found cheaply; content that is corrupt inside a whole
+  file (bad JPEG entropy data, a PDF page that does not render) only by ``load_pages``.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import struct
 import threading
+import zlib
 from dataclasses import dataclass
 from struct import error as StructError
 
@@ -293,16 +302,7 @@ def _render_pdf_page(pdf, index: int, limits: LoadLimits) -> Page:
     page = pdf[index]
     try:
         width_pt, height_pt = page.get_size()
-        if not (width_pt > 0 and height_pt > 0 and math.isfinite(width_pt * height_pt)):
-            raise UnreadableFileError(f"PDF page {index + 1} has an invalid size {width_pt}x{height_pt} pt")
-        dpi = float(limits.pdf_dpi)
-        # the highest DPI (<= pdf_dpi) at which the page fits the pixel limits
-        fit_side = limits.max_side / (max(width_pt, height_pt) / 72.0)
-        fit_area = math.sqrt(limits.max_pixels / (width_pt * height_pt / 72.0**2))
-        dpi = min(dpi, math.floor(min(fit_side, fit_area) * 0.999))
-        if dpi < 10:
-            w_mm, h_mm = width_pt / 72 * 25.4, height_pt / 72 * 25.4
-            raise TooLargeError(f"PDF page {index + 1} is {w_mm:.0f}x{h_mm:.0f} mm: too large to render")
+        dpi = _pdf_render_dpi(width_pt, height_pt, index, limits)
         bitmap = page.render(scale=dpi / 72.0, fill_color=(255, 255, 255, 255))
         arr = bitmap.to_numpy()
         if arr.ndim == 2:
@@ -312,3 +312,181 @@ def _render_pdf_page(pdf, index: int, limits: LoadLimits) -> Page:
         return Page(index, np.ascontiguousarray(arr, dtype=np.uint8), dpi, PDF)
     finally:
         page.close()
+
+
+# ---------------------------------------------------------------------------------------------- probe
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the headers say about an upload: its media type and each page's size (pixels; PDF: points)."""
+
+    media_type: str
+    sizes: tuple[tuple[float, float], ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.sizes)
+
+
+def probe(data: bytes, limits: LoadLimits = LoadLimits()) -> Probe:
+    """Sniff, then check the byte/page/pixel limits and the file's structure from its headers only."""
+    if len(data) > limits.max_bytes:
+        raise TooLargeError(
+            f"the file is {len(data) / MiB:.1f} MiB; the limit is {limits.max_bytes / MiB:.1f} MiB"
+        )
+    media_type = sniff(data)
+    if media_type == PDF:
+        return Probe(PDF, _probe_pdf(data, limits))
+    try:
+        if media_type == PNG:
+            sizes = [_png_size(data)]
+        elif media_type == JPEG:
+            sizes = [_jpeg_size(data)]
+        else:
+            sizes = _pil_sizes(data, media_type, limits)
+    except Image.DecompressionBombError as exc:
+        raise TooLargeError(f"the {media_type.split('/')[1].upper()} image is too large: {exc}") from exc
+    except _DECODE_ERRORS as exc:
+        raise UnreadableFileError(
+            f"the {media_type.split('/')[1].upper()} file is corrupt or truncated ({_short(exc)})"
+        ) from exc
+    for index, (width, height) in enumerate(sizes):
+        _check_size(width, height, limits, f"page {index + 1}" if len(sizes) > 1 else "the image")
+    return Probe(media_type, tuple((float(w), float(h)) for w, h in sizes))
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """IHDR's size, after walking the chunk chain to IEND (a truncated file ends inside a chunk) and checking
+    every chunk's CRC (a damaged byte anywhere; zlib's CRC-32 runs at about 1 GB/s)."""
+    pos, size, idat, view = 8, None, False, memoryview(data)
+    while True:
+        if pos + 12 > len(data):
+            raise UnreadableFileError("the PNG file is truncated (it ends before its IEND chunk)")
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        end = pos + 12 + length
+        if end > len(data):
+            raise UnreadableFileError(f"the PNG file is truncated (its {kind.decode('latin-1')} chunk is cut off)")
+        if zlib.crc32(view[pos + 4:end - 4]) != struct.unpack_from(">I", data, end - 4)[0]:
+            raise UnreadableFileError(f"the PNG file is corrupt (its {kind.decode('latin-1')} chunk fails its CRC)")
+        if size is None:
+            if kind != b"IHDR" or length != 13:
+                raise UnreadableFileError("the PNG file is corrupt (it does not start with an IHDR chunk)")
+            size = struct.unpack_from(">II", data, pos + 8)
+        idat = idat or kind == b"IDAT"
+        if kind == b"IEND":
+            break
+        pos = end
+    if not idat:
+        raise UnreadableFileError("the PNG file is corrupt (it has no image data)")
+    return size[0], size[1]
+
+
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """The frame header's size; the markers up to the first scan must be whole and an EOI must follow it."""
+    pos, size = 2, None
+    while True:
+        if pos + 4 > len(data):
+            raise UnreadableFileError("the JPEG file is truncated (it ends in its headers)")
+        if data[pos] != 0xFF:
+            raise UnreadableFileError(f"the JPEG file is corrupt (no marker at byte {pos})")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            pos += 2
+            continue
+        if marker == 0xD9:
+            raise UnreadableFileError("the JPEG file is corrupt (it ends before any image data)")
+        length = struct.unpack_from(">H", data, pos + 2)[0]
+        if length < 2 or pos + 2 + length > len(data):
+            raise UnreadableFileError("the JPEG file is truncated (a header segment is cut off)")
+        if marker in _JPEG_SOF and length >= 7:
+            height, width = struct.unpack_from(">HH", data, pos + 5)
+            size = (width, height)
+        if marker == 0xDA:  # start of scan: the entropy-coded data follows
+            break
+        pos += 2 + length
+    if size is None:
+        raise UnreadableFileError("the JPEG file is corrupt (no frame header before its image data)")
+    if data.rfind(b"\xff\xd9") < pos:
+        raise UnreadableFileError("the JPEG file is truncated (no end-of-image marker after its image data)")
+    return size
+
+
+def _pil_sizes(data: bytes, media_type: str, limits: LoadLimits) -> list[tuple[int, int]]:
+    """TIFF (every frame), BMP and WebP sizes from Pillow's lazy header parser: no pixel is decoded."""
+    if media_type == WEBP and struct.unpack_from("<I", data, 4)[0] + 8 > len(data):
+        raise UnreadableFileError("the WEBP file is truncated (shorter than its RIFF header says)")
+    if media_type == BMP and (declared := struct.unpack_from("<I", data, 2)[0]) > len(data):
+        raise UnreadableFileError(f"the BMP file is truncated ({len(data)} of the {declared} bytes it declares)")
+    im = _PLUGINS[media_type](io.BytesIO(data))
+    try:
+        frames = _frame_count(im, limits) if media_type == TIFF else 1
+        sizes = []
+        for index in range(frames):
+            if index:
+                im.seek(index)
+            if media_type == TIFF:
+                _check_tiff_data(im, len(data), index, frames)
+            sizes.append((im.width, im.height))
+        return sizes
+    finally:
+        im.close()
+
+
+def _check_tiff_data(im: ImageFile.ImageFile, size: int, index: int, frames: int) -> None:
+    tags = im.tag_v2
+    for offsets_tag, counts_tag in ((273, 279), (324, 325)):  # strips, tiles
+        offsets, counts = tags.get(offsets_tag), tags.get(counts_tag)
+        if offsets is None or counts is None:
+            continue
+        offsets = offsets if isinstance(offsets, tuple) else (offsets,)
+        counts = counts if isinstance(counts, tuple) else (counts,)
+        if any(o + c > size for o, c in zip(offsets, counts, strict=False)):
+            where = f"page {index + 1}" if frames > 1 else "its image data"
+            raise UnreadableFileError(f"the TIFF file is truncated ({where} lies past the end of the file)")
+
+
+def _probe_pdf(data: bytes, limits: LoadLimits) -> tuple[tuple[float, float], ...]:
+    """Page count and page sizes (points) from pdfium; refuses a page too large to render at any DPI."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise UnreadableFileError("the PDF is password-protected: upload an unlocked copy") from exc
+            raise UnreadableFileError(f"the PDF is corrupt or truncated ({_short(exc)})") from exc
+        try:
+            count = len(pdf)
+            if count == 0:
+                raise UnreadableFileError("the PDF has no pages")
+            if count > limits.max_pages:
+                raise TooLargeError(f"the PDF has {count} pages; the limit is {limits.max_pages}")
+            sizes = tuple(pdf.get_page_size(i) for i in range(count))
+        except pdfium.PdfiumError as exc:
+            raise UnreadableFileError(f"a PDF page could not be read ({_short(exc)})") from exc
+        finally:
+            pdf.close()
+    for index, (width_pt, height_pt) in enumerate(sizes):
+        _pdf_render_dpi(width_pt, height_pt, index, limits)
+    return sizes
+
+
+def _pdf_render_dpi(width_pt: float, height_pt: float, index: int, limits: LoadLimits) -> float:
+    """The highest DPI (<= pdf_dpi) at which the page fits the pixel limits; refuses what fits at none."""
+    if not (width_pt > 0 and height_pt > 0 and math.isfinite(width_pt * height_pt)):
+        raise UnreadableFileError(f"PDF page {index + 1} has an invalid size {width_pt}x{height_pt} pt")
+    fit_side = limits.max_side / (max(width_pt, height_pt) / 72.0)
+    fit_area = math.sqrt(limits.max_pixels / (width_pt * height_pt / 72.0**2))
+    dpi = min(float(limits.pdf_dpi), math.floor(min(fit_side, fit_area) * 0.999))
+    if dpi < 10:
+        w_mm, h_mm = width_pt / 72 * 25.4, height_pt / 72 * 25.4
+        raise TooLargeError(f"PDF page {index + 1} is {w_mm:.0f}x{h_mm:.0f} mm: too large to render")
+    return dpi

@@ -13,6 +13,17 @@ Contract
   before from another document gets ``duplicate_of`` = the first such invoice, a ``duplicate`` error
   issue and status ``needs_review`` (re-capturing the first one does not make it a duplicate of later
   ones). Pages of the same document are never duplicates of each other.
+- Near-identical images: ``hashes`` maps page numbers to the 64-bit perceptual hash of the page image
+  (``capture.phash.page_hash``, computed by the worker). Each is stored as a ``PageHash`` (replacing the
+  document's earlier ones); an invoice whose page is within ``NEAR_DISTANCE`` bits of a page of another
+  document (any archived one for a new invoice, only earlier-uploaded ones for a recaptured one) gets
+  ``near_duplicate_of`` = that page's invoice (the closest; ties: the earliest upload), a
+  ``near_duplicate`` warning issue (``detail``: near_duplicate_of, document_id, page, distance) and
+  status ``needs_review``.
+- The OCR text index (SQLite FTS5 trigram table, PostgreSQL pg_trgm GIN index; migration 0002) follows
+  ``ocr_line`` by itself (triggers / index maintenance): nothing to write here. ``FULLTEXT_OBJECTS`` names
+  its database objects, which are not in ``SQLModel.metadata``: schema comparisons skip them with
+  ``include_name``.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +48,13 @@ from capture.invoice import (
     Severity,
 )
 from capture.invoice import LineItem as ExtractedLine
+from capture.phash import NEAR_DISTANCE, bands, hamming, to_signed, to_unsigned
 from models.audit import audit
 from models.db import immediate
-from models.documents import Document
+from models.documents import Document, PageHash
 from models.invoices import (
     DUPLICATE,
+    NEAR_DUPLICATE,
     FieldProvenance,
     FieldProvenancePublic,
     Invoice,
@@ -55,6 +69,18 @@ from models.invoices import (
 
 if TYPE_CHECKING:  # capture.invoices pulls in the OCR pipeline; models only needs the record shape
     from capture.invoices import PageInvoice
+
+# the full-text index of OCR text (migration 0002): one dialect each, not in SQLModel.metadata
+FULLTEXT_OBJECTS = frozenset({
+    "ocr_line_fts", "ocr_line_fts_data", "ocr_line_fts_idx", "ocr_line_fts_docsize", "ocr_line_fts_config",
+    "ocr_line_fts_content", "ix_ocr_line_text_trgm",
+})
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
+    """Alembic ``include_name`` hook: compare everything but the full-text index objects."""
+    return name not in FULLTEXT_OBJECTS
+
 
 MONEY_FIELDS = ("amount_excl_tax", "tax", "total")
 # a change in any of these makes an earlier tax verification meaningless
@@ -157,6 +183,41 @@ def find_original(session: Session, *, invoice: Invoice, new: bool) -> Invoice |
     return session.exec(stmt.order_by(Invoice.created_at, Invoice.id).limit(1)).first()
 
 
+def find_near_duplicate(
+    session: Session, *, document: Document, phash: int, new: bool
+) -> tuple[Invoice, int] | None:
+    """The invoice of the closest page of another document within NEAR_DISTANCE bits of ``phash`` (for a
+    recaptured document only pages of documents uploaded before it), with its distance."""
+    candidates = (
+        sa.select(PageHash.document_id, PageHash.page, PageHash.phash)
+        .join(Document, col(Document.id) == col(PageHash.document_id))
+        .where(col(PageHash.document_id) != document.id,
+               sa.or_(*(getattr(PageHash, f"b{i}") == v for i, v in enumerate(bands(phash)))))
+        .order_by(Document.created_at, Document.id)
+    )
+    if not new:
+        candidates = candidates.where(sa.or_(
+            Document.created_at < document.created_at,
+            sa.and_(Document.created_at == document.created_at, col(Document.id) < document.id),
+        ))
+    best: tuple[int, uuid.UUID, int] | None = None
+    for document_id, page, stored in session.execute(candidates):
+        distance = hamming(phash, to_unsigned(stored))
+        if distance <= NEAR_DISTANCE and (best is None or distance < best[0]):
+            best = (distance, document_id, page)
+    if best is None:
+        return None
+    other = session.exec(select(Invoice).where(Invoice.document_id == best[1], Invoice.page == best[2])).first()
+    return (other, best[0]) if other is not None else None
+
+
+def _store_hashes(session: Session, document_id: uuid.UUID, hashes: Mapping[int, int]) -> None:
+    session.exec(delete(PageHash).where(col(PageHash.document_id) == document_id))
+    session.add_all(PageHash(document_id=document_id, page=page, phash=to_signed(h),
+                             **{f"b{i}": v for i, v in enumerate(bands(h))})
+                    for page, h in sorted(hashes.items()))
+
+
 def _delete_children(session: Session, invoice_ids: list[uuid.UUID]) -> None:
     if invoice_ids:
         for table in (LineItem, FieldProvenance, InvoiceIssue):
@@ -164,7 +225,8 @@ def _delete_children(session: Session, invoice_ids: list[uuid.UUID]) -> None:
 
 
 def _write_invoice(
-    session: Session, inv: Invoice, found: PageInvoice, now: dt.datetime, *, new: bool
+    session: Session, inv: Invoice, found: PageInvoice, now: dt.datetime, *, new: bool, document: Document,
+    phash: int | None,
 ) -> None:
     extracted = found.invoice
     values = {name: _column_value(name, extracted.value(name)) for name in FIELD_NAMES}
@@ -178,6 +240,7 @@ def _write_invoice(
     inv.qr = _jsonable(extracted.qr.to_dict()) if extracted.qr is not None else None
     inv.quality = _jsonable(found.page.quality.to_dict())
     inv.duplicate_of = None
+    inv.near_duplicate_of = None
     inv.updated_at = now
 
     rows: list[Any] = []
@@ -200,6 +263,15 @@ def _write_invoice(
             detail={"duplicate_of": str(inv.duplicate_of), "document_id": str(original.document_id),
                     "key": inv.dedup_key},
         ))
+    if phash is not None and (near := find_near_duplicate(session, document=document, phash=phash, new=new)):
+        other, distance = near
+        inv.near_duplicate_of = other.id
+        inv.status = InvoiceStatus.NEEDS_REVIEW
+        rows.append(InvoiceIssue(
+            invoice_id=inv.id, code=NEAR_DUPLICATE, field=None, severity=Severity.WARNING,
+            detail={"near_duplicate_of": str(other.id), "document_id": str(other.document_id), "page": other.page,
+                    "distance": distance},
+        ))
     session.add(inv)
     session.flush()  # the invoice row first: its children reference it (no ORM relationships order them)
     session.add_all(rows)
@@ -216,9 +288,10 @@ def _ocr_lines(document_id: uuid.UUID, found: PageInvoice) -> list[OcrLine]:
 
 def archive_result(
     session: Session, *, document: Document, pages: int, found: list[PageInvoice], now: dt.datetime,
-    actor: str = "worker",
+    actor: str = "worker", hashes: Mapping[int, int] | None = None,
 ) -> list[Invoice]:
-    """Write (or replace) everything captured from ``document``; returns its invoices in page order."""
+    """Write (or replace) everything captured from ``document``; returns its invoices in page order.
+    ``hashes``: page number -> perceptual hash of that page's image (None: not computed, kept as it was)."""
     immediate(session)
     existing = {inv.page: inv for inv in document_invoices(session, document_id=document.id)}
     _delete_children(session, [inv.id for inv in existing.values()])
@@ -226,13 +299,20 @@ def archive_result(
     if document.pages != pages:
         document.pages = pages
         session.add(document)
+    if hashes is not None:
+        _store_hashes(session, document.id, hashes)
+        session.flush()
+    else:  # not computed this time: the hashes stored earlier still describe the pages
+        stored = session.exec(select(PageHash).where(PageHash.document_id == document.id)).all()
+        hashes = {row.page: to_unsigned(row.phash) for row in stored}
 
     out = []
     for item in sorted(found, key=lambda f: f.page.number):
         old = existing.pop(item.page.number, None)
         before = snapshot(old) if old is not None else None
         inv = old or Invoice(document_id=document.id, page=item.page.number, created_at=now, updated_at=now)
-        _write_invoice(session, inv, item, now, new=old is None)
+        _write_invoice(session, inv, item, now, new=old is None, document=document,
+                       phash=hashes.get(item.page.number))
         session.add_all(_ocr_lines(document.id, item))
         session.flush()
         audit(session, actor=actor, action="capture" if old is None else "recapture", entity="invoice",

@@ -4,6 +4,10 @@ A ``Document`` is one uploaded file, identified by the SHA-256 of its bytes (uni
 one document); the bytes live in the blob store (models/blobs.py). A ``Job`` is the durable unit of
 work that captures a document: queued -> running (leased to one worker) -> done | failed. The state
 machine is in models/jobs.py.
+
+``IdempotencyKey`` remembers the response of an upload sent with an ``Idempotency-Key`` header (per API
+key), so a retried request gets the same answer. ``PageHash`` is the perceptual hash of a captured page
+(capture/phash.py) with its bands indexed, for finding near-identical pages of other documents.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -118,3 +123,41 @@ class JobPublic(JobBase):
 class JobsPublic(SQLModel):
     data: list[JobPublic]
     count: int
+
+
+# ------------------------------------------------------------------------------------------ idempotency
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first response to a request sent with an ``Idempotency-Key`` (unique per API key)."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (sa.UniqueConstraint("api_key_id", "key", name="uq_idempotency_key_api_key"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    api_key_id: uuid.UUID = Field(foreign_key="api_key.id", ondelete="CASCADE")
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64, description="SHA-256 of the request: form fields and file digests")
+    status_code: int
+    response: dict[str, Any] = Field(sa_type=sa.JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+# ------------------------------------------------------------------------------------------ page hashes
+
+
+class PageHash(SQLModel, table=True):
+    """The 64-bit perceptual hash of one captured page (signed, as BIGINT) and its bands b0..b4."""
+
+    __tablename__ = "page_hash"
+    __table_args__ = (sa.UniqueConstraint("document_id", "page", name="uq_page_hash_document_page"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: uuid.UUID = Field(foreign_key="document.id", ondelete="CASCADE")
+    page: int = Field(ge=1)
+    phash: int = Field(sa_type=sa.BigInteger)
+    b0: int = Field(index=True)
+    b1: int = Field(index=True)
+    b2: int = Field(index=True)
+    b3: int = Field(index=True)
+    b4: int = Field(index=True)

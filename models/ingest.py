@@ -1,33 +1,42 @@
 """Accept one uploaded file: the single code path of every upload (API, CLI ingest, hot folder).
 
 Contract: ``accept_upload(session, blobs, data, filename=, source=, station=, uploader=, limits=, now=)``
-1. checks the bytes the way the pipeline will read them (content sniffing, byte/page/pixel limits, a
-   decode that finds corrupt or truncated files) and raises the typed ``CaptureError`` otherwise
-   (``empty_file``, ``unsupported_type``, ``too_large``, ``unreadable``) before anything is written;
+1. checks the bytes from their headers only (``capture.load.probe``: content sniffing, byte/page/pixel
+   limits, structure checks that find truncated files; no pixel is decoded, so the acknowledgment stays
+   cheap) and raises the typed ``CaptureError`` otherwise (``empty_file``, ``unsupported_type``,
+   ``too_large``, ``unreadable``) before anything is written. Content that is corrupt inside a whole file
+   is found by the worker's full decode: its job fails with ``unreadable``;
 2. writes the original to the blob store (fsynced) FIRST;
 3. then commits the ``Document``, its queued ``Job`` and an ``upload`` AuditEvent in ONE transaction.
 When it returns, the upload is durable. The same bytes again (even concurrently) return the existing
 document and its job with ``created=False``; no second record is made. The session's transaction is
 committed (or rolled back on error) here.
+
+Idempotency keys: ``request_fingerprint`` digests a request (form fields, file names and contents);
+``find_idempotent`` returns the stored first response for (API key, key) unless it is older than
+``IDEMPOTENCY_TTL`` (then it is forgotten); ``remember_idempotent`` stores one and, when a concurrent
+request stored the same key first, returns that one instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from capture.load import LoadLimits, load_pages, sniff
+from capture.load import LoadLimits, probe
 from models.audit import audit
 from models.blobs import BlobStore
 from models.db import immediate
-from models.documents import Document, DocumentSource, Job
+from models.documents import Document, DocumentSource, IdempotencyKey, Job
 from models.jobs import enqueue, latest_job
-
-PROBE_PDF_DPI = 36  # PDF pages are rendered small at upload: enough to prove they render, cheap
 
 
 @dataclass(frozen=True)
@@ -38,10 +47,9 @@ class Accepted:
 
 
 def inspect_upload(data: bytes, limits: LoadLimits) -> tuple[str, int]:
-    """(media type, pages) of a readable upload within the limits; raises CaptureError otherwise."""
-    media_type = sniff(data)
-    pages = load_pages(data, replace(limits, pdf_dpi=min(limits.pdf_dpi, PROBE_PDF_DPI)))
-    return media_type, len(pages)
+    """(media type, pages) of an upload whose headers are within the limits; raises CaptureError otherwise."""
+    found = probe(data, limits)
+    return found.media_type, found.pages
 
 
 def find_document(session: Session, *, sha256: str) -> Document | None:
@@ -90,3 +98,55 @@ def accept_upload(
         session.rollback()
         raise
     return Accepted(document, job, created=True)
+
+
+# ------------------------------------------------------------------------------------------ idempotency
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def request_fingerprint(*, fields: dict[str, Any], files: Iterable[tuple[str | None, str]]) -> str:
+    """SHA-256 of a request: its form ``fields`` and its (file name, SHA-256 of content) pairs in order."""
+    body = json.dumps({"fields": fields, "files": list(files)}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _stored(session: Session, api_key_id: uuid.UUID, key: str) -> IdempotencyKey | None:
+    stmt = select(IdempotencyKey).where(IdempotencyKey.api_key_id == api_key_id, IdempotencyKey.key == key)
+    return session.exec(stmt).first()
+
+
+def find_idempotent(
+    session: Session, *, api_key_id: uuid.UUID, key: str, now: datetime, ttl: timedelta = IDEMPOTENCY_TTL,
+) -> IdempotencyKey | None:
+    found = _stored(session, api_key_id, key)
+    if found is not None and found.created_at < now - ttl:
+        immediate(session)
+        session.delete(found)
+        session.commit()
+        return None
+    if found is not None:
+        session.expunge(found)  # stays readable after the rollback
+    session.rollback()  # end the read: the caller's next transaction begins afresh
+    return found
+
+
+def remember_idempotent(
+    session: Session, *, api_key_id: uuid.UUID, key: str, request_hash: str, status_code: int,
+    response: dict[str, Any], now: datetime,
+) -> IdempotencyKey:
+    row = IdempotencyKey(api_key_id=api_key_id, key=key, request_hash=request_hash, status_code=status_code,
+                         response=response, created_at=now)
+    try:
+        immediate(session)
+        session.add(row)
+        session.commit()
+        return row
+    except IntegrityError:
+        session.rollback()  # a concurrent request with the same key stored its response first
+        found = _stored(session, api_key_id, key)
+        if found is None:
+            raise
+        session.expunge(found)
+        session.rollback()
+        return found

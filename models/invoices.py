@@ -36,6 +36,7 @@ class VerificationStatus(StrEnum):
 
 
 DUPLICATE = "duplicate"  # InvoiceIssue.code of a duplicate business key (the capture codes are IssueCode)
+NEAR_DUPLICATE = "near_duplicate"  # InvoiceIssue.code of a near-identical page image (perceptual hash)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 QUANTITY = {"max_digits": 28, "decimal_places": 10}
@@ -83,6 +84,9 @@ class Invoice(InvoiceBase, table=True):
     page: int = Field(ge=1)
     duplicate_of: uuid.UUID | None = Field(default=None, foreign_key="invoice.id", ondelete="SET NULL", index=True)
     dedup_key: str | None = Field(default=None, index=True, description="business key for duplicate detection")
+    near_duplicate_of: uuid.UUID | None = Field(
+        default=None, foreign_key="invoice.id", ondelete="SET NULL", index=True,
+        description="an invoice of another document whose page image is near-identical")
     min_confidence: float | None = Field(default=None, description="lowest confidence of the present key fields")
     qr: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, description="decoded QR payload")
     quality: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, description="page quality report")
@@ -106,6 +110,7 @@ class InvoicePublic(InvoiceBase):
     document_id: uuid.UUID
     page: int
     duplicate_of: uuid.UUID | None
+    near_duplicate_of: uuid.UUID | None = None
     min_confidence: float | None
     created_at: dt.datetime
     updated_at: dt.datetime

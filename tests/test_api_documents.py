@@ -167,3 +167,92 @@ def test_the_embedded_worker_captures_uploads(db, data_dir):
             assert status["status"] in ("queued", "running") and time.monotonic() < deadline, status
             time.sleep(0.05)
     assert len(status["invoice_ids"]) == 1
+
+
+# ------------------------------------------------------------------------------------------ Idempotency-Key
+
+
+def test_an_idempotency_key_replays_the_first_response(api, db):
+    headers = {**api.headers("scanner"), "Idempotency-Key": "batch-0001"}
+    files = [("files", ("a.png", png_bytes(41), "image/png")), ("files", ("b.png", png_bytes(42), "image/png"))]
+    first = api.client.post("/api/v1/documents", headers=headers, files=files, data={"station": "desk-1"})
+    assert first.status_code == 202, first.text
+    again = api.client.post("/api/v1/documents", headers=headers, files=files, data={"station": "desk-1"})
+    assert again.status_code == 202 and again.json() == first.json()  # the first response, "created" and all
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    documents, jobs = rows(db)
+    assert len(documents) == 2 and len(jobs) == 2
+    with db.sessions() as s:  # nothing recorded for the replay (no reupload event)
+        assert [e.action for e in s.exec(select(AuditEvent)).all()] == ["upload", "upload"]
+
+
+def test_a_reused_idempotency_key_with_another_request_is_refused(api, db):
+    headers = {**api.headers("scanner"), "Idempotency-Key": "k-1"}
+    one = [("files", ("a.png", png_bytes(43), "image/png"))]
+    assert api.client.post("/api/v1/documents", headers=headers, files=one).status_code == 202
+    for files, form in [([("files", ("a.png", png_bytes(44), "image/png"))], {}),  # other bytes
+                        (one, {"station": "desk-9"})]:  # other form fields
+        r = api.client.post("/api/v1/documents", headers=headers, files=files, data=form)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "idempotency_key_reused" and "k-1" in r.json()["error"]["detail"]
+    assert len(rows(db)[0]) == 1  # nothing new stored
+
+
+def test_idempotency_keys_are_per_api_key_and_refusals_are_not_remembered(api, db):
+    data = png_bytes(45)
+    for role in ("scanner", "scanner2"):
+        r = api.client.post("/api/v1/documents", headers={**api.headers(role), "Idempotency-Key": "same"},
+                            files=[("files", ("a.png", data, "image/png"))])
+        assert r.status_code == (202 if role == "scanner" else 200), r.text  # scanner2: a normal re-upload
+        assert "Idempotent-Replayed" not in r.headers
+    headers = {**api.headers("scanner"), "Idempotency-Key": "bad-then-good"}
+    bad = api.client.post("/api/v1/documents", headers=headers, files=[("files", ("t.jpg", b"not an image", "x/y"))])
+    assert bad.status_code == 415
+    good = api.client.post("/api/v1/documents", headers=headers, files=[("files", ("a.png", png_bytes(46), "i/p"))])
+    assert good.status_code == 202, good.text
+    too_long = {**api.headers("scanner"), "Idempotency-Key": "x" * 256}
+    assert api.client.post("/api/v1/documents", headers=too_long,
+                           files=[("files", ("a.png", png_bytes(47), "i/p"))]).status_code == 422
+
+
+def test_an_expired_idempotency_key_is_forgotten(api, db):
+    from datetime import timedelta
+
+    from models.documents import IdempotencyKey
+    from models.ingest import IDEMPOTENCY_TTL
+
+    headers = {**api.headers("scanner"), "Idempotency-Key": "old"}
+    api.client.post("/api/v1/documents", headers=headers, files=[("files", ("a.png", png_bytes(48), "i/p"))])
+    with db.sessions() as s:
+        row = s.exec(select(IdempotencyKey)).one()
+        row.created_at = row.created_at - IDEMPOTENCY_TTL - timedelta(seconds=1)
+        s.add(row)
+        s.commit()
+    r = api.client.post("/api/v1/documents", headers=headers, files=[("files", ("b.png", png_bytes(49), "i/p"))])
+    assert r.status_code == 202 and "Idempotent-Replayed" not in r.headers
+
+
+# ------------------------------------------------------------------------------------------ cheap acknowledgment
+
+
+def test_corruption_inside_a_whole_file_fails_the_job_not_the_upload(api, db, blobs):
+    """The upload checks headers only (no decode): a PNG whose chunks are intact (CRCs recomputed) but whose
+    compressed data is garbage is acknowledged, and its job fails with ``unreadable``."""
+    import struct
+    import zlib
+
+    data = bytearray(png_bytes(50))
+    at = data.find(b"IDAT")
+    length = struct.unpack_from(">I", data, at - 4)[0]
+    data[at + 4 + 20:at + 4 + length] = b"\x55" * (length - 20)
+    data[at + 4 + length:at + 8 + length] = struct.pack(">I", zlib.crc32(bytes(data[at:at + 4 + length])))
+    r = api.upload(("broken.png", bytes(data)))
+    assert r.status_code == 202, r.text
+    doc = r.json()["documents"][0]
+    assert api.worker(db, blobs).run_once().status is JobStatus.FAILED
+    status = api.get(doc["status_url"]).json()
+    assert status["status"] == "failed" and status["error"]["code"] == "unreadable", status
+    # a damaged byte that the chunk CRC catches is refused at upload, with nothing stored
+    data[at + 30] ^= 0xFF
+    r = api.upload(("damaged.png", bytes(data)))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unreadable", r.text

@@ -127,3 +127,18 @@ def test_a_failing_commit_leaves_no_rows(db, blobs, monkeypatch):
     # the blob may stay (content-addressed, harmless); the next upload of these bytes completes normally
     monkeypatch.undo()
     assert upload(db, blobs, png_bytes(5)).created
+
+
+def test_the_acknowledgment_decodes_no_pixels(db, blobs, monkeypatch):
+    """Contract change (issue 3): the upload checks headers only; the full decode is the worker's."""
+    import capture.load
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the upload decoded the file")
+
+    monkeypatch.setattr(capture.load, "load_pages", no_decoding)
+    monkeypatch.setattr(capture.load, "_to_bgr", no_decoding)
+    monkeypatch.setattr(capture.load, "_render_pdf_page", no_decoding)
+    for name in ["multipage_pdf.pdf", "multipage_tiff.tif", "scan_vat_special_150dpi.png", "phone_vat_special.jpg"]:
+        acc = upload(db, blobs, (SAMPLES / name).read_bytes(), filename=name)
+        assert acc.created and acc.document.pages == (2 if name.startswith("multipage") else 1), name

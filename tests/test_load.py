@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from capture.errors import EmptyFileError, TooLargeError, UnreadableFileError, UnsupportedTypeError
-from capture.load import LoadLimits, Page, load_pages, sniff
+from capture.load import LoadLimits, Page, load_pages, probe, sniff
 
 BAD = Path(__file__).resolve().parents[1] / "samples" / "bad"
 
@@ -188,3 +188,87 @@ def test_page_is_frozen() -> None:
     assert isinstance(page, Page)
     with pytest.raises(AttributeError):
         page.dpi = 1.0  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------------------------------- probe (upload ack)
+
+FORMATS = ["JPEG", "PNG", "TIFF", "BMP", "WEBP", "PDF"]
+
+
+def sample_of(fmt: str) -> bytes:
+    return pdf_of((300, 200), (200, 300)) if fmt == "PDF" else encode(marked(), fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_probe_reads_headers_only(fmt: str, monkeypatch) -> None:
+    import pypdfium2
+    from PIL import ImageFile
+
+    import capture.load
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("probe decoded pixels")
+
+    data = sample_of(fmt)
+    monkeypatch.setattr(capture.load, "_to_bgr", no_decoding)
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", no_decoding)
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    found = probe(data)
+    assert found.media_type == sniff(data)
+    assert found.sizes == (((300.0, 200.0), (200.0, 300.0)) if fmt == "PDF" else ((300.0, 200.0),))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.99])
+def test_probe_finds_truncated_files(fmt: str, keep: float) -> None:
+    data = sample_of(fmt)
+    with pytest.raises(UnreadableFileError) as err:
+        probe(data[: int(len(data) * keep)])
+    assert err.value.code == "unreadable" and ("truncated" in err.value.detail or "corrupt" in err.value.detail)
+
+
+def test_probe_checks_the_limits_from_headers() -> None:
+    with pytest.raises(TooLargeError, match="20000x20000"):
+        probe((BAD / "bomb.png").read_bytes())
+    with pytest.raises(TooLargeError, match="30000x10"):
+        probe(png_header_only(30000, 10), LoadLimits(max_pixels=10**9))
+    data = encode(marked((400, 300)), "JPEG")
+    with pytest.raises(TooLargeError):
+        probe(data, LoadLimits(max_pixels=100_000))
+    with pytest.raises(TooLargeError, match="MiB"):
+        probe(data, LoadLimits(max_bytes=len(data) - 1))
+    pages = [marked() for _ in range(4)]
+    tiff = encode(pages[0], "TIFF", save_all=True, append_images=pages[1:])
+    assert probe(tiff).pages == 4
+    with pytest.raises(TooLargeError, match="more than 3 pages"):
+        probe(tiff, LoadLimits(max_pages=3))
+    with pytest.raises(TooLargeError, match="2 pages"):
+        probe(pdf_of((300, 200), (300, 200)), LoadLimits(max_pages=1))
+    with pytest.raises(TooLargeError, match="too large to render"):
+        probe(pdf_of((14400, 14400)), LoadLimits(max_pixels=1_000))
+
+
+def test_probe_refuses_what_load_pages_refuses_cheaply() -> None:
+    for name, error in {"empty.jpg": EmptyFileError, "not_an_image.jpg": UnsupportedTypeError,
+                        "truncated.jpg": UnreadableFileError, "bomb.png": TooLargeError}.items():
+        with pytest.raises(error):
+            probe((BAD / name).read_bytes())
+    with pytest.raises(UnreadableFileError):
+        probe(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    png = bytearray(encode(marked(), "PNG"))
+    png[len(png) // 2] ^= 0xFF  # one damaged byte: the chunk's CRC fails
+    with pytest.raises(UnreadableFileError, match="CRC"):
+        probe(bytes(png))
+
+
+def test_probe_agrees_with_load_pages_on_the_committed_samples() -> None:
+    from tests.conftest import SAMPLES
+
+    for path in sorted(p for p in SAMPLES.iterdir() if p.suffix != ".json"):
+        data = path.read_bytes()
+        found, pages = probe(data), load_pages(data)
+        assert found.pages == len(pages), path.name
+        if found.media_type != "application/pdf":  # PDF sizes are in points
+            for (w, h), page in zip(found.sizes, pages, strict=True):
+                assert sorted((int(w), int(h))) == sorted(page.image.shape[:2]), path.name  # EXIF may turn it

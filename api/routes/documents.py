@@ -14,7 +14,13 @@ Contract
     a refused one is ``{"file", "error": {...}}`` in ``documents`` (same order as sent). The status is
     202/200 as above when any file was accepted, else the status of the first error (body also carries
     that first ``error``).
-  - ``Idempotency-Key`` is not implemented: the same bytes are already the same document (content address).
+  - ``Idempotency-Key`` header (1-255 characters, scoped to the caller's API key, remembered 24 hours): the
+    first 200/202 response to a key is stored; the same key with the same request (form fields, file names
+    and contents) returns that response again (header ``Idempotent-Replayed: true``) and changes nothing;
+    the same key with a different request is 422 ``idempotency_key_reused``, and 409
+    ``idempotency_key_conflict`` when a different request with that key finished concurrently. Refusals
+    (4xx) are not stored: a retry is checked again. Without the header the same bytes are still the same
+    document (content address).
 - ``GET /api/v1/documents/{id}`` (scanner: only documents it uploaded; reviewer, auditor, admin):
   ``{"id", "job_id", "status": queued|running|done|failed, "error": {"code", "detail"} | null,
   "invoice_ids": [...]}``.
@@ -24,12 +30,14 @@ Contract
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, select
 
@@ -40,7 +48,7 @@ from models.archive import document_invoices
 from models.audit import ApiKey, AuditEvent, Role, audit
 from models.db import immediate
 from models.documents import Document, DocumentSource, Job
-from models.ingest import Accepted, accept_upload
+from models.ingest import Accepted, accept_upload, find_idempotent, remember_idempotent, request_fingerprint
 from models.jobs import latest_job, requeue
 from models.types import utcnow
 
@@ -51,6 +59,7 @@ StatusReader = Annotated[ApiKey, Depends(require(Role.SCANNER, Role.REVIEWER, Ro
 Reader = Annotated[ApiKey, Depends(require(Role.REVIEWER, Role.AUDITOR))]
 Corrector = Annotated[ApiKey, Depends(require(Role.REVIEWER))]
 UPLOAD_ACTIONS = ("upload", "reupload")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def status_url(document_id: uuid.UUID) -> str:
@@ -78,12 +87,56 @@ def _record_reupload(session: Session, key: ApiKey, acc: Accepted, filename: str
     session.commit()
 
 
+def _fingerprint(files: list[UploadFile], source: DocumentSource, station: str | None) -> str:
+    """The request's digest: form fields, file names and contents (streamed; each file rewound after)."""
+    digests = []
+    for upload in files:
+        h = hashlib.sha256()
+        while chunk := upload.file.read(1 << 20):
+            h.update(chunk)
+        upload.file.seek(0)
+        digests.append((upload.filename, h.hexdigest()))
+    return request_fingerprint(fields={"source": source.value, "station": station}, files=digests)
+
+
+def _replay(stored_hash: str, fingerprint: str, idempotency_key: str, status: int, body: dict) -> JSONResponse:
+    if stored_hash != fingerprint:
+        raise ApiError(status, "idempotency_key_reused" if status == 422 else "idempotency_key_conflict",
+                       f"the {IDEMPOTENCY_HEADER} {idempotency_key!r} was already used with a different request "
+                       "(other files or form fields): send a new key for a new request")
+    return JSONResponse(body["body"], status_code=body["status"], headers={"Idempotent-Replayed": "true"})
+
+
 @router.post("/documents", status_code=202)
 def upload_documents(
     session: SessionDep, blobs: BlobsDep, settings: SettingsDep, key: Uploader,
     files: Annotated[list[UploadFile], File(description="one or many images or PDFs")],
     source: Annotated[DocumentSource, Form()] = DocumentSource.API,
     station: Annotated[str | None, Form(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, min_length=1, max_length=255,
+                                                  description="retries with this key return the first response")]
+    = None,
+) -> JSONResponse:
+    if idempotency_key is None:
+        return _upload(session, blobs, settings, key, files, source, station)
+    fingerprint = _fingerprint(files, source, station)
+    stored = find_idempotent(session, api_key_id=key.id, key=idempotency_key, now=utcnow())
+    if stored is not None:
+        return _replay(stored.request_hash, fingerprint, idempotency_key, 422,
+                       {"body": stored.response, "status": stored.status_code})
+    response = _upload(session, blobs, settings, key, files, source, station)
+    if response.status_code in (200, 202):
+        body = json.loads(response.body)
+        first = remember_idempotent(session, api_key_id=key.id, key=idempotency_key, request_hash=fingerprint,
+                                    status_code=response.status_code, response=body, now=utcnow())
+        return _replay(first.request_hash, fingerprint, idempotency_key, 409,
+                       {"body": first.response, "status": first.status_code}) if first.response != body else response
+    return response
+
+
+def _upload(
+    session: Session, blobs, settings, key: ApiKey, files: list[UploadFile], source: DocumentSource,
+    station: str | None,
 ) -> JSONResponse:
     limits = settings.capture_config().limits
     results: list[dict[str, Any]] = []

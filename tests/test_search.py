@@ -1,0 +1,103 @@
+"""Full-text ``q`` over OCR text: Chinese substrings through the trigram index (SQLite FTS5, PostgreSQL
+pg_trgm), the LIKE fallback below 3 characters, the index kept in sync with re-capture and deletion."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import delete
+
+from api.search import InvoiceFilters, _conditions, search_invoices
+from models import Document, Invoice
+from tests.db_fixtures import png_bytes
+from tests.test_api_fixtures import api_fixture  # noqa: F401  (the ``api`` fixture)
+from tests.test_models_archive import archive, found, new_document, special
+
+pytestmark = pytest.mark.db
+
+LINES_A = [("上海增值税专用发票", 200, 10), ("购买方名称：上海瑞丰食品有限责任公司", 40, 60),
+           ("Order REF-100% done_ok", 40, 90), ('say "quoted" text', 40, 120)]
+LINES_B = [("北京增值税普通发票", 200, 10), ("销售方名称：北京同创文化传媒股份有限公司", 40, 60)]
+
+
+def archived(db, seed: int, lines):
+    doc = new_document(db, seed)
+    (inv,) = archive(db, doc, [found(special(invoice_number=None, invoice_code=None), lines=lines)])
+    return doc, inv
+
+
+def search(db, q: str, **kw) -> set:
+    with db.sessions() as s:
+        invoices, count = search_invoices(session=s, filters=InvoiceFilters(q=q, **kw))
+    assert count == len(invoices)
+    return {inv.id for inv in invoices}
+
+
+@pytest.fixture
+def two(db):
+    _, a = archived(db, 1, LINES_A)
+    _, b = archived(db, 2, LINES_B)
+    return a.id, b.id
+
+
+@pytest.mark.parametrize(("q", "which"), [
+    ("增值税", "ab"), ("增值税专用", "a"), ("瑞丰食品有限", "a"), ("文化传媒股份", "b"), ("北京", "b"),  # 2 chars: LIKE
+    ("发", "ab"), ("ref-100", "a"), ("REF-100% DONE", "a"), ("100%", "a"), ("%", "a"), ("done_ok", "a"),
+    ('"quoted"', "a"), ("quo", "a"), ("增值税发票", ""), ("深圳", ""), ("_", "a"), ("ORDER", "a"),
+])
+def test_substrings_of_ocr_lines(db, two, q, which):
+    expected = {inv for inv, name in zip(two, "ab", strict=True) if name in which}
+    assert search(db, q) == expected
+
+
+def test_q_combines_with_other_filters(db, two):
+    a, _b = two
+    assert search(db, "增值税", duplicate=False) == set(two)
+    with db.sessions() as s:
+        doc_a = s.get(Invoice, a).document_id
+    assert search(db, "增值税", document_id=doc_a) == {a}
+
+
+def test_the_index_follows_recapture_and_deletion(db, two):
+    a, b = two
+    with db.sessions() as s:
+        doc_a = s.get(Document, s.get(Invoice, a).document_id)
+    archive(db, doc_a, [found(special(invoice_number=None, invoice_code=None), lines=[("广州电子发票", 0, 0)])])
+    assert search(db, "专用发票") == set()
+    assert search(db, "广州电子") == {a}
+    with db.sessions() as s:  # the document goes: its lines cascade, and so does the index
+        s.exec(delete(Document).where(Document.id == doc_a.id))
+        s.commit()
+    assert search(db, "广州电子") == set()
+    assert search(db, "增值税") == {b}
+    if db.dialect == "sqlite":
+        with db.engine.connect() as conn:
+            indexed = conn.exec_driver_sql(
+                "SELECT count(*) FROM ocr_line_fts WHERE ocr_line_fts MATCH '\"增值税\"'").scalar()
+            lines = conn.exec_driver_sql("SELECT count(*) FROM ocr_line WHERE text LIKE '%增值税%'").scalar()
+        assert indexed == lines == 1
+
+
+def test_the_trigram_index_serves_the_query(db, two):
+    """The plan uses the index: FTS5 on SQLite; the pg_trgm GIN index on PostgreSQL (seq scans disabled,
+    the table being tiny)."""
+    with db.sessions() as s:
+        if db.dialect == "postgresql":
+            s.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        stmt = sa.select(Invoice.id).where(*_conditions(InvoiceFilters(q="增值税专用"), db.dialect))
+        compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join(str(r) for r in s.execute(sa.text(f"EXPLAIN {'QUERY PLAN ' if db.dialect == 'sqlite' else ''}"
+                                                            f"{compiled}")).all())
+    assert ("ocr_line_fts" in plan) if db.dialect == "sqlite" else ("ix_ocr_line_text_trgm" in plan), plan
+
+
+def test_q_over_http(api, db, blobs):
+    doc = api.upload(("a.png", png_bytes(31))).json()["documents"][0]
+    api.worker(db, blobs).run_once()
+    (invoice_id,) = api.get(doc["status_url"]).json()["invoice_ids"]
+    r = api.get("/api/v1/invoices", params={"q": "增值税专用"}, role="reviewer")
+    assert r.status_code == 200, r.text
+    assert [d["id"] for d in r.json()["data"]] == [invoice_id] and r.json()["count"] == 1
+    assert api.get("/api/v1/invoices", params={"q": "不存在的文字"}).json() == {"data": [], "count": 0}
+    assert api.get("/api/v1/invoices", params={"q": ""}).status_code == 422
+
