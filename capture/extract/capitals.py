@@ -7,7 +7,7 @@ Contract
   the tens, no 圆 when there are no yuan (``0.50 -> 伍角``), ``零圆整`` for zero, 负 before negatives.
 - ``parse_capitals(text) -> Decimal | None`` reads what OCR made of such a string: it tolerates the
   ⊗/ⓧ mark printed before the amount, a ``（大写）`` label, spaces, 元/园/圆, 正/整, ordinary numerals
-  (一二三..十百千) and common misreads (参->叁, 伯->佰, 染->柒, traditional forms). It returns the amount
+  (一二三..十百千) and common misreads (参->叁, 伯->佰, 染->柒, 抬/恰->拾, traditional forms). It returns the amount
   with two decimals, or None when the text is not a well-formed capital amount (a unit missing
   between two digits, units out of order...): it never guesses.
 """
@@ -26,10 +26,12 @@ _CANON = str.maketrans({
     "〇": "零", "O": "零", "o": "零", "0": "零",
     "一": "壹", "弌": "壹", "壶": "壹", "二": "贰", "弍": "贰", "貳": "贰", "贮": "贰",
     "三": "叁", "参": "叁", "參": "叁", "叄": "叁", "四": "肆", "五": "伍", "六": "陆", "陸": "陆",
-    "七": "柒", "染": "柒", "八": "捌", "九": "玖", "十": "拾", "百": "佰", "伯": "佰", "千": "仟",
+    "七": "柒", "染": "柒", "八": "捌", "九": "玖", "十": "拾", "抬": "拾", "恰": "拾",
+    "百": "佰", "伯": "佰", "千": "仟",
     "萬": "万", "億": "亿",
 })
-_NOISE = set(" \t\r\n\u3000⊗ⓧ⒳Ⓧ⨂⨯×☒:：()（）[]【】") | set("大写人民币")
+# the ⊗ before the amount is also read as a circled digit or a ring
+_NOISE = set(" \t\r\n\u3000⊗ⓧ⒳Ⓧ⨂⨯×☒:：()（）[]【】②⑧◎⊙○⊘") | set("大写人民币")
 
 
 # ------------------------------------------------------------------------------------------ format
@@ -156,6 +158,8 @@ def _parse_integer(s: str) -> int | None:
 
 def _canonical(text: str) -> tuple[str, bool]:
     s = "".join(ch for ch in text.translate(_CANON) if ch not in _NOISE)
+    if s[:1] in "123456789Xx" and s[1:2] in DIGITS:
+        s = s[1:]  # the ⊗ mark read as a digit or a letter (NFKC turns ② into 2): never a capital amount's start
     negative = False
     for prefix in ("负数", "负", "負", "-", "－"):
         if s.startswith(prefix):

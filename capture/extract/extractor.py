@@ -5,7 +5,8 @@ upright processed image's coordinates (layout geometry needs straight rows); ``t
 of that space to the original page, and every ``FieldValue.box`` is mapped through it. The rule set is
 chosen by keyword hits; the QR payload, when present, is the preferred source of the fields it holds
 (its value wins, the OCR reading is kept as an alternative, validation reports a disagreement).
-Missing totals are derived from the others (source ``derived``). Nothing here reads files or clocks.
+Totals that disagree are repaired when independent readings agree (``capture.extract.reconcile``);
+missing totals are derived from the others (source ``derived``). Nothing here reads files or clocks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
+from capture.extract.reconcile import reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
@@ -149,7 +151,7 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
     hints = {"date_order": rs.date_order.get(currency or "", rs.date_order.get("default"))}
     # one pass over all labels: a line is claimed by the label it matches best (发票代码 vs 发票号码);
     # nothing in the table header is a field label (a header split as 货物或应税劳务、服务 | 名称)
-    labels = sorted({lab for rule in rs.fields.values() for lab in rule.labels})
+    labels = sorted({lab for rule in rs.fields.values() for lab in (*rule.labels, *rule.fallback_labels)})
     cutoff = min(rule.label_cutoff for rule in rs.fields.values())
     header = table.header if table is not None else None
     anchors = [
@@ -160,6 +162,9 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
     for name, rule in rs.fields.items():
         mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
+        if got is None and rule.fallback_labels:
+            more = [a for a in anchors if a.label in rule.fallback_labels and a.score >= rule.label_cutoff]
+            got = read_field(lines, rule, more, **hints)
         if got is None and rule.fallback == "top_line":
             got = top_line(lines, rule, rs, anchors)
         if got is not None:
@@ -212,6 +217,7 @@ def extract_page(
         _merge_qr(fields, qr, qr_box, config, page)
         if "currency" not in fields:
             fields["currency"] = FieldValue("CNY", 1.0, Source.DERIVED, page)
+    fields = reconcile(fields, items, page)
     _derive(fields, page)
     fields = corroborate(fields, items)
     return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr)

@@ -14,7 +14,8 @@ Canonical forms
 - decimal (quantity, unit price): as printed (``"2.50"`` keeps its zero), separators and units removed.
 
 OCR confusions handled: O/o/D/Q->0, l/I/i/|/!->1, Z/z->2, S/s->5, B->8, G->6 in numeric context;
-full-width digits and punctuation (NFKC); spaces inside numbers; ¥/￥/Y currency signs; doubled points.
+full-width digits and punctuation (NFKC); spaces inside numbers; ¥/￥ currency signs and their misreads
+(Y, 羊, V, N, $); doubled points.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ EXEMPT_RATES = frozenset({"免税", "不征税"})
 
 _LABEL_RE = re.compile(r"^.*[:：]")  # "发票号码：12345678" -> "12345678"
 _NO_PREFIX_RE = re.compile(r"^\s*(?:N[oO0]\.?|№)\s*")
-_CURRENCY_RE = re.compile(r"^[¥￥Yy羊]+|(?:元整?|圆整?|RMB|CNY)$")
+# ¥ as OCR reads it on poor prints: Y, 羊, V, N, $ (a money value never starts with a letter otherwise)
+_CURRENCY_RE = re.compile(r"^[¥￥YyVvN羊$]+|(?:元整?|圆整?|RMB|CNY)$")
 _JUNK = " \t\r\n\u3000,'`\"_"
 
 

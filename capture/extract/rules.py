@@ -39,6 +39,9 @@ class FieldRule(_Strict):
     zone: Literal["any", "above_table", "below_table"] = "any"
     multiline: bool = False  # join the following lines below (remarks)
     fallback: Literal["none", "top_line"] = "none"  # no label found: the page's first line of this kind
+    fallback_labels: list[str] = Field(
+        default_factory=list, description="tried only when no value was found at ``labels`` (a label OCR often misses)"
+    )
 
 
 class TitleRule(_Strict):

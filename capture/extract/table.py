@@ -128,7 +128,7 @@ def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
 
 
 _RATE = re.compile(r"^(\d{1,2}(\.\d+)?%|免税|不征税|[*＊※]{2,})$")
-_NUMBER = re.compile(r"^[-¥￥]?[\d.,]*\d[\d.,]*$")
+_NUMBER = re.compile(r"^-?[¥￥YVN$羊]?[\d.,]*\d[\d.,]*$")  # ¥ as OCR misreads it
 NUMERIC = ("quantity", "unit_price", "amount", "tax")
 TEXTUAL = ("name", "spec", "unit")
 

@@ -1,0 +1,117 @@
+"""Totals repair: when the read amount, tax and total disagree, independent readings that agree win.
+
+Contract: ``reconcile(fields, items, page) -> fields`` returns a copy. It changes nothing when
+amount_excl_tax + tax = total holds for the values read, or when fewer than ``MIN_SUPPORT`` independent
+readings back any other consistent triple. The readings of each quantity are independent prints of it:
+- amount_excl_tax: the 合计 amount (or the label's value), the sum of the line amounts, the QR amount
+  (legacy invoices);
+- tax: the 合计 tax, the sum of the line taxes;
+- total: the （小写） figure, the capitals (价税合计（大写）), the QR amount (数电 invoices).
+Every consistent triple (a + t = total) built from two readings (the third computed) is scored by how
+many readings equal its values; the best one is taken when it is backed by at least ``MIN_SUPPORT``
+readings and no other triple is backed as well: an OCR misread that happens to agree with two other
+independent readings to the cent is very unlikely. A QR value is never replaced, and a triple must
+contain it; with a QR value two readings suffice (the QR and one more), but such a repair gets only
+``WEAK_CONFIDENCE`` (below the review threshold). Amount, tax and total have one sign (a red invoice is
+negative throughout). A changed value gets source ``derived``, confidence ``CONFIDENCE`` and keeps the
+reading it replaced as its alternative. When no read value would change (only gaps), nothing is done
+here: filling gaps is the extractor's ``_derive``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from itertools import product
+
+from capture.extract.capitals import parse_capitals
+from capture.invoice import FieldValue, LineItem, Source
+
+NAMES = ("amount_excl_tax", "tax", "total")
+MIN_SUPPORT = 3
+CONFIDENCE = 0.95
+WEAK_CONFIDENCE = 0.85
+
+
+def _dec(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def _line_sum(items, column: str) -> Decimal | None:
+    values = [_dec(getattr(li, column).value) if getattr(li, column) is not None else None for li in items]
+    if not values or None in values:
+        return None
+    return sum(values, Decimal(0))
+
+
+def readings(fields: dict[str, FieldValue], items) -> dict[str, list[tuple[str, Decimal]]]:
+    """quantity -> [(where it was read, value)], one entry per independent reading."""
+    out: dict[str, list[tuple[str, Decimal]]] = {name: [] for name in NAMES}
+    for name in NAMES:
+        fv = fields.get(name)
+        if fv is None:
+            continue
+        for cand in (fv, *fv.alternatives):
+            value = _dec(cand.value)
+            if value is not None and cand.source in (Source.OCR, Source.QR):
+                out[name].append((cand.source.value, value))
+    words = fields.get("total_in_words")
+    if words is not None and (value := parse_capitals(words.value)) is not None:
+        out["total"].append(("capitals", value))
+    for name, column in (("amount_excl_tax", "amount"), ("tax", "tax")):
+        value = _line_sum(items, column)
+        if value is not None:
+            out[name].append(("lines", value))
+    return out
+
+
+def _support(triple: tuple[Decimal, Decimal, Decimal], seen: dict[str, list[tuple[str, Decimal]]]) -> int:
+    return sum(v == value for name, value in zip(NAMES, triple, strict=True) for _, v in seen[name])
+
+
+def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[LineItem], page: int) -> dict:
+    current = tuple(_dec(fields[n].value) if n in fields else None for n in NAMES)
+    if None not in current and current[0] + current[1] == current[2]:
+        return fields
+    seen = readings(fields, items)
+    a_s, t_s, s_s = ({v for _, v in seen[n]} for n in NAMES)
+    triples = {(a, t, a + t) for a, t in product(a_s, t_s)}
+    triples |= {(a, s - a, s) for a, s in product(a_s, s_s)}
+    triples |= {(s - t, t, s) for t, s in product(t_s, s_s)}
+    fixed = {n: _dec(fields[n].value) for n in NAMES if n in fields and fields[n].source is Source.QR}
+    triples = {
+        tr for tr in triples
+        if all(tr[NAMES.index(n)] == v for n, v in fixed.items()) and (min(tr) >= 0 or max(tr) <= 0)
+    }
+    if not triples:
+        return fields
+    scored = sorted(((_support(tr, seen), tr) for tr in triples), reverse=True)
+    best_support, best = scored[0]
+    if len(scored) > 1 and scored[1][0] == best_support:
+        return fields
+    if best_support >= MIN_SUPPORT:
+        confidence = CONFIDENCE
+    elif fixed and best_support >= 2:
+        confidence = WEAK_CONFIDENCE
+    else:
+        return fields
+    replaced = [n for n, v in zip(NAMES, best, strict=True) if n in fields and _dec(fields[n].value) != v]
+    if not replaced:
+        return fields  # only gaps to fill: that is ``_derive``'s job
+    out = dict(fields)
+    for name, value in zip(NAMES, best, strict=True):
+        old = fields.get(name)
+        if old is not None and _dec(old.value) == value:
+            continue
+        text = f"{value:.2f}"
+        if old is None:
+            out[name] = FieldValue(text, confidence, Source.DERIVED, page)
+        else:
+            out[name] = replace(old, value=text, confidence=confidence, source=Source.DERIVED,
+                                alternatives=(replace(old, alternatives=()), *old.alternatives))
+    return out

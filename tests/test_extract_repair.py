@@ -1,0 +1,74 @@
+"""Repairs for poor prints, on hand-built OCR lines: currency-sign misreads, labels OCR misses, and the
+totals reconciliation (independent readings that agree win over a misread)."""
+
+from __future__ import annotations
+
+from capture.extract import normalize as n
+from capture.extract.capitals import parse_capitals
+from capture.extract.extractor import extract_page
+from capture.extract.reconcile import reconcile
+from capture.invoice import FieldValue, LineItem
+from tests.test_extract_layout import L, legacy_page
+
+
+def test_currency_sign_misreads_are_dropped():
+    assert [n.money(t) for t in ("V466.45", "$813.63", "()N8358.49", "Y6839.30")] == [
+        "466.45", "813.63", "8358.49", "6839.30"]
+    assert n.money("VAT") is None
+
+
+def test_capitals_tolerate_the_mark_read_as_a_digit_and_tai_for_shi():
+    assert str(parse_capitals("2捌仟贰佰肆抬圆伍角柒分")) == "8240.57"
+    assert str(parse_capitals("⑧ 伍万陆仟陆佰陆拾贰圆捌角肆分")) == "56662.84"
+    assert parse_capitals("12贰拾圆") is None  # only one leading mark is dropped
+
+
+def test_total_right_of_the_capitals_when_the_small_label_is_not_read():
+    page = [L("¥598.55", 1560, 841, 1670, 874) if "小写" in ln.text else ln for ln in legacy_page()]
+    page = [ln for ln in page if "圆" not in ln.text]  # and the capitals unreadable: no derived total
+    inv = extract_page(page)
+    assert (inv.value("total"), inv.fields["total"].source) == ("598.55", "ocr")
+
+
+def test_totals_row_found_by_a_lone_ji_when_he_is_misread():
+    page = [L("台", *ln.box) if ln.text == "合" else ln for ln in legacy_page()]
+    inv = extract_page(page)
+    assert (inv.value("amount_excl_tax"), inv.value("tax")) == ("564.67", "33.88")
+
+
+def _fv(value: str, source: str = "ocr", conf: float = 0.9) -> FieldValue:
+    return FieldValue(value, conf, source)
+
+
+ITEMS = [LineItem.of(amount="464.67", tax="27.88"), LineItem.of(amount="100.00", tax="6.00")]
+
+
+def test_a_misread_amount_is_replaced_when_three_readings_agree():
+    fields = {"amount_excl_tax": _fv("564.61"), "tax": _fv("33.88"), "total": _fv("598.55")}
+    out = reconcile(fields, ITEMS, 1)
+    fv = out["amount_excl_tax"]
+    assert (fv.value, fv.source, fv.confidence) == ("564.67", "derived", 0.95)
+    assert [a.value for a in fv.alternatives] == ["564.61"]
+    assert out["tax"] is fields["tax"] and out["total"] is fields["total"]
+
+
+def test_the_capitals_are_a_reading_of_the_total():
+    fields = {"amount_excl_tax": _fv("564.67"), "tax": _fv("33.88"), "total": _fv("898.55"),
+              "total_in_words": _fv("伍佰玖拾捌圆伍角伍分")}
+    assert reconcile(fields, [], 1)["total"].value == "598.55"
+
+
+def test_nothing_changes_when_consistent_or_when_the_evidence_is_split():
+    consistent = {"amount_excl_tax": _fv("564.67"), "tax": _fv("33.88"), "total": _fv("598.55")}
+    assert reconcile(consistent, [LineItem.of(amount="1.00", tax="1.00")], 1) is consistent
+    split = {"amount_excl_tax": _fv("564.61"), "tax": _fv("33.88"), "total": _fv("598.55")}
+    assert reconcile(split, [], 1) is split  # two readings each way: no repair
+    gaps = {"amount_excl_tax": _fv("564.67"), "tax": _fv("33.88")}
+    assert reconcile(gaps, ITEMS, 1) is gaps  # filling a gap is _derive's job
+
+
+def test_a_qr_value_is_kept_and_backs_a_weak_repair():
+    fields = {"amount_excl_tax": _fv("1610.70", "qr", 0.99), "tax": _fv("209.39"), "total": _fv("820.69")}
+    out = reconcile(fields, [], 1)
+    assert out["amount_excl_tax"] is fields["amount_excl_tax"]
+    assert (out["total"].value, out["total"].confidence) == ("1820.09", 0.85)  # below the review threshold
