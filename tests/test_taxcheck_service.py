@@ -417,3 +417,37 @@ def test_cli_verify_due_runs_the_due_checks_once(db, data_dir):
                                cwd=ROOT, env=env, timeout=120)
         assert again.returncode == 0 and "0 check(s) sent" in again.stdout, again.stdout + again.stderr
         assert sim.admin.stats()["total_calls"] == 2
+
+
+def test_concurrent_claims_never_hand_an_invoice_to_two_workers(db):
+    import threading
+
+    from models.verification import claim_due, schedule_pending
+
+    now = START.astimezone(dt.UTC)
+    ids = seed(db, [invoice_fields(i) for i in range(100, 160)], at=now)
+    with db.sessions() as s:
+        assert schedule_pending(s, now=now) == 60
+        s.commit()
+    got: dict[str, list] = {}
+    barrier = threading.Barrier(4)
+
+    def worker(name: str) -> None:
+        mine: list = []
+        barrier.wait()
+        while True:
+            with db.sessions() as s:
+                batch = claim_due(s, worker_id=name, now=now, limit=4, lease_seconds=60)
+                s.commit()
+            if not batch:
+                break
+            mine += batch
+        got[name] = mine
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for batch in got.values() for i in batch]
+    assert sorted(claimed) == sorted(ids)  # every invoice once, none twice
