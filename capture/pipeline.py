@@ -1,8 +1,9 @@
 """The capture facade: bytes in, OCR'd pages out, every box in original-page coordinates.
 
 Contract: ``read_document(data, engine=..., config=...)`` decodes the upload (content-sniffed), runs
-preprocessing on each page, sends all pages of the document to the engine in one batch and maps every
-line back through the page's recorded transforms. It raises only ``capture.errors.CaptureError``
+preprocessing on each page, sends all pages of the document to the engine in one batch, reads again the
+taxpayer ids that fail their checksum (``capture.ocr.reread``, when the engine has ``recognize_crops``)
+and maps every line back through the page's recorded transforms. It raises only ``capture.errors.CaptureError``
 subclasses. No database, web or environment access happens here.
 """
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from capture.load import LoadLimits, load_pages
 from capture.ocr.base import OcrEngine, OcrLine
+from capture.ocr.reread import reread_tax_ids
 from capture.preprocess import Prepared, PreprocessConfig, preprocess
 from capture.quality import QualityReport
 
@@ -22,6 +24,7 @@ from capture.quality import QualityReport
 class CaptureConfig:
     limits: LoadLimits = field(default_factory=LoadLimits)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    reread_tax_ids: bool = True  # taxpayer ids failing their checksum are read again (engines with recognize_crops)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ def read_document(data: bytes, *, engine: OcrEngine, config: CaptureConfig | Non
     pages = load_pages(data, config.limits)
     prepared = [preprocess(p.image, dpi=p.dpi, config=config.preprocess) for p in pages]
     results = engine.recognize([p.image for p in prepared])
+    read_crops = getattr(engine, "recognize_crops", None)
+    if config.reread_tax_ids and read_crops is not None:
+        results = [reread_tax_ids(lines, p.image, read_crops) for p, lines in zip(prepared, results, strict=True)]
     out = []
     for page, prep, lines in zip(pages, prepared, results, strict=True):
         h, w = page.image.shape[:2]

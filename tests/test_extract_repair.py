@@ -72,3 +72,47 @@ def test_a_qr_value_is_kept_and_backs_a_weak_repair():
     out = reconcile(fields, [], 1)
     assert out["amount_excl_tax"] is fields["amount_excl_tax"]
     assert (out["total"].value, out["total"].confidence) == ("1820.09", 0.85)  # below the review threshold
+
+
+# --- taxpayer ids failing their checksum are read again (capture.ocr.reread) ---------------------------
+import numpy as np  # noqa: E402
+
+from capture.ocr.reread import needs_reread, reread_tax_ids  # noqa: E402
+
+VALID = "9137010381U8719641"  # check character 1
+PAGE = np.full((200, 800, 3), 255, np.uint8)
+
+
+def test_only_id_shaped_lines_that_fail_the_check_are_read_again():
+    assert needs_reread(L("纳税人识别号：9137010381U8719644", 10, 10, 400, 40))
+    assert needs_reread(L("9137010381U8719644", 200, 10, 400, 40))  # the value alone on its line
+    assert not needs_reread(L("纳税人识别号：" + VALID, 10, 10, 400, 40))
+    assert not needs_reread(L("交通银行济南泉城支行1641130263507396310", 10, 10, 400, 40))  # a bank account
+    assert not needs_reread(L("+4465++7710528058267676478/2", 10, 10, 400, 40))  # cipher text
+
+
+def test_punctuation_read_for_j_or_7_is_mapped_back_when_the_check_confirms_it():
+    def never(crops):
+        raise AssertionError("no second reading needed")
+
+    [line] = reread_tax_ids([L("纳税人识别号：9133010253375}4877", 10, 10, 400, 40)], PAGE, never)
+    assert line.text == "纳税人识别号：9133010253375J4877"
+
+
+def test_the_first_variant_with_a_valid_id_replaces_the_id_and_keeps_the_label():
+    calls = []
+
+    def read(crops):
+        calls.append(len(crops))
+        return [("号：9137010381U8719644", 0.9), ("号：" + VALID, 0.8), ("x", 0.1), ("y", 0.1)][: len(crops)]
+
+    lines = [L("名称：济南锦程广告有限公司", 10, 10, 300, 40), L("纳税人识别号：9137010381U8719644", 10, 50, 400, 80)]
+    out = reread_tax_ids(lines, PAGE, read)
+    assert calls == [4] and out[0] is lines[0]
+    assert (out[1].text, out[1].score, out[1].polygon) == ("纳税人识别号：" + VALID, 0.8, lines[1].polygon)
+
+
+def test_an_id_stays_as_read_when_no_variant_passes_the_check():
+    lines = [L("纳税人识别号：9137010381U8719644", 10, 50, 400, 80)]
+    out = reread_tax_ids(lines, PAGE, lambda crops: [("9137010381U8719645", 0.9)] * len(crops))
+    assert out[0] is lines[0]

@@ -3,7 +3,8 @@
 Contract: ``PaddleOcrEngine(config)`` builds nothing until first use; the first ``recognize`` (or an
 explicit ``load()``) materializes the model folders and creates the pipeline once for the life of the
 object. Document orientation, unwarping and text-line orientation are off: preprocessing owns
-geometry. Returned polygons are in the coordinates of the images passed in.
+geometry. Returned polygons are in the coordinates of the images passed in. ``recognize_crops`` runs the
+recognition model alone on line crops (the pipeline's own model object: paddleocr 3.7 is pinned).
 """
 
 from __future__ import annotations
@@ -91,6 +92,19 @@ class PaddleOcrEngine:
             except Exception as exc:
                 raise OcrEngineError(f"OCR failed: {exc}") from exc
         return [_lines(r) for r in results]
+
+    def recognize_crops(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """Recognition only (no detection): each crop is one text line; ``(text, score)`` per crop."""
+        if not crops:
+            return []
+        self.load()
+        with self._lock:
+            try:
+                rec = self._pipeline.paddlex_pipeline._pipeline.text_rec_model
+                results = list(rec([np.ascontiguousarray(c) for c in crops]))
+            except Exception as exc:
+                raise OcrEngineError(f"OCR failed: {exc}") from exc
+        return [(str(r["rec_text"]), float(r["rec_score"])) for r in results]
 
 
 def _lines(result) -> list[OcrLine]:
