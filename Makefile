@@ -42,15 +42,25 @@ system-deps:
 	fi
 
 # The service on SQLite (./data) with the bundled samples queued through the upload path; the embedded
-# worker captures them while the API serves. A fresh admin key is printed so the archive can be queried.
+# worker captures them while the API serves, and checks them against the tax-authority simulator, which
+# runs beside it with the samples registered (one left unregistered -> not_found, one registered with a
+# different amount -> mismatch). A fresh admin key is printed so the archive can be queried.
 RUN_PORT ?= 8000
+TAXSIM_PORT ?= 8100
 
 run: install
+	@mkdir -p data
 	$(BIN)/invoice-capture ingest samples/images
 	@key=$$($(BIN)/invoice-capture keys create --role admin --name "make run" | tail -n 1); \
 	echo; echo "admin API key: $$key"; \
-	echo "try: curl -s -H 'X-API-Key: $$key' 'http://127.0.0.1:$(RUN_PORT)/api/v1/invoices?limit=5'"; echo
-	$(BIN)/invoice-capture serve --host 127.0.0.1 --port $(RUN_PORT)
+	echo "web review pages: http://127.0.0.1:$(RUN_PORT)/ui/  (sign in with the key)"; \
+	echo "try: curl -s -H 'X-API-Key: $$key' 'http://127.0.0.1:$(RUN_PORT)/api/v1/invoices?limit=5'"; \
+	echo "     curl -s -H 'X-API-Key: $$key' 'http://127.0.0.1:$(RUN_PORT)/api/v1/alerts'"; echo
+	@$(BIN)/invoice-capture taxsim --host 127.0.0.1 --port $(TAXSIM_PORT) --db data/taxsim.db \
+	  --register-samples samples/images --unregistered 1 --mismatching 1 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	INVOICE_CAPTURE_TAX_URL=http://127.0.0.1:$(TAXSIM_PORT) \
+	  $(BIN)/invoice-capture serve --host 127.0.0.1 --port $(RUN_PORT)
 
 lint: install
 	$(BIN)/ruff check .
