@@ -116,3 +116,12 @@ def test_an_id_stays_as_read_when_no_variant_passes_the_check():
     lines = [L("纳税人识别号：9137010381U8719644", 10, 50, 400, 80)]
     out = reread_tax_ids(lines, PAGE, lambda crops: [("9137010381U8719645", 0.9)] * len(crops))
     assert out[0] is lines[0]
+
+
+def test_name_anchored_by_a_lone_ming_when_cheng_is_not_detected():
+    # the buyer's 称 not detected: 名 alone, the value ~6 label heights to its right
+    page = [L("济南海纳餐饮管理有限公司", 450, 326, 693, 358) if ln.text.startswith("称：济南海纳") else ln
+            for ln in legacy_page()]
+    inv = extract_page(page)
+    assert inv.value("buyer_name") == "济南海纳餐饮管理有限公司"
+    assert inv.value("seller_name") == "济南启明餐饮管理有限公司"
