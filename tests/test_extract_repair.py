@@ -125,3 +125,19 @@ def test_name_anchored_by_a_lone_ming_when_cheng_is_not_detected():
     inv = extract_page(page)
     assert inv.value("buyer_name") == "济南海纳餐饮管理有限公司"
     assert inv.value("seller_name") == "济南启明餐饮管理有限公司"
+
+
+def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():
+    fields = {"amount_excl_tax": _fv("66861.50", conf=0.93), "tax": _fv("4011.70", conf=0.97),
+              "total": _fv("70873.29", "qr", 0.99), "total_in_words": _fv("柒万零捌佰柒拾叁圆贰角玖分")}
+    out = reconcile(fields, [], 1)
+    assert (out["amount_excl_tax"].value, out["tax"].value) == ("66861.59", "4011.70")
+
+
+def test_a_trailing_column_whose_header_is_misread_is_placed_at_the_leftover_header_text():
+    page = [ln for ln in legacy_page() if not (ln.text in ("税", "额") and ln.box[0] > 1600)]
+    page += [L("炭", 1675, 490, 1712, 526, 0.15), L("辉", 1783, 490, 1818, 525, 0.2)]
+    page = [L("台", *ln.box) if ln.text == "合" else ln for ln in page]
+    inv = extract_page(page)
+    assert inv.value("tax") == "33.88"
+    assert [li.to_dict()["tax"] for li in inv.line_items] == ["27.88", "6.00"]

@@ -9,8 +9,9 @@ readings back any other consistent triple. The readings of each quantity are ind
 - total: the （小写） figure, the capitals (价税合计（大写）), the QR amount (数电 invoices).
 Every consistent triple (a + t = total) built from two readings (the third computed) is scored by how
 many readings equal its values; the best one is taken when it is backed by at least ``MIN_SUPPORT``
-readings and no other triple is backed as well: an OCR misread that happens to agree with two other
-independent readings to the cent is very unlikely. A QR value is never replaced, and a triple must
+readings and no other triple is backed as well (between equally backed triples, the one that replaces
+the readings OCR was least sure of wins; an exact tie changes nothing): an OCR misread that happens to
+agree with two other independent readings to the cent is very unlikely. A QR value is never replaced, and a triple must
 contain it; with a QR value two readings suffice (the QR and one more), but such a repair gets only
 ``WEAK_CONFIDENCE`` (below the review threshold). Amount, tax and total have one sign (a red invoice is
 negative throughout). A changed value gets source ``derived``, confidence ``CONFIDENCE`` and keeps the
@@ -90,9 +91,14 @@ def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[
     }
     if not triples:
         return fields
-    scored = sorted(((_support(tr, seen), tr) for tr in triples), reverse=True)
-    best_support, best = scored[0]
-    if len(scored) > 1 and scored[1][0] == best_support:
+    def doubt(tr: tuple[Decimal, Decimal, Decimal]) -> float:
+        """How sure OCR was of the readings this triple replaces (the least sure are replaced first)."""
+        return max([fields[n].confidence for n, v in zip(NAMES, tr, strict=True)
+                    if n in fields and _dec(fields[n].value) != v] or [0.0])
+
+    scored = sorted(((_support(tr, seen), -doubt(tr), tr) for tr in triples), reverse=True)
+    best_support, best_doubt, best = scored[0]
+    if len(scored) > 1 and scored[1][:2] == (best_support, best_doubt):
         return fields
     if best_support >= MIN_SUPPORT:
         confidence = CONFIDENCE

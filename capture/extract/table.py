@@ -92,7 +92,7 @@ def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
 
 def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
     """Columns whose header OCR misread (金额 read as 企新): placed at the unmatched header text that
-    sits between the found neighbours in the rule's column order."""
+    sits between the found neighbours in the rule's column order (or beyond the outermost ones)."""
     order = list(rule.columns)
     hbox = union([a.box for a in found.values()])
     used = {id(ln) for a in found.values() for ln in a.lines}
@@ -112,6 +112,30 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
             mid = (left.center_x + right.center_x) / 2
             ghost = OcrLine(col, 0.0, ((mid - 1, hbox[1]), (mid + 1, hbox[1]), (mid + 1, hbox[3]), (mid - 1, hbox[3])))
             out[col] = Anchor((ghost,), col, 0.0, "")
+    out.update(_edge_columns(order, found, band))
+    return out
+
+
+def _edge_columns(order: list[str], found: dict[str, Anchor], band: list[OcrLine]) -> dict[str, Anchor]:
+    """Leading/trailing columns whose header OCR misread (税额 read as 炭 辉): the unmatched header text
+    beyond the outermost found column. One missing column takes all of it; several take one line each,
+    in order, only when the counts agree."""
+    out: dict[str, Anchor] = {}
+    known = [i for i, c in enumerate(order) if c in found]
+    if not known:
+        return out
+    first, last = found[order[known[0]]], found[order[known[-1]]]
+    for missing, side in (
+        (order[: known[0]], [ln for ln in band if center(ln)[0] < first.box[0]]),
+        (order[known[-1] + 1 :], [ln for ln in band if center(ln)[0] > last.box[2]]),
+    ):
+        side = sorted(side, key=lambda ln: ln.box[0])
+        if not missing or not side:
+            continue
+        if len(missing) == 1:
+            out[missing[0]] = Anchor(tuple(side), missing[0], 0.0, "")
+        elif len(missing) == len(side):
+            out.update({col: Anchor((ln,), col, 0.0, "") for col, ln in zip(missing, side, strict=True)})
     return out
 
 
