@@ -141,3 +141,9 @@ def test_a_trailing_column_whose_header_is_misread_is_placed_at_the_leftover_hea
     inv = extract_page(page)
     assert inv.value("tax") == "33.88"
     assert [li.to_dict()["tax"] for li in inv.line_items] == ["27.88", "6.00"]
+
+
+def test_a_value_whose_box_overlaps_the_label_a_little_is_still_to_its_right():
+    page = [ln for ln in legacy_page() if not ln.text.startswith("发票代码")]
+    page += [L("发票代码：", 1346, 89, 1480, 123), L("3700251530", 1462, 89, 1630, 123)]  # 18 px overlap
+    assert extract_page(page).value("invoice_code") == "3700251530"

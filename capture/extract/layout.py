@@ -243,7 +243,8 @@ def right_of(box: Box, lines: Iterable[OcrLine], max_gap: float, exclude: Iterab
         if id(ln) in skip or v_overlap(box, ln.box) < 0.5:
             continue
         gap = ln.box[0] - box[2]
-        if -0.3 * h <= gap <= max_gap:
+        # boxes of neighbouring lines may overlap a little (a detector box runs past a colon): -0.6 h
+        if -0.6 * h <= gap <= max_gap and ln.box[2] > box[2]:
             out.append((gap, ln))
     return [ln for _, ln in sorted(out, key=lambda t: t[0])]
 
