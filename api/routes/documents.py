@@ -24,7 +24,8 @@ Contract
 - ``GET /api/v1/documents/{id}`` (scanner: only documents it uploaded; reviewer, auditor, admin):
   ``{"id", "job_id", "status": queued|running|done|failed, "error": {"code", "detail"} | null,
   "invoice_ids": [...]}``.
-- ``GET /api/v1/documents/{id}/file`` (reviewer, auditor, admin): the original bytes with their media type.
+- ``GET /api/v1/documents/{id}/file`` (reviewer, auditor, admin): the original bytes with their media type
+  (``get_document_file``; the route itself is in api/routes/pages.py, which adds ``?boxes=1[&page=N]``).
 - ``POST /api/v1/documents/{id}/reprocess`` (reviewer, admin): the job goes back to queued; 202.
 """
 
@@ -199,7 +200,6 @@ def get_document(document_id: uuid.UUID, session: SessionDep, key: StatusReader)
     return {"id": str(document.id), **_status(job), "invoice_ids": [str(inv.id) for inv in invoices]}
 
 
-@router.get("/documents/{document_id}/file")
 def get_document_file(document_id: uuid.UUID, session: SessionDep, blobs: BlobsDep, key: Reader) -> Response:
     document = _document(session, document_id)
     try:

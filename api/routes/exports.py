@@ -69,20 +69,11 @@ class ExportFilters(search.InvoiceFilters):
 # ------------------------------------------------------------------------------------------ rows
 
 
-def _conditions(session: Session, filters: search.InvoiceFilters) -> list:
-    """``api.search``'s WHERE conditions for the session's database (``filter_conditions``: ``q`` through the
-    trigram index; the plain ``_conditions`` where that function is not there)."""
-    conditions = getattr(search, "filter_conditions", None)
-    if conditions is not None:
-        return conditions(session=session, filters=filters)
-    return search._conditions(filters)
-
-
 def _statement(session: Session, filters: search.InvoiceFilters):
     """The search's selection in its order, without paging."""
     column = getattr(Invoice, filters.sort.lstrip("-"))
     order = col(column).desc() if filters.sort.startswith("-") else col(column).asc()
-    stmt = (select(Invoice).where(*_conditions(session, filters))
+    stmt = (select(Invoice).where(*search.filter_conditions(session=session, filters=filters))
             .order_by(col(column).is_(None), order, Invoice.id).offset(filters.offset))
     return stmt.limit(filters.limit) if filters.limit is not None else stmt
 

@@ -11,6 +11,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
+from models.archive import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -26,7 +27,7 @@ def _url() -> str:
 
 
 def _configure(**kwargs) -> None:
-    context.configure(target_metadata=target_metadata, compare_type=True, **kwargs)
+    context.configure(target_metadata=target_metadata, compare_type=True, include_name=include_name, **kwargs)
 
 
 def run_offline() -> None:
