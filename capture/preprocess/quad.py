@@ -6,7 +6,9 @@ Contract: ``detect_sheet(image, config)`` finds the sheet (``Sheet.quad`` or the
 sheet is found. It never crops a page that is already flat: a candidate quadrilateral is only accepted
 when it is clearly a sheet on a background, i.e.
 - it is a convex 4-gon covering ``quad_min_area``..98 % of the image, with corner angles 45..135 degrees,
-  opposite sides of similar length and its outline well filled (contour area / quad area);
+  opposite sides of similar length and well filled by the outline's convex hull (hull area / quad area:
+  an edge outline is thin, and a sheet whose corner lies in a shadow has a bright region with a bite
+  out of it, so the edge outline's hull is what finds that corner);
 - all four corners are visible (not at the image edge, where the sheet may be cut off) and there is
   a band of background around it (not a quad hugging the image border, as a scan's page edge
   or a photo cropped to the sheet would be);
@@ -32,7 +34,7 @@ from capture.preprocess.base import PreprocessConfig, StepResult, r, skipped
 NAME = "perspective"
 WORK_LONG_SIDE = 800
 MAX_AREA = 0.98
-MIN_FILL = 0.88  # contour area / quad area
+MIN_FILL = 0.88  # hull area / quad area
 MIN_BAND = 0.45  # share of the band around the quad that lies inside the image
 STRONG_CONTRAST = 18.0  # below this, the sheet must also be lighter than its surroundings
 EDGE_GAP = 0.004  # corners closer than this (of the long side) to the image edge may be cut off
@@ -119,7 +121,8 @@ def _check(small: np.ndarray, lab: np.ndarray, contour: np.ndarray, config: Prep
         sides[1], sides[3]
     ):
         return None, "opposite sides too different", values
-    fill = abs(cv2.contourArea(contour)) / max(1.0, abs(cv2.contourArea(q.astype(np.float32))))
+    # an edge outline is thin (its own area is ~0): how well its hull fills the quad is what says "sheet"
+    fill = abs(cv2.contourArea(cv2.convexHull(contour))) / max(1.0, abs(cv2.contourArea(q.astype(np.float32))))
     if fill < MIN_FILL:
         return None, f"outline fills only {fill:.0%} of its quad", values
     # background band outside vs paper band inside
@@ -169,7 +172,7 @@ def detect_sheet(image: np.ndarray, config: PreprocessConfig = PreprocessConfig(
     lab[:, :, 0] *= 100.0 / 255.0  # L to 0..100 so distances are roughly CIE units
     best, best_area, reason, best_values = None, 0.0, "no outline found", {}
     for contour in _candidates(small):
-        if cv2.contourArea(contour) < config.quad_min_area * small.shape[0] * small.shape[1] * 0.8:
+        if cv2.contourArea(cv2.convexHull(contour)) < config.quad_min_area * small.shape[0] * small.shape[1] * 0.8:
             continue
         q, why, values = _check(small, lab, contour, config)
         if q is not None and values["area"] > best_area:
