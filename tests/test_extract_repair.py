@@ -147,3 +147,9 @@ def test_a_value_whose_box_overlaps_the_label_a_little_is_still_to_its_right():
     page = [ln for ln in legacy_page() if not ln.text.startswith("发票代码")]
     page += [L("发票代码：", 1346, 89, 1480, 123), L("3700251530", 1462, 89, 1630, 123)]  # 18 px overlap
     assert extract_page(page).value("invoice_code") == "3700251530"
+
+
+def test_tax_id_label_cut_short_with_the_id_merged_into_it():
+    page = [L("统一社会信9137011261613H541R", *ln.box) if ln.text.startswith("纳税人识别号：913701126") else ln
+            for ln in legacy_page()]
+    assert extract_page(page).value("seller_tax_id") == "9137011261613H541R"
