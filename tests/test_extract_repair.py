@@ -153,3 +153,13 @@ def test_tax_id_label_cut_short_with_the_id_merged_into_it():
     page = [L("统一社会信9137011261613H541R", *ln.box) if ln.text.startswith("纳税人识别号：913701126") else ln
             for ln in legacy_page()]
     assert extract_page(page).value("seller_tax_id") == "9137011261613H541R"
+
+
+def test_a_qr_value_with_one_reading_on_each_side_changes_nothing():
+    fields = {"amount_excl_tax": _fv("20378.68", conf=0.97), "tax": _fv("3222.72", conf=0.98),
+              "total": _fv("21601.40", "qr", 0.99)}
+    assert reconcile(fields, [], 1) is fields  # QR+amount and QR+tax are equally backed: no guess
+
+
+def test_a_misread_small_label_before_the_total_is_dropped():
+    assert n.money("(5)¥53083.00") == "53083.00"

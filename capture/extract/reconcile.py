@@ -12,8 +12,9 @@ many readings equal its values; the best one is taken when it is backed by at le
 readings and no other triple is backed as well (between equally backed triples, the one that replaces
 the readings OCR was least sure of wins; an exact tie changes nothing): an OCR misread that happens to
 agree with two other independent readings to the cent is very unlikely. A QR value is never replaced, and a triple must
-contain it; with a QR value two readings suffice (the QR and one more), but such a repair gets only
-``WEAK_CONFIDENCE`` (below the review threshold). Amount, tax and total have one sign (a red invoice is
+contain it; with a QR value two readings suffice (the QR and one more) when no other triple has as
+many (confidence is no tie-breaker there), but such a repair gets only ``WEAK_CONFIDENCE`` (below the
+review threshold). Amount, tax and total have one sign (a red invoice is
 negative throughout). A changed value gets source ``derived``, confidence ``CONFIDENCE`` and keeps the
 reading it replaced as its alternative. When no read value would change (only gaps), nothing is done
 here: filling gaps is the extractor's ``_derive``.
@@ -102,8 +103,8 @@ def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[
         return fields
     if best_support >= MIN_SUPPORT:
         confidence = CONFIDENCE
-    elif fixed and best_support >= 2:
-        confidence = WEAK_CONFIDENCE
+    elif fixed and best_support >= 2 and (len(scored) == 1 or scored[1][0] < best_support):
+        confidence = WEAK_CONFIDENCE  # the QR and one reading, and no other triple as well backed
     else:
         return fields
     replaced = [n for n, v in zip(NAMES, best, strict=True) if n in fields and _dec(fields[n].value) != v]
