@@ -2,7 +2,8 @@
 
 Contract: ``search_invoices(session=, filters=)`` returns ``(invoices, count)``: ``count`` is the number of
 matches before ``limit``/``offset``. Filters combine with AND; text filters are case-insensitive substrings
-with LIKE wildcards escaped. ``seller``/``buyer`` match the tax id exactly OR the name as a substring.
+with LIKE wildcards escaped. ``seller``/``buyer``: a value shaped like a tax id (15-20 digits/capitals)
+matches the tax id exactly (indexed), anything else the name as a substring.
 ``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included). From 3
 characters on it is answered by the trigram index of migration 0002: SQLite's FTS5 ``ocr_line_fts``
 (trigram tokenizer, a quoted phrase = a substring), PostgreSQL ILIKE over the pg_trgm GIN index; shorter
@@ -14,6 +15,7 @@ descending; ties break on id.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 from typing import Literal
@@ -51,8 +53,14 @@ class InvoiceFilters(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
+TAX_ID = re.compile(r"[0-9A-Z]{15,20}")  # 统一社会信用代码 (18) or an older taxpayer number (15/17/20)
+
+
 def _party(name_col, tax_col, value: str):
-    return sa.or_(tax_col == value, col(name_col).icontains(value, autoescape=True))
+    """A tax id is matched exactly (through its index); anything else is a substring of the name."""
+    if TAX_ID.fullmatch(value.strip().upper()):
+        return tax_col == value.strip().upper()
+    return col(name_col).icontains(value, autoescape=True)
 
 
 def filter_conditions(*, session: Session, filters: InvoiceFilters) -> list:
