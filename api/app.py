@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
     app = FastAPI(title="Invoice capture", version="0.1.0", lifespan=lifespan)
     _install_handlers(app)
 
-    from api.routes import audit, documents, exports, invoices, line_items, pages, reports
+    from api.routes import audit, documents, exports, invoices, keys, line_items, pages, reports
 
     app.include_router(pages.router, prefix="/api/v1")  # before documents: it answers /documents/{id}/file
     app.include_router(documents.router, prefix="/api/v1")
@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
     app.include_router(line_items.router, prefix="/api/v1")
     app.include_router(reports.router, prefix="/api/v1")
     app.include_router(audit.router, prefix="/api/v1")
+    app.include_router(keys.router, prefix="/api/v1")
     from api.web import mount_web
 
     mount_web(app)  # the review pages at /ui/; / redirects there
