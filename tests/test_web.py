@@ -146,6 +146,7 @@ def sign_in(page: Page, site: Site, role: str = "reviewer") -> None:
     page.fill("#api-key", site.keys[role])
     page.click("#signin-form button[type=submit]")
     expect(page.locator("#archive")).to_be_visible()
+    expect(page.locator("#session-label")).to_contain_text(f"({role})")  # from /api/v1/keys/me
 
 
 def open_invoice(page: Page, site: Site, invoice_id: str, role: str = "reviewer") -> None:

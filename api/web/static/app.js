@@ -304,6 +304,10 @@ async function enter(fromForm = false) {
   show($("#signin"), false);
   show($("#archive"));
   initSession();
+  try {  // the key's name and role, for the header
+    const { body: me } = await api("/api/v1/keys/me");
+    $("#session-label").textContent = `已登录 Signed in · ${me.name} (${me.role}) · 密钥 key …${auth.key.slice(-4)}`;
+  } catch { /* the label keeps the key's last characters */ }
   const notice = $("#role-notice");
   if (readable) {
     message(notice, "");
