@@ -95,15 +95,19 @@ def _conditions(f: InvoiceFilters, dialect: str | None = None) -> list:
         either = sa.or_(col(Invoice.duplicate_of).is_not(None), col(Invoice.near_duplicate_of).is_not(None))
         conds.append(either if f.duplicate else sa.not_(either))
     if f.q:
-        conds.append(_text_match(f.q, dialect))
+        conds.append(_text_match(f.q, dialect, narrowed=bool(conds)))
     return conds
 
 
 TRIGRAM = 3  # characters: shorter queries have no trigram to look up
 
 
-def _text_match(q: str, dialect: str | None):
-    """(document_id, page) of the invoice IN the pages with an OCR line containing ``q``."""
+def _text_match(q: str, dialect: str | None, *, narrowed: bool = False):
+    """(document_id, page) of the invoice IN the pages with an OCR line containing ``q``; without a trigram
+    index to ask and with other filters (``narrowed``), a per-invoice EXISTS over its own lines instead."""
+    if len(q) < TRIGRAM and narrowed:  # no trigram to look up: scan only the lines of the invoices left
+        return (select(OcrLine.id).where(OcrLine.document_id == Invoice.document_id, OcrLine.page == Invoice.page,
+                                         col(OcrLine.text).icontains(q, autoescape=True)).exists())
     lines = select(OcrLine.document_id, OcrLine.page)
     if dialect == "sqlite" and len(q) >= TRIGRAM:
         phrase = '"' + q.replace('"', '""') + '"'  # FTS5 string: with the trigram tokenizer, a substring

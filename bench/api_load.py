@@ -296,11 +296,15 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
             return {"q": rng.choice([g for g in probes["goods"] if len(g) >= 3]), "limit": "20"}
         if kind == "full-text q (2 chars: LIKE scan)":
             return {"q": rng.choice([g for g in probes["goods"] if len(g) == 2]), "limit": "20"}
+        if kind == "q 2 chars + 1-week date range":
+            day = rng.choice(probes["date"])
+            return {"q": rng.choice([g for g in probes["goods"] if len(g) == 2]), "date_from": str(day),
+                    "date_to": str(day + dt.timedelta(days=6)), "limit": "20"}
         raise ValueError(kind)
 
     kinds = ["number", "code+number", "seller tax id", "date range, newest first", "total range",
              "full-text q (company, 4 chars)", "full-text q (goods name, 3+ chars)",
-             "full-text q (2 chars: LIKE scan)"]
+             "full-text q (2 chars: LIKE scan)", "q 2 chars + 1-week date range"]
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
         client.get("/api/v1/invoices", params={"limit": "1"}).raise_for_status()  # warm-up
         for kind in kinds:
