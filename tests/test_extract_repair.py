@@ -163,3 +163,9 @@ def test_a_qr_value_with_one_reading_on_each_side_changes_nothing():
 
 def test_a_misread_small_label_before_the_total_is_dropped():
     assert n.money("(5)¥53083.00") == "53083.00"
+
+
+def test_the_totals_row_is_recognized_by_its_yen_amounts_when_heji_is_not_read():
+    inv = extract_page([ln for ln in legacy_page() if ln.text not in ("合", "计")])
+    assert (inv.value("amount_excl_tax"), inv.value("tax")) == ("564.67", "33.88")
+    assert len(inv.line_items) == 2

@@ -5,7 +5,8 @@ column labels on one row), derives column bands from the header label centres, a
 printed amount (every item row has an amount); other cells join the nearest row at or above them, and a
 cell lower than its row (a name wrapped onto a second line) is appended to that row's cell. The table
 ends at the row labelled by ``rule.end_labels`` (合计), whose cells give the invoice totals named in
-``rule.totals``. All boxes are in the coordinates of the lines given.
+``rule.totals``; when no such label is read, a last row with a ¥ amount and no item name is that row.
+All boxes are in the coordinates of the lines given.
 """
 
 from __future__ import annotations
@@ -244,6 +245,8 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     body = sorted((ln for ln in below_header if center(ln)[1] < bottom), key=lambda ln: center(ln)[1])
     read = TableRead(header=hbox, end=end_box)
     read.rows = _rows(body, centers, h)
+    if end_box is None and read.rows and _totals_like(read.rows[-1]):
+        read.totals = read.rows.pop()  # 合计 not read at all: its ¥ amounts still say what the row is
     if end_box is not None:
         band = [
             ln for ln in lines
@@ -253,6 +256,12 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
             for col, cell in _cells(ln, centers):
                 read.totals.setdefault(col, cell)
     return read
+
+
+def _totals_like(row: dict[str, Cell]) -> bool:
+    """A row of the 合计 kind: an amount printed with ¥ (item amounts never are) and no item name."""
+    amount = row.get("amount")
+    return amount is not None and "name" not in row and squash(amount.text)[:1] in ("¥", "￥")
 
 
 def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> list[dict[str, Cell]]:
