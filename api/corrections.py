@@ -42,7 +42,14 @@ from capture.invoice import LINE_COLUMNS, ExtractedInvoice, FieldValue, InvoiceS
 from capture.qr import QrPayload
 from capture.validate import ValidationConfig, validate
 from capture.vendors import VendorList
-from models.archive import VERIFICATION_FIELDS, business_key, find_original, min_key_confidence, snapshot
+from models.archive import (
+    VERIFICATION_FIELDS,
+    business_key,
+    find_original,
+    line_item_row,
+    min_key_confidence,
+    snapshot,
+)
 from models.audit import audit
 from models.db import immediate, is_sqlite
 from models.invoices import DUPLICATE, MONEY, QUANTITY, FieldProvenance, Invoice, InvoiceIssue, VerificationStatus
@@ -196,15 +203,6 @@ def _number(value: str | None) -> Decimal | None:
     return d if d is not None and d.is_finite() else None
 
 
-def _line_row(invoice_id: uuid.UUID, index: int, li: LineItem) -> LineItemRow:
-    return LineItemRow(
-        invoice_id=invoice_id, line=index, name=li.value("name"), spec=li.value("spec"), unit=li.value("unit"),
-        quantity=_number(li.value("quantity")), unit_price=_number(li.value("unit_price")),
-        amount=_number(li.value("amount")), tax_rate=li.value("tax_rate"), tax=_number(li.value("tax")),
-        confidence=float(li.confidence),
-    )
-
-
 def _plain(detail: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(detail, default=str, ensure_ascii=False))
 
@@ -272,7 +270,7 @@ def correct_invoice(
         session.add_all(_provenance_rows(inv.id, name, fv))
     if rows is not None:
         for index, li in enumerate(extracted.line_items):
-            session.add(_line_row(inv.id, index, li))
+            session.add(line_item_row(inv.id, index, li))
             for column in LINE_COLUMNS:
                 if (cell := getattr(li, column)) is not None:
                     session.add_all(_provenance_rows(inv.id, column, cell, index))

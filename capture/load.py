@@ -23,13 +23,16 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import struct
 import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from struct import error as StructError
+from typing import Any
 
 import numpy as np
 from PIL import (
@@ -278,6 +281,18 @@ def _to_bgr(im: Image.Image) -> np.ndarray:
 def _load_pdf(data: bytes, limits: LoadLimits) -> list[Page]:
     import pypdfium2 as pdfium
 
+    with _open_pdf(data, limits) as (pdf, count):
+        try:
+            return [_render_pdf_page(pdf, i, limits) for i in range(count)]
+        except pdfium.PdfiumError as exc:
+            raise UnreadableFileError(f"a PDF page could not be rendered ({_short(exc)})") from exc
+
+
+@contextlib.contextmanager
+def _open_pdf(data: bytes, limits: LoadLimits) -> Iterator[tuple[Any, int]]:
+    """The opened PDF and its page count (refused when empty or over the page limit), under the pdfium lock."""
+    import pypdfium2 as pdfium
+
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -291,9 +306,7 @@ def _load_pdf(data: bytes, limits: LoadLimits) -> list[Page]:
                 raise UnreadableFileError("the PDF has no pages")
             if count > limits.max_pages:
                 raise TooLargeError(f"the PDF has {count} pages; the limit is {limits.max_pages}")
-            return [_render_pdf_page(pdf, i, limits) for i in range(count)]
-        except pdfium.PdfiumError as exc:
-            raise UnreadableFileError(f"a PDF page could not be rendered ({_short(exc)})") from exc
+            yield pdf, count
         finally:
             pdf.close()
 
@@ -456,24 +469,11 @@ def _probe_pdf(data: bytes, limits: LoadLimits) -> tuple[tuple[float, float], ..
     """Page count and page sizes (points) from pdfium; refuses a page too large to render at any DPI."""
     import pypdfium2 as pdfium
 
-    with _PDFIUM_LOCK:
+    with _open_pdf(data, limits) as (pdf, count):
         try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            if "password" in str(exc).lower():
-                raise UnreadableFileError("the PDF is password-protected: upload an unlocked copy") from exc
-            raise UnreadableFileError(f"the PDF is corrupt or truncated ({_short(exc)})") from exc
-        try:
-            count = len(pdf)
-            if count == 0:
-                raise UnreadableFileError("the PDF has no pages")
-            if count > limits.max_pages:
-                raise TooLargeError(f"the PDF has {count} pages; the limit is {limits.max_pages}")
             sizes = tuple(pdf.get_page_size(i) for i in range(count))
         except pdfium.PdfiumError as exc:
             raise UnreadableFileError(f"a PDF page could not be read ({_short(exc)})") from exc
-        finally:
-            pdf.close()
     for index, (width_pt, height_pt) in enumerate(sizes):
         _pdf_render_dpi(width_pt, height_pt, index, limits)
     return sizes

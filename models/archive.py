@@ -160,7 +160,8 @@ def _provenance(invoice_id: uuid.UUID, name: str, fv: FieldValue, line: int | No
     return rows
 
 
-def _line_item(invoice_id: uuid.UUID, index: int, li: ExtractedLine) -> LineItem:
+def line_item_row(invoice_id: uuid.UUID, index: int, li: ExtractedLine) -> LineItem:
+    """The LineItem row of one extracted (or corrected) line item."""
     return LineItem(
         invoice_id=invoice_id, line=index, name=li.value("name"), spec=li.value("spec"), unit=li.value("unit"),
         quantity=_decimal(li.value("quantity")), unit_price=_decimal(li.value("unit_price")),
@@ -248,7 +249,7 @@ def _write_invoice(
         if (fv := extracted.fields.get(name)) is not None:
             rows += _provenance(inv.id, name, fv, None)
     for index, li in enumerate(extracted.line_items):
-        rows.append(_line_item(inv.id, index, li))
+        rows.append(line_item_row(inv.id, index, li))
         for column in LINE_COLUMNS:
             if (cell := getattr(li, column)) is not None:
                 rows += _provenance(inv.id, column, cell, index)

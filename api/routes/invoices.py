@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, select
 from api.corrections import correct_invoice
 from api.deps import ApiError, SessionDep, SettingsDep, actor, require
 from api.search import InvoiceFilters, search_invoices
+from api.settings import Settings
 from models.archive import invoice_detail
 from models.audit import ApiKey, AuditEvent, AuditEventPublic, Role
 from models.invoices import InvoiceDetailPublic, InvoicePublic, InvoicesPublic, InvoiceUpdate
@@ -84,6 +85,13 @@ def patch_invoice(
         raise ApiError(422, "nothing_to_change", "send at least one invoice field or status")
     if "status" in changes and changes["status"] is None:
         raise ApiError(422, "invalid_request", "status cannot be null")
+    return apply_correction(invoice_id, changes, session=session, settings=settings, key=key)
+
+
+def apply_correction(
+    invoice_id: uuid.UUID, changes: dict, *, session: Session, settings: Settings, key: ApiKey,
+) -> InvoiceWithHistory:
+    """A person's changes, re-validated and audited (``api.corrections``); the invoice as it is now."""
     config = settings.invoice_config()
     now = utcnow()
     inv = correct_invoice(session=session, invoice_id=invoice_id, changes=changes, actor=actor(key), now=now,

@@ -15,12 +15,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.corrections import LineItemIn, correct_invoice
-from api.deps import ApiError, SessionDep, SettingsDep, actor, require
-from api.routes.invoices import InvoiceWithHistory, get_invoice
+from api.corrections import LineItemIn
+from api.deps import SessionDep, SettingsDep, require
+from api.routes.invoices import InvoiceWithHistory, apply_correction
 from capture.invoice import InvoiceStatus
 from models.audit import ApiKey, Role
-from models.types import utcnow
 
 router = APIRouter(tags=["invoices"])
 
@@ -42,10 +41,4 @@ def put_line_items(
     changes: dict = {"line_items": body.line_items}
     if body.status is not None:
         changes["status"] = body.status
-    config = settings.invoice_config()
-    now = utcnow()
-    inv = correct_invoice(session=session, invoice_id=invoice_id, changes=changes, actor=actor(key), now=now,
-                          today=now.astimezone().date(), config=config.validation, vendors=config.vendors)
-    if inv is None:
-        raise ApiError(404, "invoice_not_found", f"no invoice {invoice_id}")
-    return get_invoice(invoice_id, session, key)
+    return apply_correction(invoice_id, changes, session=session, settings=settings, key=key)
