@@ -169,3 +169,10 @@ def test_the_totals_row_is_recognized_by_its_yen_amounts_when_heji_is_not_read()
     inv = extract_page([ln for ln in legacy_page() if ln.text not in ("合", "计")])
     assert (inv.value("amount_excl_tax"), inv.value("tax")) == ("564.67", "33.88")
     assert len(inv.line_items) == 2
+
+
+def test_a_missing_quantity_is_1_when_the_unit_price_is_the_amount():
+    page = [ln for ln in legacy_page() if ln.text != "1"]  # the lone 1 the detector misses
+    first, second = (li.to_dict() for li in extract_page(page).line_items)
+    assert (first["quantity"], first["unit_price"], first["amount"]) == ("1", "464.67", "464.67")
+    assert second["quantity"] is None  # no unit price printed: nothing to derive from

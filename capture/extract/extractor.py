@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from rapidfuzz import fuzz
 
@@ -106,6 +106,15 @@ def _line_item(row: dict[str, Cell], page: int, to_original: Mapper) -> LineItem
             value = "0.00"  # 免税 lines print *** for the tax
         if value is not None:
             cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    price, amount = cols.get("unit_price"), cols.get("amount")
+    if "quantity" not in cols and price is not None and amount is not None:
+        # a lone "1" is the glyph the detector misses most; unit price = amount (to the fen) says it is 1
+        try:
+            same = Decimal(price.value).quantize(Decimal("0.01"), ROUND_HALF_UP) == Decimal(amount.value)
+        except ArithmeticError:
+            same = False
+        if same:
+            cols["quantity"] = FieldValue("1", min(price.confidence, amount.confidence), Source.DERIVED, page)
     return LineItem(**cols)
 
 
