@@ -127,7 +127,19 @@ def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[
     name = filters.sort.lstrip("-")
     column = getattr(Invoice, name)
     order = col(column).desc() if filters.sort.startswith("-") else col(column).asc()
-    nulls = col(column).is_(None)  # missing values last in either direction, the same on both databases
-    stmt = (select(Invoice).where(*conds).order_by(nulls, order, Invoice.id)
-            .offset(filters.offset).limit(filters.limit))
+    keys = [order, Invoice.id]
+    if _may_be_null(name, filters):  # missing values last in either direction, the same on both databases
+        keys.insert(0, col(column).is_(None))  # (only where needed: the expression keeps the index from ordering)
+    stmt = select(Invoice).where(*conds).order_by(*keys).offset(filters.offset).limit(filters.limit)
     return list(session.exec(stmt).all()), count
+
+
+NOT_NULL = frozenset({"created_at", "updated_at"})
+
+
+def _may_be_null(name: str, f: InvoiceFilters) -> bool:
+    """Whether the sort column can hold NULL among the matches (a range filter on it excludes NULL)."""
+    if name in NOT_NULL:
+        return False
+    ranged = {"date": (f.date_from, f.date_to), "total": (f.total_min, f.total_max)}.get(name, ())
+    return not any(v is not None for v in ranged)

@@ -109,3 +109,24 @@ def test_q_over_http(api, db, blobs):
     assert api.get("/api/v1/invoices", params={"q": "不存在的文字"}).json() == {"data": [], "count": 0}
     assert api.get("/api/v1/invoices", params={"q": ""}).status_code == 422
 
+
+
+def test_missing_sort_values_come_last_in_either_direction(db):
+    from tests.test_models_archive import fv
+
+    dated = {}
+    for seed, date in enumerate(("2026-11-03", None, "2026-11-20", "2026-11-11"), start=10):
+        doc = new_document(db, seed)
+        extra = {"date": fv(date) if date else None, "invoice_number": fv(f"{seed:08d}"), "invoice_code": None}
+        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
+        dated[inv.id] = date
+
+    def order(**kw) -> list:
+        with db.sessions() as s:
+            invoices, _ = search_invoices(session=s, filters=InvoiceFilters(**kw))
+        return [dated[inv.id] for inv in invoices]
+
+    assert order(sort="date") == ["2026-11-03", "2026-11-11", "2026-11-20", None]
+    assert order(sort="-date") == ["2026-11-20", "2026-11-11", "2026-11-03", None]
+    assert order(sort="-date", date_from="2026-11-05") == ["2026-11-20", "2026-11-11"]
+    assert order(sort="-date", date_to="2026-11-15", limit=1) == ["2026-11-11"]
