@@ -3,7 +3,8 @@
 Contract: ``search_invoices(session=, filters=)`` returns ``(invoices, count)``: ``count`` is the number of
 matches before ``limit``/``offset``. Filters combine with AND; text filters are case-insensitive substrings
 with LIKE wildcards escaped. ``seller``/``buyer``: a value shaped like a tax id (15-20 digits/capitals)
-matches the tax id exactly (indexed), anything else the name as a substring.
+matches the tax id exactly (indexed), anything else the name as a substring or fuzzily (rapidfuzz
+partial_ratio >= 80 against the archived names, from 4 characters on).
 ``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included). From 3
 characters on it is answered by the trigram index of migration 0002: SQLite's FTS5 ``ocr_line_fts``
 (trigram tokenizer, a quoted phrase = a substring), PostgreSQL ILIKE over the pg_trgm GIN index; shorter
@@ -17,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
+from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, func, select
 
 from capture.invoice import InvoiceStatus
@@ -56,19 +59,43 @@ class InvoiceFilters(BaseModel):
 TAX_ID = re.compile(r"[0-9A-Z]{15,20}")  # 统一社会信用代码 (18) or an older taxpayer number (15/17/20)
 
 
-def _party(name_col, tax_col, value: str):
-    """A tax id is matched exactly (through its index); anything else is a substring of the name."""
-    if TAX_ID.fullmatch(value.strip().upper()):
+FUZZY_MIN_CHARS = 4  # shorter names are matched as substrings only: fuzzy matching 2-3 characters is noise
+FUZZY_CUTOFF = 80  # rapidfuzz partial_ratio: one wrong character in a 6-character query still matches
+
+
+def _is_tax_id(value: str) -> bool:
+    return TAX_ID.fullmatch(value.strip().upper()) is not None
+
+
+def _party(name_col, tax_col, value: str, similar: Sequence[str] = ()):
+    """A tax id is matched exactly (through its index); anything else is a substring of the name, or one of
+    the ``similar`` archived names (fuzzy matches, see ``similar_names``)."""
+    if _is_tax_id(value):
         return tax_col == value.strip().upper()
-    return col(name_col).icontains(value, autoescape=True)
+    substring = col(name_col).icontains(value, autoescape=True)
+    return sa.or_(substring, col(name_col).in_(similar)) if similar else substring
+
+
+def similar_names(session: Session, column, value: str) -> list[str]:
+    """The archived names (distinct values of ``column``, read from its index) that ``value`` matches fuzzily:
+    rapidfuzz partial_ratio >= FUZZY_CUTOFF (a misread or mistyped character still finds the company)."""
+    value = value.strip()
+    if len(value) < FUZZY_MIN_CHARS or _is_tax_id(value):
+        return []
+    names = session.exec(select(column).where(col(column).is_not(None)).distinct()).all()
+    found = process.extract(value, names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+    return [name for name, _score, _index in found]
 
 
 def filter_conditions(*, session: Session, filters: InvoiceFilters) -> list:
-    """The WHERE conditions of ``filters`` for ``session``'s database (``q`` through its trigram index)."""
-    return _conditions(filters, session.get_bind().dialect.name)
+    """The WHERE conditions of ``filters`` for ``session``'s database (``q`` through its trigram index,
+    fuzzy seller/buyer names)."""
+    similar = {"seller": similar_names(session, Invoice.seller_name, filters.seller) if filters.seller else [],
+               "buyer": similar_names(session, Invoice.buyer_name, filters.buyer) if filters.buyer else []}
+    return _conditions(filters, session.get_bind().dialect.name, similar=similar)
 
 
-def _conditions(f: InvoiceFilters, dialect: str | None = None) -> list:
+def _conditions(f: InvoiceFilters, dialect: str | None = None, *, similar: dict | None = None) -> list:
     """Without ``dialect`` ``q`` is a plain LIKE scan (right everywhere, no index): prefer filter_conditions."""
     conds: list = []
     exact = {"number": Invoice.invoice_number, "code": Invoice.invoice_code, "type": Invoice.invoice_type,
@@ -88,9 +115,9 @@ def _conditions(f: InvoiceFilters, dialect: str | None = None) -> list:
     if f.total_max is not None:
         conds.append(Invoice.total <= f.total_max)
     if f.seller:
-        conds.append(_party(Invoice.seller_name, Invoice.seller_tax_id, f.seller))
+        conds.append(_party(Invoice.seller_name, Invoice.seller_tax_id, f.seller, (similar or {}).get("seller", ())))
     if f.buyer:
-        conds.append(_party(Invoice.buyer_name, Invoice.buyer_tax_id, f.buyer))
+        conds.append(_party(Invoice.buyer_name, Invoice.buyer_tax_id, f.buyer, (similar or {}).get("buyer", ())))
     if f.duplicate is not None:
         either = sa.or_(col(Invoice.duplicate_of).is_not(None), col(Invoice.near_duplicate_of).is_not(None))
         conds.append(either if f.duplicate else sa.not_(either))

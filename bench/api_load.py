@@ -210,7 +210,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
     sellers = [(sd.company_name(rng, rng.choice(sd.REGIONS)), "91" + sd.digits(rng, 16)) for _ in range(2000)]
     buyers = [(sd.company_name(rng, rng.choice(sd.REGIONS)), "91" + sd.digits(rng, 16)) for _ in range(5000)]
     now = dt.datetime.now(dt.UTC)
-    probes: dict[str, list] = {"number": [], "code": [], "seller": [], "date": [], "q": []}
+    probes: dict[str, list] = {"number": [], "code": [], "seller": [], "seller_name": [], "date": [], "q": []}
     batch = 5000
     t0 = time.perf_counter()
     with engine.begin() as conn:
@@ -241,6 +241,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
                     probes["number"].append(number)
                     probes["code"].append((code, number))
                     probes["seller"].append(seller[1])
+                    probes["seller_name"].append(seller[0][2:8])
                     probes["date"].append(date)
                     probes["q"].append(seller[0][2:6])
             conn.execute(sa.insert(Document.__table__), docs)
@@ -283,6 +284,8 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
             return {"code": code, "number": number}
         if kind == "seller tax id":
             return {"seller": rng.choice(probes["seller"]), "limit": "20"}
+        if kind == "seller name (substring or fuzzy)":
+            return {"seller": rng.choice(probes["seller_name"]), "limit": "20"}
         if kind == "date range, newest first":
             day = rng.choice(probes["date"])
             return {"date_from": str(day), "date_to": str(day + dt.timedelta(days=6)), "sort": "-date",
@@ -302,7 +305,8 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
                     "date_to": str(day + dt.timedelta(days=6)), "limit": "20"}
         raise ValueError(kind)
 
-    kinds = ["number", "code+number", "seller tax id", "date range, newest first", "total range",
+    kinds = ["number", "code+number", "seller tax id", "seller name (substring or fuzzy)",
+             "date range, newest first", "total range",
              "full-text q (company, 4 chars)", "full-text q (goods name, 3+ chars)",
              "full-text q (2 chars: LIKE scan)", "q 2 chars + 1-week date range"]
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:

@@ -58,9 +58,9 @@ class InvoiceFields(SQLModel):
     total_in_words: str | None = None
     check_code: str | None = None
     machine_number: str | None = None
-    buyer_name: str | None = None
+    buyer_name: str | None = Field(default=None, index=True)
     buyer_tax_id: str | None = Field(default=None, index=True)
-    seller_name: str | None = None
+    seller_name: str | None = Field(default=None, index=True)
     seller_tax_id: str | None = Field(default=None, index=True)
     currency: str | None = None
     remarks: str | None = None

@@ -130,3 +130,32 @@ def test_missing_sort_values_come_last_in_either_direction(db):
     assert order(sort="-date") == ["2026-11-20", "2026-11-11", "2026-11-03", None]
     assert order(sort="-date", date_from="2026-11-05") == ["2026-11-20", "2026-11-11"]
     assert order(sort="-date", date_to="2026-11-15", limit=1) == ["2026-11-11"]
+
+
+def test_seller_and_buyer_names_match_fuzzily_tax_ids_exactly(db):
+    from tests.test_models_archive import fv
+
+    names = {}
+    for seed, (seller, buyer) in enumerate((("上海同创文化传媒股份有限公司", "北京瑞丰食品有限责任公司"),
+                                            ("深圳市华南电子科技有限公司", "广州白云物流有限公司")), start=30):
+        doc = new_document(db, seed)
+        extra = {"seller_name": fv(seller), "buyer_name": fv(buyer), "invoice_number": fv(f"{seed:08d}")}
+        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
+        names[inv.id] = seller
+
+    def sellers(**kw) -> set:
+        with db.sessions() as s:
+            invoices, count = search_invoices(session=s, filters=InvoiceFilters(**kw))
+        assert count == len(invoices)
+        return {names[inv.id] for inv in invoices}
+
+    assert sellers(seller="同创文化") == {"上海同创文化传媒股份有限公司"}  # substring
+    assert sellers(seller="同创文化传谋") == {"上海同创文化传媒股份有限公司"}  # one character misread
+    assert sellers(seller="华南电子科枝") == {"深圳市华南电子科技有限公司"}
+    assert sellers(seller="同刨") == set()  # too short to be fuzzy: substring only
+    assert sellers(seller="西安秦川机械制造") == set()
+    assert sellers(buyer="广州白云物硫") == {"深圳市华南电子科技有限公司"}
+    assert sellers(buyer="白云物硫") == set()  # 4 characters, one wrong: 75 < the cutoff
+    assert sellers(seller="91310112088711930N") == set(names.values())  # special()'s seller tax id, exact
+    assert sellers(seller="91310112088711930n") == set(names.values())
+    assert sellers(seller="91310112088711930X") == set()

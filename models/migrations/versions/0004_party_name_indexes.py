@@ -1,0 +1,27 @@
+"""Indexes on the buyer and seller names: the fuzzy name search reads their distinct values from them.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-02 01:10:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0004'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_invoice_seller_name', 'invoice', ['seller_name'], unique=False)
+    op.create_index('ix_invoice_buyer_name', 'invoice', ['buyer_name'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_invoice_buyer_name', table_name='invoice')
+    op.drop_index('ix_invoice_seller_name', table_name='invoice')
