@@ -159,11 +159,13 @@ def bench_upload(args: argparse.Namespace) -> None:
                     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as c:
                         for name, body in files[:4]:
                             c.post("/api/v1/documents", files={"files": (name, body)}).raise_for_status()
+                    t0 = time.perf_counter()
                     times = upload_all(base, key, files[4:], args.uploaders)
+                    rate = len(times) / (time.perf_counter() - t0)
                     report(f"upload ack ({'PostgreSQL' if args.pg else 'SQLite'}, {args.uploaders} uploaders)",
                            times)
-                    print(f"  {len(times)} uploads acknowledged; OCR workers busy throughout "
-                          f"({args.workers} worker(s))", flush=True)
+                    print(f"  {len(times)} uploads acknowledged, {rate:.0f} per second; OCR workers busy "
+                          f"throughout ({args.workers} worker(s))", flush=True)
             finally:
                 for w in workers:
                     w.terminate()
