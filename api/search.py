@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -82,9 +84,28 @@ def similar_names(session: Session, column, value: str) -> list[str]:
     value = value.strip()
     if len(value) < FUZZY_MIN_CHARS or _is_tax_id(value):
         return []
-    names = session.exec(select(column).where(col(column).is_not(None)).distinct()).all()
-    found = process.extract(value, names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+    found = process.extract(value, _names(session, column), scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF,
+                            limit=None)
     return [name for name, _score, _index in found]
+
+
+NAMES_TTL = 60.0  # seconds: a company archived since is found by substring at once, fuzzily within a minute
+_names_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+_names_lock = threading.Lock()
+
+
+def _names(session: Session, column) -> list[str]:
+    """The distinct archived values of a name column, cached per database for NAMES_TTL seconds."""
+    key = (session.get_bind().url.render_as_string(hide_password=True), column.key)
+    now = time.monotonic()
+    with _names_lock:
+        cached = _names_cache.get(key)
+    if cached is not None and now - cached[0] < NAMES_TTL:
+        return cached[1]
+    names = list(session.exec(select(column).where(col(column).is_not(None)).distinct()).all())
+    with _names_lock:
+        _names_cache[key] = (now, names)
+    return names
 
 
 def filter_conditions(*, session: Session, filters: InvoiceFilters) -> list:
