@@ -73,7 +73,7 @@ if TYPE_CHECKING:  # capture.invoices pulls in the OCR pipeline; models only nee
 # the full-text index of OCR text (migration 0002): one dialect each, not in SQLModel.metadata
 FULLTEXT_OBJECTS = frozenset({
     "ocr_line_fts", "ocr_line_fts_data", "ocr_line_fts_idx", "ocr_line_fts_docsize", "ocr_line_fts_config",
-    "ocr_line_fts_content", "ix_ocr_line_text_trgm",
+    "ocr_line_fts_content", "ix_ocr_line_text_trgm", "ix_invoice_seller_name_trgm", "ix_invoice_buyer_name_trgm",
 })
 
 
