@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import os
 import random
-import secrets
 import shutil
 import socket
 import statistics
@@ -63,20 +62,10 @@ def database(pg: bool, pg_url: str, data_dir: Path) -> Iterator[str]:
     if not pg:
         yield f"sqlite:///{data_dir / 'invoice-capture.db'}"
         return
-    import psycopg
-    import sqlalchemy as sa
-    from psycopg import sql
+    from models.db import scratch_postgres_database
 
-    server = sa.make_url(pg_url)
-    name = f"ic_bench_{secrets.token_hex(4)}"
-    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_postgres_database(pg_url, prefix="ic_bench_") as url:
+        yield url
 
 
 def service_env(data_dir: Path, url: str) -> dict[str, str]:

@@ -14,8 +14,10 @@ Contract
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -168,3 +170,25 @@ def head_revision() -> str | None:
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
+
+
+@contextlib.contextmanager
+def scratch_postgres_database(server_url: str, *, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database ``<prefix><random>`` on the server of ``server_url`` (created through
+    its ``postgres`` maintenance database; the database named in the URL is never touched), dropped on exit.
+    Yields its URL. For test and benchmark runs that must never collide."""
+    import secrets
+
+    import psycopg
+    from psycopg import sql
+
+    server = sa.make_url(normalize_url(server_url))
+    name = f"{prefix}{secrets.token_hex(6)}"
+    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

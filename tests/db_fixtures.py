@@ -11,25 +11,19 @@ The schema is created by the real migrations once per session; each test starts 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
 from models.blobs import BlobStore
-from models.db import make_engine, make_sessions, migrate_engine, normalize_url, sqlite_url
+from models.db import make_engine, make_sessions, migrate_engine, scratch_postgres_database, sqlite_url
 
 TEST_URL_ENV = "INVOICE_CAPTURE_TEST_DATABASE_URL"
-
-
-def _psycopg_dsn(url: sa.URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -38,19 +32,8 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     if not configured.startswith(("postgresql", "postgres:")):
         yield sqlite_url(tmp_path_factory.mktemp("db"))
         return
-    import psycopg
-    from psycopg import sql
-
-    server = sa.make_url(normalize_url(configured))
-    name = f"ic_test_{secrets.token_hex(6)}"
-    admin = _psycopg_dsn(server.set(database="postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_postgres_database(configured, prefix="ic_test_") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
