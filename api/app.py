@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
         from api.worker import Worker, WorkerConfig
         from models.blobs import BlobStore
         from models.db import make_engine, make_sessions, migrate
+        from models.ingest import GroupCommit
 
         url = settings.resolved_database_url()
         migrate(url)
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
         app.state.settings = settings
         app.state.sessions = make_sessions(db_engine)
         app.state.blobs = BlobStore(settings.blob_dir())
+        app.state.uploads = GroupCommit(lambda: app.state.sessions())  # the sessions in use at the time
         app.state.ocr_engine = ocr_engine if ocr_engine is not None else build_engine(settings)
         stop, thread, verifier_thread = threading.Event(), None, None
         if settings.embedded_worker:

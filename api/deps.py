@@ -1,4 +1,5 @@
-"""FastAPI dependencies: ``SessionDep``, ``SettingsDep``, ``BlobsDep``, ``OcrEngineDep`` and ``require(role...)``.
+"""FastAPI dependencies: ``SessionDep``, ``SettingsDep``, ``BlobsDep``, ``UploadsDep``, ``OcrEngineDep``,
+``require(role...)``.
 
 Contract
 - Everything a route needs comes from ``request.app.state`` (filled by ``api.app.create_app``) through these
@@ -22,6 +23,7 @@ from api.settings import Settings
 from capture.ocr.base import OcrEngine
 from models.audit import ApiKey, Role, find_api_key
 from models.blobs import BlobStore
+from models.ingest import GroupCommit
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -50,6 +52,10 @@ def get_blobs(request: Request) -> BlobStore:
     return request.app.state.blobs
 
 
+def get_uploads(request: Request) -> GroupCommit:
+    return request.app.state.uploads
+
+
 def get_ocr_engine(request: Request) -> OcrEngine:
     return request.app.state.ocr_engine
 
@@ -57,6 +63,7 @@ def get_ocr_engine(request: Request) -> OcrEngine:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
+UploadsDep = Annotated[GroupCommit, Depends(get_uploads)]
 OcrEngineDep = Annotated[OcrEngine, Depends(get_ocr_engine)]
 
 

@@ -3,8 +3,9 @@
 Contract
 - ``POST /api/v1/documents`` (scanner, admin) multipart: one or many files in the field ``files``, optional
   ``source`` (scanner|mobile|folder|api, default api) and ``station``. Every file goes through
-  ``models.ingest.accept_upload`` (bytes fsynced, then Document + Job + AuditEvent committed) BEFORE the
-  response. Each accepted file is ``{"id", "job_id", "status", "status_url", "file", "created"}``.
+  ``models.ingest.GroupCommit.accept`` (bytes fsynced, then Document + Job + AuditEvent committed, together
+  with those of uploads arriving at the same moment) BEFORE the response. Each accepted file is
+  ``{"id", "job_id", "status", "status_url", "file", "created"}``.
   - All files accepted: 202 ``{"documents": [...]}`` when at least one is new, 200 when every one was
     already archived (the existing documents; never a second record; a ``reupload`` AuditEvent records
     the sender, so a scanner may read the status of bytes another station sent first).
@@ -43,13 +44,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, select
 
 from api.app import FileCaptureError, capture_error_status
-from api.deps import ApiError, BlobsDep, SessionDep, SettingsDep, actor, require
+from api.deps import ApiError, BlobsDep, SessionDep, SettingsDep, UploadsDep, actor, require
 from capture.errors import CaptureError, TooLargeError
 from models.archive import document_invoices
 from models.audit import ApiKey, AuditEvent, Role, audit
 from models.db import immediate
 from models.documents import Document, DocumentSource, Job
-from models.ingest import Accepted, accept_upload, find_idempotent, remember_idempotent, request_fingerprint
+from models.ingest import Accepted, GroupCommit, find_idempotent, remember_idempotent, request_fingerprint
 from models.jobs import latest_job, requeue
 from models.types import utcnow
 
@@ -110,7 +111,7 @@ def _replay(stored_hash: str, fingerprint: str, idempotency_key: str, status: in
 
 @router.post("/documents", status_code=202)
 def upload_documents(
-    session: SessionDep, blobs: BlobsDep, settings: SettingsDep, key: Uploader,
+    session: SessionDep, uploads: UploadsDep, blobs: BlobsDep, settings: SettingsDep, key: Uploader,
     files: Annotated[list[UploadFile], File(description="one or many images or PDFs")],
     source: Annotated[DocumentSource, Form()] = DocumentSource.API,
     station: Annotated[str | None, Form(max_length=200)] = None,
@@ -119,13 +120,13 @@ def upload_documents(
     = None,
 ) -> JSONResponse:
     if idempotency_key is None:
-        return _upload(session, blobs, settings, key, files, source, station)
+        return _upload(session, uploads, blobs, settings, key, files, source, station)
     fingerprint = _fingerprint(files, source, station)
     stored = find_idempotent(session, api_key_id=key.id, key=idempotency_key, now=utcnow())
     if stored is not None:
         return _replay(stored.request_hash, fingerprint, idempotency_key, 422,
                        {"body": stored.response, "status": stored.status_code})
-    response = _upload(session, blobs, settings, key, files, source, station)
+    response = _upload(session, uploads, blobs, settings, key, files, source, station)
     if response.status_code in (200, 202):
         body = json.loads(response.body)
         first = remember_idempotent(session, api_key_id=key.id, key=idempotency_key, request_hash=fingerprint,
@@ -136,7 +137,8 @@ def upload_documents(
 
 
 def _upload(
-    session: Session, blobs, settings, key: ApiKey, files: list[UploadFile], source: DocumentSource,
+    session: Session, uploads: GroupCommit, blobs, settings, key: ApiKey, files: list[UploadFile],
+    source: DocumentSource,
     station: str | None,
 ) -> JSONResponse:
     limits = settings.capture_config().limits
@@ -144,8 +146,8 @@ def _upload(
     first_error: FileCaptureError | None = None
     for upload in files:
         try:
-            acc = accept_upload(
-                session, blobs, _read(upload, limits.max_bytes), filename=upload.filename, source=source,
+            acc = uploads.accept(
+                blobs, _read(upload, limits.max_bytes), filename=upload.filename, source=source,
                 station=station, uploader=key.id, limits=limits, now=utcnow(),
                 max_attempts=settings.job_max_attempts, actor=actor(key),
             )
