@@ -278,6 +278,9 @@ def _process_ingested(args: argparse.Namespace, settings: Settings, sessions, do
     return failed
 
 
+SERVE_SWITCH_INTERVAL = 0.0005  # seconds; see cmd_serve
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -291,6 +294,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_worker:
         settings = settings.model_copy(update={"embedded_worker": False})
     worker = "no worker" if not settings.embedded_worker else "one in-process worker"
+    if settings.embedded_worker:
+        # the OCR thread's Python parts hold the GIL for up to the switch interval (5 ms by default) each
+        # time a request thread wants it, and a request wants it dozens of times: a 0.5 ms interval took
+        # the acknowledgment p95 from ~100 to ~30 ms with OCR running (bench/api_load.py upload --interval 1)
+        sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
     print(f"serving http://{args.host}:{args.port} on {_shown_url(settings.resolved_database_url())} ({worker})",
           file=sys.stderr, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1, description="attempts per job before it is failed")
     job_backoff_seconds: float = Field(default=10.0, ge=0, description="first retry delay; doubles per attempt")
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="idle workers look for jobs this often")
+    worker_nice: int = Field(
+        default=10, ge=0, le=19,
+        description="CPU niceness of capture workers (their thread in `serve`): OCR yields to acknowledgments")
     embedded_worker: bool = Field(default=True, description="the API process runs one capture worker thread")
     # tax cross-check (api/verifier.py, capture/taxcheck/)
     tax_check: bool = Field(default=True, description="the worker and the API process run the verification loop")

@@ -55,6 +55,7 @@ class WorkerConfig:
     policy: JobPolicy = field(default_factory=JobPolicy)
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
+    nice: int = 10
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -63,7 +64,22 @@ class WorkerConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
         return cls(invoice=settings.invoice_config(), policy=settings.job_policy(),
-                   lease_seconds=settings.job_lease_seconds, poll_seconds=settings.worker_poll_seconds)
+                   lease_seconds=settings.job_lease_seconds, poll_seconds=settings.worker_poll_seconds,
+                   nice=settings.worker_nice)
+
+
+def lower_priority(nice: int) -> None:
+    """Make the calling thread (and the threads it starts: the OCR engine's pool is built lazily on the
+    first job, so in this thread) ``nice`` steps less urgent. On Linux niceness is per thread, so in
+    ``serve`` the request threads keep theirs: an upload is acknowledged at once even while OCR keeps
+    both cores busy, and OCR still gets every cycle the API leaves idle."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError as exc:  # not permitted here: run at the usual priority
+        log.warning("could not lower the worker's CPU priority: %s", exc)
 
 
 def worker_name() -> str:
@@ -179,6 +195,7 @@ class Worker:
     # ------------------------------------------------------------------------------------------ loops
 
     def run_forever(self, stop: threading.Event) -> None:
+        lower_priority(self.config.nice)
         log.info("worker %s started", self.worker_id)
         while not stop.is_set():
             try:
