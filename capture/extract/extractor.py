@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from rapidfuzz import fuzz
 
@@ -21,6 +21,7 @@ from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals
 from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
+from capture.extract.items import repair_item
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
 from capture.extract.reconcile import reconcile
@@ -98,7 +99,7 @@ def _ocr_value(value: str, conf: float, box: Box | None, page: int, to_original:
     return FieldValue(value, max(0.0, min(1.0, conf)), Source.OCR, page, to_original(box) if box else None)
 
 
-def _line_item(row: dict[str, Cell], page: int, to_original: Mapper) -> LineItem:
+def _line_item(row: dict[str, Cell], page: int, to_original: Mapper, rates: tuple[str, ...] = ()) -> LineItem:
     cols = {}
     for col, cell in row.items():
         value = CELL_NORMALIZERS[col](cell.text)
@@ -106,16 +107,7 @@ def _line_item(row: dict[str, Cell], page: int, to_original: Mapper) -> LineItem
             value = "0.00"  # 免税 lines print *** for the tax
         if value is not None:
             cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
-    price, amount = cols.get("unit_price"), cols.get("amount")
-    if "quantity" not in cols and price is not None and amount is not None:
-        # a lone "1" is the glyph the detector misses most; unit price = amount (to the fen) says it is 1
-        try:
-            same = Decimal(price.value).quantize(Decimal("0.01"), ROUND_HALF_UP) == Decimal(amount.value)
-        except ArithmeticError:
-            same = False
-        if same:
-            cols["quantity"] = FieldValue("1", min(price.confidence, amount.confidence), Source.DERIVED, page)
-    return LineItem(**cols)
+    return repair_item(LineItem(**cols), rates, page)
 
 
 def _merge_qr(fields: dict[str, FieldValue], qr: QrPayload, qr_box: Box | None, config: ExtractConfig,
@@ -220,7 +212,8 @@ def extract_page(
         table = read_table(lines, rs.table) if rs.table is not None else None
         fields.update(_read_fields(lines, rs, table, page, to_original))
         if table is not None and rs.table is not None:
-            items = [_line_item(row, page, to_original) for row in table.rows]
+            rates = tuple(rs.table.rates)
+            items = [_line_item(row, page, to_original, rates) for row in table.rows]
             fields.update(_table_totals(table, rs.table, fields, page, to_original))
     if qr is not None:
         _merge_qr(fields, qr, qr_box, config, page)

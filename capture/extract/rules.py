@@ -57,6 +57,10 @@ class TableRule(_Strict):
     stop_labels: list[str] = Field(default_factory=list, description="text that is never inside the table")
     totals: dict[str, str] = Field(default_factory=dict, description="invoice field -> column on the end row")
     continuation_column: str = "name"
+    rates: list[str] = Field(
+        default_factory=list, description="printable tax rates (13%): a row's rate unread or misread is the one "
+        "that gives its tax from its amount (capture.extract.items)"
+    )
 
     @field_validator("columns")
     @classmethod

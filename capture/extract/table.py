@@ -110,11 +110,15 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
         if between:
             out[col] = Anchor(tuple(sorted(between, key=lambda ln: ln.box[0])), col, 0.0, "")
         elif col == "amount":  # not read at all: every item row has an amount, so place it midway
-            mid = (left.center_x + right.center_x) / 2
-            ghost = OcrLine(col, 0.0, ((mid - 1, hbox[1]), (mid + 1, hbox[1]), (mid + 1, hbox[3]), (mid - 1, hbox[3])))
-            out[col] = Anchor((ghost,), col, 0.0, "")
+            out[col] = _ghost(col, (left.center_x + right.center_x) / 2, hbox)
     out.update(_edge_columns(order, found, band))
     return out
+
+
+def _ghost(col: str, x: float, hbox: Box) -> Anchor:
+    """A column whose header was not read at all, placed at ``x``."""
+    line = OcrLine(col, 0.0, ((x - 1, hbox[1]), (x + 1, hbox[1]), (x + 1, hbox[3]), (x - 1, hbox[3])))
+    return Anchor((line,), col, 0.0, "")
 
 
 def _edge_columns(order: list[str], found: dict[str, Anchor], band: list[OcrLine]) -> dict[str, Anchor]:
@@ -131,6 +135,13 @@ def _edge_columns(order: list[str], found: dict[str, Anchor], band: list[OcrLine
         (order[known[-1] + 1 :], [ln for ln in band if center(ln)[0] > last.box[2]]),
     ):
         side = sorted(side, key=lambda ln: ln.box[0])
+        if len(missing) == 1 and not side and len(known) >= 2:
+            # the header not read at all (税额 lost): one column pitch beyond the outermost found one
+            step = -1 if missing[0] == order[0] else 1
+            edge, inner = (known[0], known[1]) if step < 0 else (known[-1], known[-2])
+            a, b = found[order[edge]].center_x, found[order[inner]].center_x
+            out[missing[0]] = _ghost(missing[0], a + (a - b) * abs(edge - inner) ** -1, union([first.box, last.box]))
+            continue
         if not missing or not side:
             continue
         if len(missing) == 1:
@@ -271,6 +282,8 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> li
     )
     if not starts:
         return []
+    # two amounts on one printed row (a tax read as an amount) start one row, not two
+    starts = [y for i, y in enumerate(starts) if i == 0 or y - starts[i - 1] > 0.5 * h]
     rows: list[dict[str, Cell]] = [{} for _ in starts]
     for col, cell, _ln in sorted(cells, key=lambda t: (t[1].box[1] + t[1].box[3]) / 2):
         cy = (cell.box[1] + cell.box[3]) / 2

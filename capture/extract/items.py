@@ -1,0 +1,144 @@
+"""Line-item repair by the row's own arithmetic: quantity x unit price = amount, amount x rate = tax.
+
+Contract: ``repair_item(item, rates, page) -> LineItem`` returns the row with cells that the other cells
+of the same row determine filled in or corrected; every changed cell gets source ``derived`` and keeps
+the reading it replaced (if any) as its alternative. ``rates`` are the rule set's printable tax rates
+(``TableRule.rates``, e.g. "13%"). Nothing is changed unless the arithmetic points at one answer:
+- tax not read on a 免税 row: 0.00 (the *** print is what OCR lost);
+- a rate not read, or not printable, or disagreeing with amount and tax: the one printable rate with
+  round(amount x rate) = tax (tax > 0 only: 0.00 fits 0% and 免税 alike);
+- one of quantity / unit price read (or the other lost) with the amount: the missing one from
+  amount / the one read when the product rounds back to the amount to the fen. A number read in the
+  quantity column that cannot be a quantity (2144.89 over an amount of 2144.89) is the unit price,
+  the quantity column having lost its value (a lone 1 is the glyph the detector misses most);
+- an amount that disagrees with both quantity x price and its own tax, where quantity x price agrees
+  with the tax: quantity x price.
+Money is rounded half up to the fen, as the invoicing software does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from capture.invoice import FieldValue, LineItem, Source
+
+FEN = Decimal("0.01")
+EXEMPT = "免税"
+QUANTITY_DECIMALS = (0, 1, 2)  # a derived quantity: the fewest decimals that give the amount back
+
+
+def _dec(fv: FieldValue | None) -> Decimal | None:
+    if fv is None or fv.value is None:
+        return None
+    try:
+        return Decimal(fv.value)
+    except InvalidOperation:
+        return None
+
+
+def _fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _rate(text: str | None) -> Decimal | None:
+    if not text or not text.endswith("%"):
+        return None
+    try:
+        return Decimal(text[:-1]) / 100
+    except InvalidOperation:
+        return None
+
+
+def _set(item: LineItem, column: str, value: str, conf: float, page: int) -> LineItem:
+    old: FieldValue | None = getattr(item, column)
+    if old is not None and old.value == value:
+        return item
+    alts = (replace(old, alternatives=()), *old.alternatives) if old is not None else ()
+    return replace(item, **{column: FieldValue(value, conf, Source.DERIVED, page, old.box if old else None, alts)})
+
+
+def _conf(item: LineItem, *columns: str) -> float:
+    return min(getattr(item, c).confidence for c in columns)
+
+
+def _exempt_tax(item: LineItem, page: int) -> LineItem:
+    if item.tax is None and item.value("tax_rate") == EXEMPT:
+        return _set(item, "tax", "0.00", item.tax_rate.confidence, page)
+    return item
+
+
+def _tax_rate(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
+    amount, tax = _dec(item.amount), _dec(item.tax)
+    if amount is None or tax is None or tax <= 0:
+        return item
+    current = _rate(item.value("tax_rate"))
+    if item.value("tax_rate") in rates and current is not None and _fen(amount * current) == tax:
+        return item
+    fits = [r for r in rates if (d := _rate(r)) is not None and _fen(amount * d) == tax]
+    if len(fits) != 1:
+        return item
+    return _set(item, "tax_rate", fits[0], _conf(item, "amount", "tax"), page)
+
+
+def _quantity_for(amount: Decimal, price: Decimal) -> Decimal | None:
+    if price <= 0:
+        return None
+    for places in QUANTITY_DECIMALS:
+        q = (amount / price).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if q > 0 and _fen(q * price) == amount:
+            return q
+    return None
+
+
+def _price_for(amount: Decimal, quantity: Decimal) -> Decimal | None:
+    """A unit price with at most 2 decimals whose product with ``quantity`` is ``amount`` exactly."""
+    if quantity <= 0 or quantity != quantity.quantize(Decimal("0.1")):
+        return None  # a quantity has few decimals; 2144.89 is no quantity
+    price = amount / quantity
+    return price if price == _fen(price) and price * quantity == amount else None
+
+
+def _plain(value: Decimal, decimals: int | None = None) -> str:
+    if decimals is not None:
+        return f"{value:.{decimals}f}"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _quantity_price(item: LineItem, page: int) -> LineItem:
+    amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
+    if amount is None or (q is None) == (p is None):
+        return item
+    if p is not None:
+        qty = _quantity_for(amount, p)
+        if qty is None:
+            return item
+        return _set(item, "quantity", _plain(qty), _conf(item, "amount", "unit_price"), page)
+    price = _price_for(amount, q)
+    if price is not None:
+        return _set(item, "unit_price", _plain(price, 2), _conf(item, "amount", "quantity"), page)
+    qty = _quantity_for(amount, q)  # the number read under 数量 is the unit price
+    if qty is None:
+        return item
+    conf = _conf(item, "amount", "quantity")
+    moved = replace(item, unit_price=replace(item.quantity, source=Source.DERIVED, confidence=conf), quantity=None)
+    return _set(moved, "quantity", _plain(qty), conf, page)
+
+
+def _amount(item: LineItem, page: int) -> LineItem:
+    amount, q, p, tax = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price), _dec(item.tax)
+    rate = _rate(item.value("tax_rate"))
+    if None in (amount, q, p, tax, rate) or tax <= 0:
+        return item
+    product = _fen(q * p)
+    if product == amount or _fen(amount * rate) == tax or _fen(product * rate) != tax:
+        return item
+    return _set(item, "amount", f"{product:.2f}", _conf(item, "quantity", "unit_price", "tax"), page)
+
+
+def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
+    item = _exempt_tax(item, page)
+    item = _amount(item, page)
+    item = _tax_rate(item, rates, page)
+    return _quantity_price(item, page)

@@ -1,0 +1,74 @@
+"""Line-item repair by the row's arithmetic (capture.extract.items) and table reading edge cases."""
+
+from __future__ import annotations
+
+from capture.extract.extractor import extract_page
+from capture.extract.items import repair_item
+from capture.invoice import LineItem, Source
+from tests.test_extract_layout import L
+
+RATES = ("13%", "9%", "6%", "5%", "3%", "1%")
+
+
+def test_exempt_row_without_tax_gets_zero():
+    got = repair_item(LineItem.of(amount="1807.00", tax_rate="免税"), RATES)
+    assert got.value("tax") == "0.00" and got.tax.source is Source.DERIVED
+
+
+def test_unread_or_impossible_rate_from_amount_and_tax():
+    assert repair_item(LineItem.of(amount="305.29", tax="3.05"), RATES).value("tax_rate") == "1%"
+    fixed = repair_item(LineItem.of(amount="3456.64", tax="449.36", tax_rate="15%"), RATES)
+    assert fixed.value("tax_rate") == "13%" and fixed.tax_rate.alternatives[0].value == "15%"
+    # a tax of 0.00 says nothing (0% and 免税 both fit); a consistent rate is kept
+    assert repair_item(LineItem.of(amount="10.00", tax="0.00"), RATES).value("tax_rate") is None
+    assert repair_item(LineItem.of(amount="100.00", tax="6.00", tax_rate="6%"), RATES).tax_rate.source is Source.OCR
+
+
+def test_missing_unit_price_or_quantity_from_amount():
+    got = repair_item(LineItem.of(quantity="4575", amount="1830.00"), RATES)
+    assert got.value("unit_price") == "0.40"
+    got = repair_item(LineItem.of(unit_price="2270.79646018", amount="13624.78"), RATES)
+    assert got.value("quantity") == "6"
+    got = repair_item(LineItem.of(unit_price="1043.56435644", amount="1043.56"), RATES)
+    assert got.value("quantity") == "1"
+    # no exact quotient: nothing is invented
+    assert repair_item(LineItem.of(quantity="7", amount="100.00"), RATES).unit_price is None
+
+
+def test_price_read_under_quantity_moves_to_its_column():
+    got = repair_item(LineItem.of(quantity="698.11320755", amount="2094.34"), RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("3", "698.11320755")
+    got = repair_item(LineItem.of(quantity="2144.89", amount="2144.89"), RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("1", "2144.89")
+
+
+def test_amount_misread_is_replaced_when_quantity_price_and_tax_agree():
+    row = LineItem.of(quantity="5", unit_price="752.71", amount="5763.55", tax_rate="3%", tax="112.91")
+    got = repair_item(row, RATES)
+    assert got.value("amount") == "3763.55" and got.amount.alternatives[0].value == "5763.55"
+    # amount agrees with its tax: the product is what is wrong, nothing changes
+    row = LineItem.of(quantity="5", unit_price="752.71", amount="3763.55", tax_rate="3%", tax="112.91")
+    assert repair_item(row, RATES) == row
+
+
+def _header(y0: float = 100, y1: float = 130) -> list:
+    return [
+        L("项目名称", 200, y0, 280, y1), L("规格型号", 415, y0, 496, y1), L("单位", 534, y0, 580, y1),
+        L("数量", 610, y0, 667, y1), L("价", 779, y0, 811, y1), L("金", 881, y0, 906, y1),
+        L("额", 935, y0, 963, y1), L("税率/征收率", 995, y0, 1089, y1),
+    ]
+
+
+def test_unread_last_header_column_and_one_row_per_printed_row():
+    """税额 not read at all: the tax one column pitch right of 税率 is still the tax, and the row is one."""
+    lines = [
+        L("电子发票（增值税专用发票）", 447, 10, 847, 50), L("发票号码：25377000830152899425", 917, 10, 1207, 33),
+        *_header(),
+        L("*会议服务*会议服务费", 85, 136, 271, 162), L("7774.12", 920, 136, 995, 165),
+        L("6%", 1022, 139, 1059, 163), L("466.45", 1166, 139, 1229, 164),
+        L("合", 153, 300, 175, 325), L("计", 249, 300, 278, 325), L("¥7774.12", 911, 300, 994, 325),
+        L("价税合计（大写）", 118, 340, 264, 365),
+    ]
+    items = extract_page(lines).line_items
+    assert len(items) == 1
+    assert (items[0].value("amount"), items[0].value("tax_rate"), items[0].value("tax")) == ("7774.12", "6%", "466.45")
