@@ -6,10 +6,11 @@ with LIKE wildcards escaped. ``seller``/``buyer``: a value shaped like a tax id 
 matches the tax id exactly (indexed), anything else the name as a substring or fuzzily (rapidfuzz
 partial_ratio >= 80 against the archived names, from 4 characters on).
 ``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included). From 3
-characters on it is answered by the trigram index of migration 0002: SQLite's FTS5 ``ocr_line_fts``
-(trigram tokenizer, a quoted phrase = a substring), PostgreSQL ILIKE over the pg_trgm GIN index; shorter
-queries (no whole trigram) fall back to a LIKE scan. ``duplicate=true`` matches business-key duplicates
-and near-identical images (``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for
+characters on it is answered by the trigram index of migration 0005 over each invoice's page text:
+SQLite's FTS5 ``invoice_text_fts`` (trigram tokenizer, a quoted phrase = a substring), PostgreSQL ILIKE
+over the pg_trgm GIN index; shorter queries (no whole trigram) fall back to a LIKE scan of the texts,
+or, with other filters, to a look at the texts of the invoices those leave. ``duplicate=true`` matches
+business-key duplicates and near-identical images (``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for
 descending; ties break on id.
 """
 
@@ -30,7 +31,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, func, select
 
 from capture.invoice import InvoiceStatus
-from models.invoices import Invoice, OcrLine, VerificationStatus
+from models.invoices import Invoice, InvoiceText, VerificationStatus
 
 SORTABLE = ("date", "total", "created_at", "updated_at", "invoice_number", "seller_name")
 SortKey = Literal[tuple([*SORTABLE, *(f"-{s}" for s in SORTABLE)])]  # type: ignore[valid-type]
@@ -151,27 +152,49 @@ TRIGRAM = 3  # characters: shorter queries have no trigram to look up
 
 
 def _text_match(q: str, dialect: str | None, *, narrowed: bool = False):
-    """(document_id, page) of the invoice IN the pages with an OCR line containing ``q``; without a trigram
-    index to ask and with other filters (``narrowed``), a per-invoice EXISTS over its own lines instead."""
-    if len(q) < TRIGRAM and narrowed:  # no trigram to look up: scan only the lines of the invoices left
-        return (select(OcrLine.id).where(OcrLine.document_id == Invoice.document_id, OcrLine.page == Invoice.page,
-                                         col(OcrLine.text).icontains(q, autoescape=True)).exists())
-    lines = select(OcrLine.document_id, OcrLine.page)
+    """The invoices whose page text (``InvoiceText``: OCR lines joined by newlines) contains ``q`` within one
+    line; without a trigram index to ask and with other filters (``narrowed``), a per-invoice EXISTS over
+    its own text instead of a scan of all of it."""
+    if "\n" in q or "\r" in q:  # no single OCR line holds a line break
+        return sa.false()
+    text = col(InvoiceText.text)
+    if len(q) < TRIGRAM and narrowed:  # no trigram to look up: read only the texts of the invoices left
+        return (select(InvoiceText.id).where(InvoiceText.invoice_id == Invoice.id,
+                                             text.icontains(q, autoescape=True)).exists())
+    return col(Invoice.id).in_(select(InvoiceText.invoice_id).where(_text_condition(q, dialect)))
+
+
+def _text_condition(q: str, dialect: str | None):
+    """``InvoiceText`` rows containing ``q``: through the trigram index from 3 characters on (SQLite FTS5: a
+    quoted phrase is a substring; PostgreSQL: ILIKE with a literal pattern, which the pg_trgm GIN index
+    serves), else a LIKE scan."""
+    text = col(InvoiceText.text)
     if dialect == "sqlite" and len(q) >= TRIGRAM:
-        phrase = '"' + q.replace('"', '""') + '"'  # FTS5 string: with the trigram tokenizer, a substring
-        hits = sa.text("SELECT rowid FROM ocr_line_fts WHERE ocr_line_fts MATCH :phrase").bindparams(phrase=phrase)
-        lines = lines.where(col(OcrLine.id).in_(hits.columns(sa.column("rowid", sa.Integer))))
-    elif dialect == "postgresql":  # a literal pattern (not '%' || :q || '%'): the pg_trgm GIN index serves it
+        phrase = '"' + q.replace('"', '""') + '"'
+        hits = sa.text("SELECT rowid FROM invoice_text_fts WHERE invoice_text_fts MATCH :phrase").bindparams(
+            phrase=phrase)
+        return col(InvoiceText.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
+    if dialect == "postgresql":
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        lines = lines.where(col(OcrLine.text).ilike(pattern, escape="\\"))
+        return text.ilike(pattern, escape="\\")
+    return text.icontains(q, autoescape=True)
+
+
+def _count(session: Session, filters: InvoiceFilters, conds: list) -> int:
+    """The number of matches; for ``q`` alone counted on the text index without visiting the invoices
+    (every ``InvoiceText`` row belongs to exactly one invoice)."""
+    only_q = filters.q and len(conds) == 1 and "\n" not in filters.q and "\r" not in filters.q
+    if only_q:
+        dialect = session.get_bind().dialect.name
+        stmt = select(func.count()).select_from(InvoiceText).where(_text_condition(filters.q, dialect))
     else:
-        lines = lines.where(col(OcrLine.text).icontains(q, autoescape=True))
-    return sa.tuple_(Invoice.document_id, Invoice.page).in_(lines)
+        stmt = select(func.count()).select_from(Invoice).where(*conds)
+    return session.exec(stmt).one()
 
 
 def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[Invoice], int]:
     conds = filter_conditions(session=session, filters=filters)
-    count = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
+    count = _count(session, filters, conds)
     name = filters.sort.lstrip("-")
     column = getattr(Invoice, name)
     order = col(column).desc() if filters.sort.startswith("-") else col(column).asc()

@@ -210,7 +210,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
 
     from models.db import make_engine, migrate_engine
     from models.documents import Document
-    from models.invoices import Invoice, OcrLine
+    from models.invoices import Invoice, InvoiceText, OcrLine
     from samples import data as sd
 
     engine = make_engine(url)
@@ -224,7 +224,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
     t0 = time.perf_counter()
     with engine.begin() as conn:
         for start in range(0, n, batch):
-            docs, invs, lines = [], [], []
+            docs, invs, lines, page_texts = [], [], [], []
             for i in range(start, min(n, start + batch)):
                 doc_id, inv_id = uuid.uuid4(), uuid.uuid4()
                 seller, buyer = rng.choice(sellers), rng.choice(buyers)
@@ -244,6 +244,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
                              "created_at": now, "updated_at": now})
                 texts = [seller[0], buyer[0], *(g.name for g in goods), f"发票号码：{number}",
                          f"开票日期：{date:%Y年%m月%d日}", f"价税合计（小写）¥{amount + tax}"][:lines_per_invoice]
+                page_texts.append({"invoice_id": inv_id, "text": "\n".join(texts)})
                 lines += [{"document_id": doc_id, "page": 1, "seq": s, "text": t, "score": 0.99, "x0": 0,
                            "y0": 20 * s, "x1": 400, "y1": 20 * s + 18} for s, t in enumerate(texts)]
                 if rng.random() < 200 / n:
@@ -256,6 +257,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
             conn.execute(sa.insert(Document.__table__), docs)
             conn.execute(sa.insert(Invoice.__table__), invs)
             conn.execute(sa.insert(OcrLine.__table__), lines)
+            conn.execute(sa.insert(InvoiceText.__table__), page_texts)
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")

@@ -6,10 +6,19 @@ Nothing here imports FastAPI; from capture/ only record types, enums, errors and
 
 from models.audit import ApiKey, AuditEvent, Role
 from models.documents import Document, DocumentSource, Job, JobStatus
-from models.invoices import FieldProvenance, Invoice, InvoiceIssue, LineItem, OcrLine, VerificationStatus
+from models.invoices import (
+    FieldProvenance,
+    Invoice,
+    InvoiceIssue,
+    InvoiceText,
+    LineItem,
+    OcrLine,
+    VerificationStatus,
+)
 from models.verification import VerificationAttempt, VerificationSchedule
 
 __all__ = [
-    "ApiKey", "AuditEvent", "Document", "DocumentSource", "FieldProvenance", "Invoice", "InvoiceIssue", "Job",
-    "JobStatus", "LineItem", "OcrLine", "Role", "VerificationAttempt", "VerificationSchedule", "VerificationStatus",
+    "ApiKey", "AuditEvent", "Document", "DocumentSource", "FieldProvenance", "Invoice", "InvoiceIssue",
+    "InvoiceText", "Job", "JobStatus", "LineItem", "OcrLine", "Role", "VerificationAttempt", "VerificationSchedule",
+    "VerificationStatus",
 ]

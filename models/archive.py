@@ -20,8 +20,9 @@ Contract
   ``near_duplicate_of`` = that page's invoice (the closest; ties: the earliest upload), a
   ``near_duplicate`` warning issue (``detail``: near_duplicate_of, document_id, page, distance) and
   status ``needs_review``.
-- The OCR text index (SQLite FTS5 trigram table, PostgreSQL pg_trgm GIN index; migration 0002) follows
-  ``ocr_line`` by itself (triggers / index maintenance): nothing to write here. ``FULLTEXT_OBJECTS`` names
+- Each invoice's page text (its OCR lines joined by newlines) is written as its ``InvoiceText`` row; the
+  full-text index over it (SQLite FTS5 trigram table, PostgreSQL pg_trgm GIN index; migration 0005)
+  follows by itself (triggers / index maintenance). ``FULLTEXT_OBJECTS`` names
   its database objects, which are not in ``SQLModel.metadata``: schema comparisons skip them with
   ``include_name``.
 """
@@ -61,6 +62,7 @@ from models.invoices import (
     InvoiceDetailPublic,
     InvoiceIssue,
     InvoiceIssuePublic,
+    InvoiceText,
     LineItem,
     LineItemPublic,
     OcrLine,
@@ -72,8 +74,9 @@ if TYPE_CHECKING:  # capture.invoices pulls in the OCR pipeline; models only nee
 
 # the full-text index of OCR text (migration 0002): one dialect each, not in SQLModel.metadata
 FULLTEXT_OBJECTS = frozenset({
-    "ocr_line_fts", "ocr_line_fts_data", "ocr_line_fts_idx", "ocr_line_fts_docsize", "ocr_line_fts_config",
-    "ocr_line_fts_content", "ix_ocr_line_text_trgm", "ix_invoice_seller_name_trgm", "ix_invoice_buyer_name_trgm",
+    *(f"{table}{part}" for table in ("invoice_text_fts", "ocr_line_fts")  # ocr_line_fts: before migration 0005
+      for part in ("", "_data", "_idx", "_docsize", "_config", "_content")),
+    "ix_invoice_text_text_trgm", "ix_ocr_line_text_trgm", "ix_invoice_seller_name_trgm", "ix_invoice_buyer_name_trgm",
 })
 
 
@@ -221,7 +224,7 @@ def _store_hashes(session: Session, document_id: uuid.UUID, hashes: Mapping[int,
 
 def _delete_children(session: Session, invoice_ids: list[uuid.UUID]) -> None:
     if invoice_ids:
-        for table in (LineItem, FieldProvenance, InvoiceIssue):
+        for table in (LineItem, FieldProvenance, InvoiceIssue, InvoiceText):
             session.exec(delete(table).where(col(table.invoice_id).in_(invoice_ids)))
 
 
@@ -273,9 +276,17 @@ def _write_invoice(
             detail={"near_duplicate_of": str(other.id), "document_id": str(other.document_id), "page": other.page,
                     "distance": distance},
         ))
+    if found.page.lines:
+        rows.append(InvoiceText(invoice_id=inv.id, text=page_text(found.page.lines)))
     session.add(inv)
     session.flush()  # the invoice row first: its children reference it (no ORM relationships order them)
     session.add_all(rows)
+
+
+def page_text(lines) -> str:
+    """The searchable text of a page: its OCR lines in reading order, one per line (a line's own line
+    breaks, which OCR does not produce, become spaces so a search never matches across two lines)."""
+    return "\n".join(" ".join(line.text.splitlines()) for line in lines)
 
 
 def _ocr_lines(document_id: uuid.UUID, found: PageInvoice) -> list[OcrLine]:

@@ -149,7 +149,8 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-def migrate_engine(engine: Engine) -> None:
+def migrate_engine(engine: Engine, revision: str = "head", *, down: bool = False) -> None:
+    """Upgrade (or with ``down``, downgrade) the schema to ``revision``."""
     from alembic import command
 
     cfg = alembic_config()
@@ -162,7 +163,7 @@ def migrate_engine(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            (command.downgrade if down else command.upgrade)(cfg, revision)
         if engine.dialect.name == "sqlite":
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 

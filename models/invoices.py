@@ -223,6 +223,18 @@ class OcrLinePublic(OcrLineBase):
     id: int
 
 
+class InvoiceText(SQLModel, table=True):
+    """The OCR text of an invoice's page, one line per ``\\n``: what full-text search reads (migration 0005's
+    trigram index over it: one row per invoice, so a common term is counted and paged over invoices, not
+    over OCR lines mapped back to invoices). Written with the invoice by ``models.archive``."""
+
+    __tablename__ = "invoice_text"
+
+    id: int | None = Field(default=None, primary_key=True)  # the FTS5 rowid (stable, unlike an implicit rowid)
+    invoice_id: uuid.UUID = Field(foreign_key="invoice.id", ondelete="CASCADE", unique=True)
+    text: str = Field(sa_type=sa.Text)
+
+
 class InvoiceDetailPublic(InvoicePublic):
     """One invoice with everything archived for it."""
 

@@ -44,6 +44,7 @@ def two(db):
     ("增值税", "ab"), ("增值税专用", "a"), ("瑞丰食品有限", "a"), ("文化传媒股份", "b"), ("北京", "b"),  # 2 chars: LIKE
     ("发", "ab"), ("ref-100", "a"), ("REF-100% DONE", "a"), ("100%", "a"), ("%", "a"), ("done_ok", "a"),
     ('"quoted"', "a"), ("quo", "a"), ("增值税发票", ""), ("深圳", ""), ("_", "a"), ("ORDER", "a"),
+    ("发票购买", ""), ("票购", ""), ("专用发票\n购买方", ""),  # never across two OCR lines
 ])
 def test_substrings_of_ocr_lines(db, two, q, which):
     expected = {inv for inv, name in zip(two, "ab", strict=True) if name in which}
@@ -70,7 +71,7 @@ def test_the_index_follows_recapture_and_deletion(db, two):
     archive(db, doc_a, [found(special(invoice_number=None, invoice_code=None), lines=[("广州电子发票", 0, 0)])])
     assert search(db, "专用发票") == set()
     assert search(db, "广州电子") == {a}
-    with db.sessions() as s:  # the document goes: its lines cascade, and so does the index
+    with db.sessions() as s:  # the document goes: its invoice and text cascade, and so does the index
         s.exec(delete(Document).where(Document.id == doc_a.id))
         s.commit()
     assert search(db, "广州电子") == set()
@@ -78,9 +79,9 @@ def test_the_index_follows_recapture_and_deletion(db, two):
     if db.dialect == "sqlite":
         with db.engine.connect() as conn:
             indexed = conn.exec_driver_sql(
-                "SELECT count(*) FROM ocr_line_fts WHERE ocr_line_fts MATCH '\"增值税\"'").scalar()
-            lines = conn.exec_driver_sql("SELECT count(*) FROM ocr_line WHERE text LIKE '%增值税%'").scalar()
-        assert indexed == lines == 1
+                "SELECT count(*) FROM invoice_text_fts WHERE invoice_text_fts MATCH '\"增值税\"'").scalar()
+            texts = conn.exec_driver_sql("SELECT count(*) FROM invoice_text WHERE text LIKE '%增值税%'").scalar()
+        assert indexed == texts == 1
 
 
 def test_the_trigram_index_serves_the_query(db, two):
@@ -90,11 +91,12 @@ def test_the_trigram_index_serves_the_query(db, two):
         if db.dialect == "sqlite":
             stmt = sa.select(Invoice.id).where(*_conditions(InvoiceFilters(q="增值税专用"), db.dialect))
             sql = f"EXPLAIN QUERY PLAN {stmt.compile(s.get_bind(), compile_kwargs={'literal_binds': True})}"
-            expected = "ocr_line_fts"
+            expected = "invoice_text_fts"
         else:
             s.execute(sa.text("SET LOCAL enable_seqscan = off"))
             s.execute(sa.text("SET LOCAL enable_indexscan = off"))
-            sql, expected = "EXPLAIN SELECT id FROM ocr_line WHERE text ILIKE '%增值税专用%'", "ix_ocr_line_text_trgm"
+            sql = "EXPLAIN SELECT id FROM invoice_text WHERE text ILIKE '%增值税专用%'"
+            expected = "ix_invoice_text_text_trgm"
         plan = "\n".join(str(r) for r in s.execute(sa.text(sql)).all())
     assert expected in plan, plan
 

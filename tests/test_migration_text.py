@@ -1,0 +1,72 @@
+"""Migration 0005: the page text of invoices archived before it is filled from their OCR lines, searchable at
+once, and the downgrade restores the per-line index (SQLite and PostgreSQL, each in a fresh database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from api.search import InvoiceFilters, search_invoices
+from models.db import make_engine, make_sessions, migrate_engine, scratch_postgres_database, sqlite_url
+from models.documents import Document
+from models.invoices import Invoice, InvoiceText, OcrLine
+from tests.db_fixtures import TEST_URL_ENV
+
+pytestmark = pytest.mark.db
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def fresh_url(tmp_path) -> Iterator[str]:
+    configured = os.environ.get(TEST_URL_ENV, "")
+    if configured.startswith(("postgresql", "postgres:")):
+        with scratch_postgres_database(configured, prefix="ic_test_mig_") as url:
+            yield url
+    else:
+        yield sqlite_url(tmp_path)
+
+
+def _archive_at_0004(engine, lines: list[str]) -> uuid.UUID:
+    doc_id, inv_id = uuid.uuid4(), uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Document.__table__), [{
+            "id": doc_id, "sha256": "ab" * 32, "media_type": "image/png", "size": 1, "pages": 1, "source": "api",
+            "created_at": NOW}])
+        conn.execute(sa.insert(Invoice.__table__), [{
+            "id": inv_id, "document_id": doc_id, "page": 1, "status": "accepted",
+            "verification_status": "not_checked", "created_at": NOW, "updated_at": NOW}])
+        conn.execute(sa.insert(OcrLine.__table__), [  # stored out of reading order on purpose
+            {"document_id": doc_id, "page": 1, "seq": seq, "text": text, "score": 0.9, "x0": 0, "y0": 0, "x1": 1,
+             "y1": 1} for seq, text in reversed(list(enumerate(lines)))])
+    return inv_id
+
+
+def test_0005_fills_the_text_of_earlier_invoices_and_downgrades(fresh_url):
+    engine = make_engine(fresh_url)
+    try:
+        migrate_engine(engine, "0004")
+        inv_id = _archive_at_0004(engine, ["上海增值税专用发票", "购买方：瑞丰食品有限公司"])
+        migrate_engine(engine)
+        sessions = make_sessions(engine)
+        with sessions() as s:
+            row = s.exec(select(InvoiceText).where(InvoiceText.invoice_id == inv_id)).one()
+            assert row.text == "上海增值税专用发票\n购买方：瑞丰食品有限公司"
+            found, count = search_invoices(session=s, filters=InvoiceFilters(q="瑞丰食品"))
+            assert [inv.id for inv in found] == [inv_id] and count == 1
+            assert search_invoices(session=s, filters=InvoiceFilters(q="发票购买"))[1] == 0  # across two lines
+        migrate_engine(engine, "0004", down=True)
+        assert "invoice_text" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                hits = "SELECT count(*) FROM ocr_line_fts WHERE ocr_line_fts MATCH '\"瑞丰食品\"'"
+            else:
+                hits = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_ocr_line_text_trgm'"
+            assert conn.exec_driver_sql(hits).scalar() == 1
+    finally:
+        engine.dispose()
