@@ -72,3 +72,52 @@ def test_unread_last_header_column_and_one_row_per_printed_row():
     items = extract_page(lines).line_items
     assert len(items) == 1
     assert (items[0].value("amount"), items[0].value("tax_rate"), items[0].value("tax")) == ("7774.12", "6%", "466.45")
+
+
+def _page(header: list, body: list) -> list:
+    return [
+        L("电子发票（普通发票）", 300, 40, 600, 72), L("发票号码：25337000089646016198", 646, 36, 857, 56),
+        *header, *body,
+        L("合", 86, 407, 105, 426), L("计", 157, 407, 176, 426),
+        L("价税合计（大写）", 60, 434, 169, 455),
+    ]
+
+
+def test_misread_trailing_headers_pair_up_as_words():
+    """税率 misread, 税额 read as 模 | 额: two missing columns, two header words (the spread label pairs)."""
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 370, 237, 397, 253),
+        L("数量", 422, 234, 464, 256), L("单", 507, 236, 525, 253), L("价", 550, 237, 568, 254),
+        L("金", 620, 237, 638, 254), L("额", 661, 237, 681, 253),
+        L("校率/证收率", 704, 235, 772, 253), L("模", 798, 237, 814, 255), L("额", 835, 237, 854, 255),
+    ]
+    body = [
+        L("*物流辅助服务*仓储服务", 40, 258, 184, 275), L("月", 373, 258, 392, 277), L("1", 464, 258, 481, 276),
+        L("8635.32", 541, 257, 594, 275), L("8635.32", 650, 258, 704, 275), L("6%", 725, 258, 749, 275),
+        L("518.12", 833, 257, 877, 275),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("8635.32", "6%", "518.12")
+
+
+def test_amount_glued_to_its_rate_is_split_even_under_one_header():
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 366, 233, 398, 253),
+        L("数量", 420, 232, 464, 254), L("单价", 503, 232, 569, 253), L("金", 620, 234, 642, 251),
+        L("税率/征收率", 701, 233, 772, 250), L("税", 795, 234, 815, 251), L("额", 832, 234, 853, 252),
+    ]
+    body = [
+        L("*劳务*装卸搬运服务", 40, 256, 168, 273), L("627.816%", 650, 255, 740, 273), L("37.67", 830, 255, 870, 273),
+        L("*会议服务*会议服务费", 40, 280, 168, 297), L("100.00 13%", 655, 280, 770, 297),
+        L("13.00", 830, 280, 870, 297),
+    ]
+    items = extract_page(_page(header, body)).line_items
+    assert [(i.value("amount"), i.value("tax_rate")) for i in items] == [("627.81", "6%"), ("100.00", "13%")]
+
+
+def test_quantity_and_price_read_in_each_others_column():
+    got = repair_item(LineItem.of(quantity="106754.12844037", unit_price="1", amount="106754.13"), RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("1", "106754.12844037")
+    # 2.5 kg at 10.00: both readings multiply out, the quantity has few decimals: kept
+    row = LineItem.of(quantity="2.5", unit_price="10", amount="25.00")
+    assert repair_item(row, RATES) == row

@@ -11,6 +11,7 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   amount / the one read when the product rounds back to the amount to the fen. A number read in the
   quantity column that cannot be a quantity (2144.89 over an amount of 2144.89) is the unit price,
   the quantity column having lost its value (a lone 1 is the glyph the detector misses most);
+- a quantity with more than 2 decimals and a whole unit price that multiply out to the amount: swapped;
 - an amount that disagrees with both quantity x price and its own tax, where quantity x price agrees
   with the tax: quantity x price.
 Money is rounded half up to the fen, as the invoicing software does.
@@ -137,8 +138,19 @@ def _amount(item: LineItem, page: int) -> LineItem:
     return _set(item, "amount", f"{product:.2f}", _conf(item, "quantity", "unit_price", "tax"), page)
 
 
+def _swapped(item: LineItem) -> LineItem:
+    """A quantity with many decimals next to a whole unit price: the two cells were read in each other's
+    columns (a price such as 106754.12844037 printed right after a quantity of 1)."""
+    amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
+    if None in (amount, q, p) or _fen(q * p) != amount:
+        return item
+    if -q.as_tuple().exponent > 2 and p == p.to_integral_value():
+        return replace(item, quantity=item.unit_price, unit_price=item.quantity)
+    return item
+
+
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
-    item = _exempt_tax(item, page)
+    item = _swapped(_exempt_tax(item, page))
     item = _amount(item, page)
     item = _tax_rate(item, rates, page)
     return _quantity_price(item, page)

@@ -11,6 +11,7 @@ All boxes are in the coordinates of the lines given.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,15 +101,19 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
     band = [ln for ln in lines if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5]
     out: dict[str, Anchor] = {}
     for i, col in enumerate(order):
-        if col in found:
+        if col in found or col in out:
             continue
         left = next((found[c] for c in reversed(order[:i]) if c in found), None)
         right = next((found[c] for c in order[i + 1 :] if c in found), None)
         if left is None or right is None:
             continue
-        between = [ln for ln in band if left.box[2] <= center(ln)[0] <= right.box[0]]
-        if between:
-            out[col] = Anchor(tuple(sorted(between, key=lambda ln: ln.box[0])), col, 0.0, "")
+        run = list(itertools.takewhile(lambda c: c not in found, order[i:]))
+        between = sorted((ln for ln in band if left.box[2] <= center(ln)[0] <= right.box[0]), key=lambda ln: ln.box[0])
+        words = _words(between)
+        if len(run) > 1 and len(words) == len(run):  # 单 价 | 私 器 for 单价 | 金额: one header word each
+            out.update({c: Anchor(w, c, 0.0, "") for c, w in zip(run, words, strict=True)})
+        elif between:
+            out[col] = Anchor(tuple(between), col, 0.0, "")
         elif col == "amount":  # not read at all: every item row has an amount, so place it midway
             out[col] = _ghost(col, (left.center_x + right.center_x) / 2, hbox)
     out.update(_edge_columns(order, found, band))
@@ -146,8 +151,24 @@ def _edge_columns(order: list[str], found: dict[str, Anchor], band: list[OcrLine
             continue
         if len(missing) == 1:
             out[missing[0]] = Anchor(tuple(side), missing[0], 0.0, "")
-        elif len(missing) == len(side):
-            out.update({col: Anchor((ln,), col, 0.0, "") for col, ln in zip(missing, side, strict=True)})
+        elif len(missing) == len(words := _words(side)):
+            out.update({col: Anchor(w, col, 0.0, "") for col, w in zip(missing, words, strict=True)})
+    return out
+
+
+def _words(lines: list[OcrLine]) -> list[tuple[OcrLine, ...]]:
+    """Header lines (left to right) as header words: a two-character label is printed spread out over
+    its column (税   额) and OCR returns its characters as two lines; close one-character lines pair up."""
+    out: list[tuple[OcrLine, ...]] = []
+    for ln in lines:
+        prev = out[-1] if out else ()
+        if (
+            len(prev) == 1 and len(squash(prev[0].text)) == 1 and len(squash(ln.text)) == 1
+            and ln.box[0] - prev[0].box[2] <= 3 * max(height(prev[0]), height(ln))
+        ):
+            out[-1] = (prev[0], ln)
+        else:
+            out.append((ln,))
     return out
 
 
@@ -232,9 +253,11 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, C
     if stacked is not None:
         return [(_column_of(c.text, (x0, x1), centers), c) for c in stacked]
     tokens = _split_tokens(line)
-    # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell)
+    # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell), or
+    # that holds a rate and a number (an amount and its rate are never one cell, wherever they sit)
     where = {min(centers, key=lambda c: abs(c[0] - (a + b) / 2))[1] for _, a, b in tokens}
-    if len(tokens) > 1 and len(where) > 1:
+    rated = any(_RATE.match(t) for t, _, _ in tokens) and any(_NUMBER.match(t) for t, _, _ in tokens)
+    if len(tokens) > 1 and (len(where) > 1 or rated):
         return [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
     text = line.text.strip()
     return [(_column_of(text, (x0, x1), centers), Cell(text, line.score, line.box))]
