@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -70,50 +70,82 @@ def _is_tax_id(value: str) -> bool:
     return TAX_ID.fullmatch(value.strip().upper()) is not None
 
 
-def _party(name_col, tax_col, value: str, similar: Sequence[str] = ()):
-    """A tax id is matched exactly (through its index); anything else is a substring of the name, or one of
-    the ``similar`` archived names (fuzzy matches, see ``similar_names``)."""
+@dataclass(frozen=True)
+class NameMatches:
+    """The archived names a seller/buyer value matches, from the cached distinct names: fuzzily, and on
+    SQLite (no trigram index on the names there) as a substring too; ``as_of``: when those names were read
+    (None: the substring is left to the database)."""
+
+    names: list[str] = field(default_factory=list)
+    as_of: dt.datetime | None = None
+
+
+IN_LIST_MAX = 1000  # more matching names than this: the substring is left to the database
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+RECENT = dt.timedelta(minutes=15)  # a writer's updated_at may precede its commit by up to a capture's length
+
+
+def _party(name_col, tax_col, value: str, matches: NameMatches | None = None):
+    """A tax id is matched exactly (through its index); anything else is one of the matching archived names
+    (``name_matches``: an IN through the name index) or, for rows written since those names were read, a
+    substring of the name; without a snapshot (PostgreSQL: its trigram index serves it) a substring of any."""
     if _is_tax_id(value):
         return tax_col == value.strip().upper()
+    matches = matches or NameMatches()
     substring = col(name_col).icontains(value, autoescape=True)
-    return sa.or_(substring, col(name_col).in_(similar)) if similar else substring
+    if matches.as_of is not None:
+        recent = sa.and_(col(Invoice.updated_at) >= matches.as_of - RECENT, substring)
+        return sa.or_(col(name_col).in_(matches.names), recent) if matches.names else recent
+    return sa.or_(substring, col(name_col).in_(matches.names)) if matches.names else substring
 
 
-def similar_names(session: Session, column, value: str) -> list[str]:
-    """The archived names (distinct values of ``column``, read from its index) that ``value`` matches fuzzily:
-    rapidfuzz partial_ratio >= FUZZY_CUTOFF (a misread or mistyped character still finds the company)."""
+def name_matches(session: Session, column, value: str) -> NameMatches:
+    """The archived names (distinct values of ``column``, read from its index, cached) that ``value`` matches:
+    fuzzily, rapidfuzz partial_ratio >= FUZZY_CUTOFF from FUZZY_MIN_CHARS on (a misread or mistyped character
+    still finds the company), and on SQLite also as a case-insensitive substring."""
     value = value.strip()
-    if len(value) < FUZZY_MIN_CHARS or _is_tax_id(value):
-        return []
-    found = process.extract(value, _names(session, column), scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF,
-                            limit=None)
-    return [name for name, _score, _index in found]
+    if _is_tax_id(value):
+        return NameMatches()
+    as_of, names = _names(session, column)
+    fuzzy = []
+    if len(value) >= FUZZY_MIN_CHARS:
+        found = process.extract(value, names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+        fuzzy = [name for name, _score, _index in found]
+    if session.get_bind().dialect.name != "sqlite":
+        return NameMatches(fuzzy)
+    needle = value.lower()
+    both = sorted({*fuzzy, *(n for n in names if needle in n.lower())})
+    return NameMatches(both, as_of) if len(both) <= IN_LIST_MAX else NameMatches(fuzzy)
 
 
 NAMES_TTL = 60.0  # seconds: a company archived since is found by substring at once, fuzzily within a minute
-_names_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+_names_cache: dict[tuple[str, str], tuple[float, dt.datetime, list[str]]] = {}
 _names_lock = threading.Lock()
 
 
-def _names(session: Session, column) -> list[str]:
-    """The distinct archived values of a name column, cached per database for NAMES_TTL seconds."""
+def _names(session: Session, column) -> tuple[dt.datetime, list[str]]:
+    """(the newest ``updated_at`` when read, the distinct archived values of a name column), cached per database
+    for NAMES_TTL seconds."""
     key = (session.get_bind().url.render_as_string(hide_password=True), column.key)
     now = time.monotonic()
     with _names_lock:
         cached = _names_cache.get(key)
     if cached is not None and now - cached[0] < NAMES_TTL:
-        return cached[1]
+        return cached[1], cached[2]
+    # the newest write before the read (the database's clock of record, not this host's): rows written after
+    # it are "recent" and matched by a scan of the rows updated since (RECENT covers writers' late commits)
+    as_of = session.exec(select(func.max(Invoice.updated_at))).one() or EPOCH
     names = list(session.exec(select(column).where(col(column).is_not(None)).distinct()).all())
     with _names_lock:
-        _names_cache[key] = (now, names)
-    return names
+        _names_cache[key] = (now, as_of, names)
+    return as_of, names
 
 
 def filter_conditions(*, session: Session, filters: InvoiceFilters) -> list:
     """The WHERE conditions of ``filters`` for ``session``'s database (``q`` through its trigram index,
     fuzzy seller/buyer names)."""
-    similar = {"seller": similar_names(session, Invoice.seller_name, filters.seller) if filters.seller else [],
-               "buyer": similar_names(session, Invoice.buyer_name, filters.buyer) if filters.buyer else []}
+    similar = {"seller": name_matches(session, Invoice.seller_name, filters.seller) if filters.seller else None,
+               "buyer": name_matches(session, Invoice.buyer_name, filters.buyer) if filters.buyer else None}
     return _conditions(filters, session.get_bind().dialect.name, similar=similar)
 
 
@@ -137,9 +169,9 @@ def _conditions(f: InvoiceFilters, dialect: str | None = None, *, similar: dict 
     if f.total_max is not None:
         conds.append(Invoice.total <= f.total_max)
     if f.seller:
-        conds.append(_party(Invoice.seller_name, Invoice.seller_tax_id, f.seller, (similar or {}).get("seller", ())))
+        conds.append(_party(Invoice.seller_name, Invoice.seller_tax_id, f.seller, (similar or {}).get("seller")))
     if f.buyer:
-        conds.append(_party(Invoice.buyer_name, Invoice.buyer_tax_id, f.buyer, (similar or {}).get("buyer", ())))
+        conds.append(_party(Invoice.buyer_name, Invoice.buyer_tax_id, f.buyer, (similar or {}).get("buyer")))
     if f.duplicate is not None:
         either = sa.or_(col(Invoice.duplicate_of).is_not(None), col(Invoice.near_duplicate_of).is_not(None))
         conds.append(either if f.duplicate else sa.not_(either))
@@ -205,7 +237,22 @@ def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[
         # matches are few and found by a scan, and walking the sort index instead reads the whole table.
         keys.insert(0, col(column).is_(None))
     stmt = select(Invoice).where(*conds).order_by(*keys).offset(filters.offset).limit(filters.limit)
+    if len(keys) == 2 and _walk_sort_index(session, filters, count):
+        stmt = stmt.with_hint(Invoice, f"INDEXED BY ix_invoice_{name}", "sqlite")
     return list(session.exec(stmt).all()), count
+
+
+BROAD = 5000  # text matches: from here on SQLite reads the page in sort order instead of sorting every match
+SORT_INDEXES = frozenset({"created_at", "updated_at", "date", "total", "invoice_number", "seller_name"})
+
+
+def _walk_sort_index(session: Session, f: InvoiceFilters, count: int) -> bool:
+    """Whether SQLite should read the page by walking the sort column's index, testing each invoice against
+    the (materialized) text matches, instead of sorting all of them: right when the matches are many and
+    the page is near the front (the first ``offset + limit`` come after ~``(offset + limit) / share``
+    invoices). SQLite's planner cannot know how many rows a full-text MATCH returns; the count can."""
+    return (session.get_bind().dialect.name == "sqlite" and bool(f.q) and count >= BROAD
+            and f.offset + f.limit <= 1000 and f.sort.lstrip("-") in SORT_INDEXES)
 
 
 NOT_NULL = frozenset({"created_at", "updated_at"})

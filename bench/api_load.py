@@ -218,7 +218,8 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
     rng = random.Random(seed)
     sellers = [(sd.company_name(rng, rng.choice(sd.REGIONS)), "91" + sd.digits(rng, 16)) for _ in range(2000)]
     buyers = [(sd.company_name(rng, rng.choice(sd.REGIONS)), "91" + sd.digits(rng, 16)) for _ in range(5000)]
-    now = dt.datetime.now(dt.UTC)
+    # archived in order over the last ~3 years, one every ~90 s on average (distinct created_at, as in life)
+    epoch = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=90 * n)
     probes: dict[str, list] = {"number": [], "code": [], "seller": [], "seller_name": [], "date": [], "q": []}
     batch = 5000
     t0 = time.perf_counter()
@@ -227,6 +228,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
             docs, invs, lines, page_texts = [], [], [], []
             for i in range(start, min(n, start + batch)):
                 doc_id, inv_id = uuid.uuid4(), uuid.uuid4()
+                now = epoch + dt.timedelta(seconds=90 * i + rng.randrange(90))
                 seller, buyer = rng.choice(sellers), rng.choice(buyers)
                 goods = [rng.choice(sd.GOODS) for _ in range(2)]
                 amount = Decimal(rng.randrange(1000, 5_000_000)) / 100

@@ -91,7 +91,7 @@ class Invoice(InvoiceBase, table=True):
     qr: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, description="decoded QR payload")
     quality: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON, description="page quality report")
     created_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
-    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class InvoiceCreate(InvoiceBase):

@@ -3,6 +3,8 @@ pg_trgm), the LIKE fallback below 3 characters, the index kept in sync with re-c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import delete
@@ -178,3 +180,65 @@ def test_seller_and_buyer_names_match_fuzzily_tax_ids_exactly(db):
     assert sellers(seller="91310112088711930N") == set(names.values())  # special()'s seller tax id, exact
     assert sellers(seller="91310112088711930n") == set(names.values())
     assert sellers(seller="91310112088711930X") == set()
+
+
+def test_a_name_written_after_the_names_were_cached_is_found_at_once(db):
+    from api import search as search_module
+    from tests.test_models_archive import fv
+
+    search_module._names_cache.clear()
+
+    def add(seed: int, seller: str):
+        doc = new_document(db, seed)
+        extra = {"seller_name": fv(seller), "invoice_number": fv(f"{seed:08d}")}
+        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
+        return inv.id
+
+    first = add(40, "上海同创文化传媒股份有限公司")
+    assert search(db, None, seller="同创文化") == {first}  # the names are read (and cached) here
+    later = add(41, "成都天府软件有限公司")  # not among the cached names
+    assert search(db, None, seller="天府软件") == {later}
+    assert search(db, None, seller="有限公司") == {first, later}
+
+
+def test_sqlite_name_search_reads_the_name_and_updated_at_indexes_not_the_table(db):
+    from api import search as search_module
+    from tests.test_models_archive import fv
+
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL answers name substrings from its trigram indexes (test above)")
+    search_module._names_cache.clear()
+    doc = new_document(db, 50)
+    archive(db, doc, [found(special(seller_name=fv("上海同创文化传媒股份有限公司")), lines=LINES_B)])
+    with db.sessions() as s:
+        conds = search_module.filter_conditions(session=s, filters=InvoiceFilters(seller="同创文化"))
+        stmt = sa.select(Invoice.id).where(*conds)
+        sql = f"EXPLAIN QUERY PLAN {stmt.compile(s.get_bind(), compile_kwargs={'literal_binds': True})}"
+        plan = "\n".join(str(r) for r in s.execute(sa.text(sql)).all())
+    assert "ix_invoice_seller_name" in plan and "ix_invoice_updated_at" in plan, plan
+    assert "SCAN invoice" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "-total", "invoice_number"])
+def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch, sort):
+    from api import search as search_module
+    from tests.test_models_archive import fv
+
+    for seed in range(60, 72):
+        doc = new_document(db, seed, at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=seed % 5))
+        extra = {"invoice_number": fv(f"{seed * 7 % 13:08d}"), "total": fv(f"{seed * 37 % 101}.00")}
+        archive(db, doc, [found(special(**extra), lines=LINES_A if seed % 3 else LINES_B)],
+                now=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=seed * 7 % 11))
+
+    def page(**kw) -> tuple[list, int]:
+        with db.sessions() as s:
+            invoices, count = search_invoices(session=s, filters=InvoiceFilters(q="增值税", sort=sort, **kw))
+        return [inv.id for inv in invoices], count
+
+    sorted_all = [page(limit=5, offset=o) for o in (0, 5, 10)]
+    monkeypatch.setattr(search_module, "BROAD", 1)  # every match set counts as broad: the index is walked
+    if db.dialect == "sqlite":
+        with db.sessions() as s:
+            assert search_module._walk_sort_index(s, InvoiceFilters(q="增值税", sort=sort), 12)
+    assert [page(limit=5, offset=o) for o in (0, 5, 10)] == sorted_all
+    assert sorted_all[0][1] == 12 and len({i for ids, _ in sorted_all for i in ids}) == 12
