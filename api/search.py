@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, func, select
 
 from capture.invoice import InvoiceStatus
-from models.invoices import Invoice, InvoiceText, VerificationStatus
+from models.invoices import Invoice, InvoiceText, VerificationStatus, is_bigram_query
 
 SORTABLE = ("date", "total", "created_at", "updated_at", "invoice_number", "seller_name")
 SortKey = Literal[tuple([*SORTABLE, *(f"-{s}" for s in SORTABLE)])]  # type: ignore[valid-type]
@@ -197,10 +197,12 @@ def _text_match(q: str, dialect: str | None, *, narrowed: bool = False):
 
 
 def _text_condition(q: str, dialect: str | None):
-    """``InvoiceText`` rows containing ``q``: through the trigram index from 3 characters on (SQLite FTS5: a
-    quoted phrase is a substring; PostgreSQL: ILIKE with a literal pattern, which the pg_trgm GIN index
-    serves), else a LIKE scan."""
+    """``InvoiceText`` rows containing ``q``: two letters/digits through the bigram index, from 3 characters on
+    through the trigram index (SQLite FTS5: a quoted phrase is a substring; PostgreSQL: ILIKE with a literal
+    pattern, which the pg_trgm GIN index serves), else (one character, or two with punctuation) a LIKE scan."""
     text = col(InvoiceText.text)
+    if is_bigram_query(q) and dialect in ("sqlite", "postgresql"):
+        return _bigram_condition(q.lower(), dialect)
     if dialect == "sqlite" and len(q) >= TRIGRAM:
         phrase = '"' + q.replace('"', '""') + '"'
         hits = sa.text("SELECT rowid FROM invoice_text_fts WHERE invoice_text_fts MATCH :phrase").bindparams(
@@ -210,6 +212,16 @@ def _text_condition(q: str, dialect: str | None):
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return text.ilike(pattern, escape="\\")
     return text.icontains(q, autoescape=True)
+
+
+def _bigram_condition(pair: str, dialect: str):
+    """``InvoiceText`` rows holding the two letters/digits ``pair`` side by side (migration 0007's index)."""
+    if dialect == "sqlite":
+        hits = sa.text("SELECT rowid FROM invoice_bigram_fts WHERE invoice_bigram_fts MATCH :token").bindparams(
+            token=f'"{pair}"')
+        return col(InvoiceText.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
+    simple = sa.literal_column("'simple'::regconfig")  # a constant, as in the index expression
+    return sa.func.to_tsvector(simple, InvoiceText.bigrams).op("@@")(sa.func.plainto_tsquery(simple, pair))
 
 
 def _count(session: Session, filters: InvoiceFilters, conds: list) -> int:

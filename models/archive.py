@@ -67,6 +67,7 @@ from models.invoices import (
     LineItemPublic,
     OcrLine,
     VerificationStatus,
+    text_bigrams,
 )
 
 if TYPE_CHECKING:  # capture.invoices pulls in the OCR pipeline; models only needs the record shape
@@ -74,9 +75,10 @@ if TYPE_CHECKING:  # capture.invoices pulls in the OCR pipeline; models only nee
 
 # the full-text index of OCR text (migration 0002): one dialect each, not in SQLModel.metadata
 FULLTEXT_OBJECTS = frozenset({
-    *(f"{table}{part}" for table in ("invoice_text_fts", "ocr_line_fts")  # ocr_line_fts: before migration 0005
+    *(f"{table}{part}" for table in ("invoice_text_fts", "invoice_bigram_fts", "ocr_line_fts")  # ocr_line: < 0005
       for part in ("", "_data", "_idx", "_docsize", "_config", "_content")),
-    "ix_invoice_text_text_trgm", "ix_ocr_line_text_trgm", "ix_invoice_seller_name_trgm", "ix_invoice_buyer_name_trgm",
+    "ix_invoice_text_text_trgm", "ix_invoice_text_bigrams", "ix_ocr_line_text_trgm", "ix_invoice_seller_name_trgm",
+    "ix_invoice_buyer_name_trgm",
 })
 
 
@@ -277,7 +279,8 @@ def _write_invoice(
                     "distance": distance},
         ))
     if found.page.lines:
-        rows.append(InvoiceText(invoice_id=inv.id, text=page_text(found.page.lines)))
+        text = page_text(found.page.lines)
+        rows.append(InvoiceText(invoice_id=inv.id, text=text, bigrams=text_bigrams(text)))
     session.add(inv)
     session.flush()  # the invoice row first: its children reference it (no ORM relationships order them)
     session.add_all(rows)

@@ -12,6 +12,7 @@ chosen value, 1.. the losing candidates). ``InvoiceIssue`` holds validation find
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 from enum import StrEnum
@@ -226,13 +227,32 @@ class OcrLinePublic(OcrLineBase):
 class InvoiceText(SQLModel, table=True):
     """The OCR text of an invoice's page, one line per ``\\n``: what full-text search reads (migration 0005's
     trigram index over it: one row per invoice, so a common term is counted and paged over invoices, not
-    over OCR lines mapped back to invoices). Written with the invoice by ``models.archive``."""
+    over OCR lines mapped back to invoices), and ``bigrams`` (``text_bigrams``), which migration 0007
+    indexes for two-character queries (no whole trigram). Written with the invoice by ``models.archive``."""
 
     __tablename__ = "invoice_text"
 
     id: int | None = Field(default=None, primary_key=True)  # the FTS5 rowid (stable, unlike an implicit rowid)
     invoice_id: uuid.UUID = Field(foreign_key="invoice.id", ondelete="CASCADE", unique=True)
     text: str = Field(sa_type=sa.Text)
+    bigrams: str = Field(default="", sa_type=sa.Text)
+
+
+_WORD_RUN = re.compile(r"[^\W_]{2,}")  # letters and digits (any script), two or more in a row
+
+
+def text_bigrams(text: str) -> str:
+    """Every pair of adjacent letters/digits of ``text`` (lower case, each once, space-separated): the tokens
+    a two-character query is looked up by. Pairs never span punctuation, spaces or lines."""
+    pairs: dict[str, None] = {}
+    for run in _WORD_RUN.findall(text.lower()):
+        pairs.update(dict.fromkeys(run[i:i + 2] for i in range(len(run) - 1)))
+    return " ".join(pairs)
+
+
+def is_bigram_query(q: str) -> bool:
+    """Whether ``q`` is looked up by its bigram (two letters/digits) rather than scanned for."""
+    return len(q) == 2 and _WORD_RUN.fullmatch(q) is not None
 
 
 class InvoiceDetailPublic(InvoicePublic):

@@ -1,5 +1,6 @@
-"""Migration 0005: the page text of invoices archived before it is filled from their OCR lines, searchable at
-once, and the downgrade restores the per-line index (SQLite and PostgreSQL, each in a fresh database)."""
+"""Migrations 0005 and 0007: the page text (and its bigrams) of invoices archived before them is filled from
+their OCR lines, searchable at once, and the downgrade restores the per-line index (SQLite and PostgreSQL,
+each in a fresh database)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ def test_0005_fills_the_text_of_earlier_invoices_and_downgrades(fresh_url):
             found, count = search_invoices(session=s, filters=InvoiceFilters(q="瑞丰食品"))
             assert [inv.id for inv in found] == [inv_id] and count == 1
             assert search_invoices(session=s, filters=InvoiceFilters(q="发票购买"))[1] == 0  # across two lines
+            assert row.bigrams.split()[:3] == ["上海", "海增", "增值"]  # 0007 filled the pairs too
+            assert search_invoices(session=s, filters=InvoiceFilters(q="瑞丰"))[1] == 1
         migrate_engine(engine, "0004", down=True)
         assert "invoice_text" not in sa.inspect(engine).get_table_names()
         with engine.connect() as conn:

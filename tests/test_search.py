@@ -47,6 +47,7 @@ def two(db):
     ("发", "ab"), ("ref-100", "a"), ("REF-100% DONE", "a"), ("100%", "a"), ("%", "a"), ("done_ok", "a"),
     ('"quoted"', "a"), ("quo", "a"), ("增值税发票", ""), ("深圳", ""), ("_", "a"), ("ORDER", "a"),
     ("发票购买", ""), ("票购", ""), ("专用发票\n购买方", ""),  # never across two OCR lines
+    ("方名", "ab"), ("Re", "a"), ("10", "a"), ("：上", "a"), ("f-", "a"), ("售方", "b"),  # 2: bigrams or a scan
 ])
 def test_substrings_of_ocr_lines(db, two, q, which):
     expected = {inv for inv, name in zip(two, "ab", strict=True) if name in which}
@@ -101,6 +102,18 @@ def test_the_trigram_index_serves_the_query(db, two):
             expected = "ix_invoice_text_text_trgm"
         plan = "\n".join(str(r) for r in s.execute(sa.text(sql)).all())
     assert expected in plan, plan
+
+
+def test_two_character_queries_read_the_bigram_index(db, two):
+    with db.sessions() as s:
+        if db.dialect == "postgresql":
+            s.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            s.execute(sa.text("SET LOCAL enable_indexscan = off"))
+        stmt = sa.select(Invoice.id).where(*_conditions(InvoiceFilters(q="北京"), db.dialect))
+        compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        sql = f"{'EXPLAIN QUERY PLAN' if db.dialect == 'sqlite' else 'EXPLAIN'} {compiled}"
+        plan = "\n".join(str(r) for r in s.execute(sa.text(sql)).all())
+    assert ("invoice_bigram_fts" if db.dialect == "sqlite" else "ix_invoice_text_bigrams") in plan, plan
 
 
 def test_name_substrings_use_the_trigram_index_on_postgresql(db, two):
