@@ -236,3 +236,14 @@ def test_consistent_amounts_and_valid_checksums_raise_confidence_but_never_value
 def test_a_decimal_point_lost_by_ocr_is_restored_in_amount_cells():
     page = [L("¥3388", *ln.box) if ln.text == "¥33.88" else ln for ln in legacy_page()]
     assert extract_page(page).value("tax") == "33.88"
+
+
+def test_name_label_with_its_first_character_misread_or_a_colon_still_anchors():
+    """书 | 称：北京… (名 misread) and 名: | 众合… (the one-character label with its colon)."""
+    page = legacy_page()
+    buyer = [L("书", 208, 328, 241, 362), L("称：北京汇通贸易有限公司", 345, 324, 693, 358)]
+    seller = [L("名:", 208, 896, 241, 929), L("上海永辉科技有限公司", 345, 891, 693, 926)]
+    page = [ln for ln in page if ln.text[:1] not in ("名", "称")] + buyer + seller
+    fields = extract_page(page).fields
+    assert fields["buyer_name"].value == "北京汇通贸易有限公司"
+    assert fields["seller_name"].value == "上海永辉科技有限公司"

@@ -182,8 +182,8 @@ def _match(group: list[OcrLine], labels: Sequence[str], cutoff: float, max_start
     best: Anchor | None = None
     for label in labels:
         lab = _fold(squash(label))
-        if len(lab) == 1:  # a one-character label anchors only a line that is exactly that character
-            if texts[0] != lab:
+        if len(lab) == 1:  # a one-character label anchors only a line that is exactly it (and a colon)
+            if texts[0].rstrip(SEPARATORS) != lab:
                 continue
             score, end = 100.0, 1
         elif len(lab) <= 3:
