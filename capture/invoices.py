@@ -4,19 +4,26 @@ Contract: ``capture_invoices(data, engine=, config=, today=)`` returns one ``Pag
 that holds an invoice (a page with neither a QR payload nor any rule set's keywords is skipped; if no
 page holds one, the first page is returned so the caller always gets a record to review). ``today`` is
 injected (capture reads no clock). Every box is in original-page pixels. Raises only ``CaptureError``.
+With an engine that has ``recognize_crops`` (and ``InvoiceConfig.second_look``), the lines of a page's
+doubtful names and item names are read again (``capture.ocr.second_look``) and the page extracted
+again when a second look changed a text; the page's lines carry the new texts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
+from capture.extract.layout import squash
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice
-from capture.ocr.base import OcrEngine
+from capture.ocr.base import OcrEngine, OcrLine
+from capture.ocr.reread import ReadCrops
+from capture.ocr.second_look import Judge, agreed_text, gained_stars, reread_lines, star_split
 from capture.pipeline import CaptureConfig, PageText, read_document
 from capture.qr import QrPayload, decode_qr, parse_payload
 from capture.validate import ValidationConfig, ValidationResult, validate
@@ -29,6 +36,8 @@ class InvoiceConfig:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     vendors: VendorList | None = None
+    second_look: bool = True  # doubtful names and item names are read again (engines with recognize_crops)
+    name_sure: float = 0.985  # a name line read with a lower score gets a second look
 
 
 @dataclass(frozen=True)
@@ -74,14 +83,47 @@ def _mapper(page: PageText):
     return to_original
 
 
-def invoice_from_page(page: PageText, *, config: InvoiceConfig, today: date) -> PageInvoice | None:
-    qr, qr_box = _qr(page)
-    if qr is None and choose_rules(page.processed_lines, config.extract) is None:
-        return None
-    inv = extract_page(
+def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float) -> dict[int, Judge]:
+    """Lines worth a second look: a buyer/seller name read with a low score, the first line of an item
+    name that lacks the asterisk between its category and its name."""
+    names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
+    items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
+    todo: dict[int, Judge] = {}
+    for i, ln in enumerate(lines):
+        bare = star_split(ln.text)[0]
+        if ln.score < name_sure and any(name in squash(ln.text) for name in names):
+            todo[i] = agreed_text
+        elif len(bare) >= 2 and any(name.startswith(bare) for name in items):
+            todo[i] = gained_stars
+    return todo
+
+
+def _with_lines(page: PageText, lines: list[OcrLine]) -> PageText:
+    """The page with new texts for its processed lines (the original-space lines follow, index by index)."""
+    moved = [OcrLine(new.text, new.score, old.polygon) for old, new in zip(page.lines, lines, strict=True)]
+    return replace(page, processed_lines=lines, lines=moved)
+
+
+def _extract(page: PageText, qr, qr_box, config: InvoiceConfig) -> ExtractedInvoice:
+    return extract_page(
         page.processed_lines, page=page.number, qr=qr, qr_box=qr_box, to_original=_mapper(page),
         config=config.extract,
     )
+
+
+def invoice_from_page(
+    page: PageText, *, config: InvoiceConfig, today: date, read_crops: ReadCrops | None = None
+) -> PageInvoice | None:
+    qr, qr_box = _qr(page)
+    if qr is None and choose_rules(page.processed_lines, config.extract) is None:
+        return None
+    inv = _extract(page, qr, qr_box, config)
+    todo = _doubtful(page.processed_lines, inv, config.name_sure) if read_crops and config.second_look else {}
+    if todo:
+        lines = reread_lines(page.processed_lines, todo, page.prepared.image, read_crops)
+        if lines != page.processed_lines:
+            page = _with_lines(page, lines)
+            inv = _extract(page, qr, qr_box, config)
     result = validate(inv, config=config.validation, today=today, vendors=config.vendors)
     return PageInvoice(page, inv, result)
 
@@ -92,7 +134,11 @@ def capture_invoices(
     """(number of pages, invoices found) for one uploaded file."""
     config = config or InvoiceConfig()
     doc = read_document(data, engine=engine, config=config.capture)
-    found = [inv for page in doc.pages if (inv := invoice_from_page(page, config=config, today=today))]
+    read_crops = getattr(engine, "recognize_crops", None)
+    found = [
+        inv for page in doc.pages
+        if (inv := invoice_from_page(page, config=config, today=today, read_crops=read_crops))
+    ]
     if not found and doc.pages:
         page = doc.pages[0]
         inv = extract_page(page.processed_lines, page=page.number, to_original=_mapper(page), config=config.extract)

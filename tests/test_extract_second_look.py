@@ -1,0 +1,61 @@
+"""Second look at doubtful names and item names (capture.ocr.second_look, capture.invoices)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from capture.extract.extractor import extract_page
+from capture.invoices import _doubtful
+from capture.ocr.second_look import agreed_text, gained_stars, reread_lines
+from tests.test_extract_layout import L, legacy_page
+
+IMAGE = np.full((1200, 2000, 3), 255, np.uint8)
+
+
+def fake_reader(answers: list[list[tuple[str, float]]]):
+    """A recognizer returning, for each todo line in order, its prepared answers (one per crop variant)."""
+    calls = []
+
+    def read_crops(crops):
+        calls.append(len(crops))
+        flat = [a for per_line in answers for a in per_line]
+        assert len(flat) == len(crops)
+        return flat
+
+    return read_crops, calls
+
+
+def test_agreed_text_needs_agreement_same_length_and_a_better_score():
+    line = L("名称：杭附同创企业管理咨询有限公司", 0, 0, 300, 20, 0.952)
+    good = "名称：杭州同创企业管理咨询有限公司"
+    other = "名称：杭州同创企业管理咨询有联公司"
+    assert agreed_text(line, [(good, 0.995), (good, 0.997), (other, 0.99), (good, 0.99), ("", 0.1)])[0] == good
+    # two cuts of one scale agree on a misread more often than one thinks: three must agree
+    assert agreed_text(line, [(good, 0.995), (good, 0.997), (other, 0.99), ("", 0.0), ("", 0.0)]) is None
+    shorter = "称：天津智联文化传媒股份有限公"
+    assert agreed_text(L("称：天津智联文化传媒股份有限公爵", 0, 0, 1, 1, 0.968), [(shorter, 0.99)] * 3) is None
+    assert agreed_text(line, [(good, 0.96), (good, 0.96), (good, 0.96)]) is None  # not clearly surer
+
+
+def test_gained_stars_keeps_the_asterisks_of_both_readings():
+    line = L("*会议服务会议服务费", 0, 0, 100, 20, 0.97)
+    got = gained_stars(line, [("会议服务会议服务费", 0.99), ("会议服务*会议服务费", 0.95)])
+    assert got == ("*会议服务*会议服务费", 0.95)
+    assert gained_stars(line, [("*会议服务会议眼务费", 0.99)]) is None  # other characters: not this line
+
+
+def test_reread_lines_reads_only_the_todo_lines_in_five_cuts():
+    lines = [L("称：杭附同创企业管理咨询有限公司", 100, 100, 400, 130, 0.95), L("other", 100, 200, 300, 230)]
+    good = "称：杭州同创企业管理咨询有限公司"
+    read_crops, calls = fake_reader([[(good, 0.99)] * 5])
+    out = reread_lines(lines, {0: agreed_text}, IMAGE, read_crops)
+    assert calls == [5] and out[0].text == good and out[0].polygon == lines[0].polygon and out[1] == lines[1]
+
+
+def test_doubtful_lines_are_low_score_names_and_item_names_missing_a_star():
+    page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]
+    page.append(L("称：济南海纳餐饮管理有限公司", 345, 324, 693, 358, 0.9))
+    page = [L("*住宿服务住宿费", 147, 527, 341, 555) if ln.text == "*住宿服务*住宿费" else ln for ln in page]
+    inv = extract_page(page)
+    todo = _doubtful(page, inv, 0.985)
+    assert sorted(page[i].text for i in todo) == ["*住宿服务住宿费", "称：济南海纳餐饮管理有限公司"]
