@@ -121,3 +121,20 @@ def test_quantity_and_price_read_in_each_others_column():
     # 2.5 kg at 10.00: both readings multiply out, the quantity has few decimals: kept
     row = LineItem.of(quantity="2.5", unit_price="10", amount="25.00")
     assert repair_item(row, RATES) == row
+
+
+def test_a_misread_tax_far_right_does_not_push_the_unit_out():
+    """The *** of a 免税 row read as aRR: words, but under the tax header, not the unit's."""
+    header = [
+        L("货物或应税劳务、服务名称", 111, 292, 299, 313), L("规格型号", 387, 291, 453, 314),
+        L("单位", 496, 292, 528, 312), L("数量", 565, 291, 622, 313), L("单", 678, 292, 696, 311),
+        L("价", 727, 292, 747, 312), L("金", 822, 295, 835, 311), L("税率", 957, 292, 994, 313),
+        L("税", 1051, 294, 1069, 312), L("福", 1122, 296, 1137, 310, 0.08),
+    ]
+    body = [
+        L("*水果*苹果", 54, 317, 134, 339), L("千克", 496, 318, 529, 339), L("172", 614, 318, 642, 339),
+        L("13.59", 735, 318, 776, 338), L("2337.48", 880, 318, 941, 336), L("免税", 958, 318, 993, 339),
+        L("aRR", 1152, 317, 1177, 333, 0.19),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("unit"), item.value("tax_rate"), item.value("tax")) == ("千克", "免税", "0.00")

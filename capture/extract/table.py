@@ -206,6 +206,11 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
     else:
         allowed = TEXTUAL
     pool = [c for c in centers if c[1] in allowed] or centers
+    if allowed is TEXTUAL:
+        # words far out among the number columns are a misread (*** of a 免税 tax read as aRR): they go
+        # to that column, whose normalizer rejects them, and never push a row's unit out
+        text, anywhere = (min(cs, key=lambda c: abs(c[0] - xc)) for cs in (pool, centers))
+        return anywhere[1] if abs(anywhere[0] - xc) < 0.5 * abs(text[0] - xc) else text[1]
     if allowed is not NUMERIC:
         return min(pool, key=lambda c: abs(c[0] - xc))[1]
     xs = [c[0] for c in centers]
