@@ -29,12 +29,12 @@ def test_agreed_text_needs_agreement_same_length_and_a_better_score():
     line = L("名称：杭附同创企业管理咨询有限公司", 0, 0, 300, 20, 0.952)
     good = "名称：杭州同创企业管理咨询有限公司"
     other = "名称：杭州同创企业管理咨询有联公司"
-    assert agreed_text(line, [(good, 0.995), (good, 0.997), (other, 0.99), (good, 0.99), ("", 0.1)])[0] == good
-    # two cuts of one scale agree on a misread more often than one thinks: three must agree
-    assert agreed_text(line, [(good, 0.995), (good, 0.997), (other, 0.99), ("", 0.0), ("", 0.0)]) is None
+    assert agreed_text(line, [(good, 0.995), (good, 0.997), (other, 0.99), (good, 0.99), (good, 0.99)])[0] == good
+    # cuts agree on a misread more often than one thinks: four of the five must agree
+    assert agreed_text(line, [(good, 0.995), (good, 0.997), (other, 0.99), (good, 0.99), ("", 0.0)]) is None
     shorter = "称：天津智联文化传媒股份有限公"
     assert agreed_text(L("称：天津智联文化传媒股份有限公爵", 0, 0, 1, 1, 0.968), [(shorter, 0.99)] * 3) is None
-    assert agreed_text(line, [(good, 0.96), (good, 0.96), (good, 0.96)]) is None  # not clearly surer
+    assert agreed_text(line, [(good, 0.96)] * 5) is None  # not clearly surer
 
 
 def test_gained_stars_keeps_the_asterisks_of_both_readings():
@@ -42,6 +42,7 @@ def test_gained_stars_keeps_the_asterisks_of_both_readings():
     got = gained_stars(line, [("会议服务会议服务费", 0.99), ("会议服务*会议服务费", 0.95)])
     assert got == ("*会议服务*会议服务费", 0.95)
     assert gained_stars(line, [("*会议服务会议眼务费", 0.99)]) is None  # other characters: not this line
+    assert gained_stars(line, [("会议服务*会议*服务费", 0.99)]) is None  # *category*name has two
 
 
 def test_reread_lines_reads_only_the_todo_lines_in_five_cuts():

@@ -12,8 +12,10 @@ text, so the judges only accept what the readings agree on:
   original's by ``MARGIN`` (a company name with one character misread: 杭附 -> 杭州);
 - ``gained_stars``: a reading with the same characters as the original apart from the asterisks and
   the quote marks OCR reads for them, and asterisks the original lacks: the asterisks of both are kept
+  when they are at most ``MAX_STARS``
   (*会议服务会议服务费 + 会议服务*会议服务费 -> *会议服务*会议服务费, the category separator of an item name
-  that the first reading lost).
+  that the first reading lost). Characters of item names are not voted on: on item names even four
+  cuts of five agree on a misread too often (辅防 for 辅助).
 Lines not in ``todo`` are never read again: the cost is a few crops per page.
 """
 
@@ -31,25 +33,31 @@ from capture.ocr.reread import VARIANTS as CUTS
 from capture.ocr.reread import ReadCrops, variants
 
 Judge = Callable[[OcrLine, list[tuple[str, float]]], tuple[str, float] | None]
-AGREE = 3  # of the 5 cuts: the plain and sharpened crops alone agree on a misread too often
+AGREE = 4  # of the 5 cuts: three (the plain and sharpened crops among them) agree on a misread too often
+MAX_STARS = 2  # an item name is *category*name
 MARGIN = 0.02
 MAX_CHANGED = 2
 _STARS = "*“”\"″＊※"
 
 
-def agreed_text(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
-    original = squash(line.text)
-    counts = Counter(squash(text) for text, _ in reads)
-    for cand, k in counts.most_common():
+def _agreed(original: str, score: float, reads: list[tuple[str, str, float]]) -> tuple[str, str, float] | None:
+    """The (key, text, mean score) that ``AGREE`` readings share, close to ``original``, clearly surer.
+    ``reads`` are (key, text, score): readings compared by key (the squashed text)."""
+    for cand, k in Counter(key for key, _, _ in reads).most_common():
         if cand == original or k < AGREE or len(cand) != len(original):
             continue
         if sum(a != b for a, b in zip(cand, original, strict=True)) > MAX_CHANGED:
             continue
-        same = [(text, score) for text, score in reads if squash(text) == cand]
-        mean = sum(score for _, score in same) / len(same)
-        if mean >= line.score + MARGIN:
-            return same[0][0], mean
+        same = [(text, sc) for key, text, sc in reads if key == cand]
+        mean = sum(sc for _, sc in same) / len(same)
+        if mean >= score + MARGIN:
+            return cand, same[0][0], mean
     return None
+
+
+def agreed_text(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
+    got = _agreed(squash(line.text), line.score, [(squash(t), t, sc) for t, sc in reads])
+    return (got[1], got[2]) if got else None
 
 
 def star_split(text: str) -> tuple[str, frozenset[int]]:
@@ -63,13 +71,16 @@ def star_split(text: str) -> tuple[str, frozenset[int]]:
     return "".join(bare), frozenset(where)
 
 
+def _starred(bare: str, stars: frozenset[int]) -> str:
+    return "".join(("*" if k in stars else "") + ch for k, ch in enumerate(bare))
+
+
 def gained_stars(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
     bare, mine = star_split(line.text)
     for text, score in reads:
         other, theirs = star_split(text)
-        if other == bare and not theirs <= mine:
-            union = mine | theirs
-            return "".join(("*" if k in union else "") + ch for k, ch in enumerate(bare)), min(score, line.score)
+        if other == bare and not theirs <= mine and len(mine | theirs) <= MAX_STARS:
+            return _starred(bare, mine | theirs), min(score, line.score)
     return None
 
 
