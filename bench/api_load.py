@@ -210,7 +210,7 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
 
     from models.db import make_engine, migrate_engine
     from models.documents import Document
-    from models.invoices import Invoice, InvoiceText, OcrLine
+    from models.invoices import Invoice, InvoiceText, OcrLine, text_bigrams
     from samples import data as sd
 
     engine = make_engine(url)
@@ -246,7 +246,8 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
                              "created_at": now, "updated_at": now})
                 texts = [seller[0], buyer[0], *(g.name for g in goods), f"发票号码：{number}",
                          f"开票日期：{date:%Y年%m月%d日}", f"价税合计（小写）¥{amount + tax}"][:lines_per_invoice]
-                page_texts.append({"invoice_id": inv_id, "text": "\n".join(texts)})
+                page_text = "\n".join(texts)
+                page_texts.append({"invoice_id": inv_id, "text": page_text, "bigrams": text_bigrams(page_text)})
                 lines += [{"document_id": doc_id, "page": 1, "seq": s, "text": t, "score": 0.99, "x0": 0,
                            "y0": 20 * s, "x1": 400, "y1": 20 * s + 18} for s, t in enumerate(texts)]
                 if rng.random() < 200 / n:

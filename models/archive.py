@@ -77,8 +77,9 @@ if TYPE_CHECKING:  # capture.invoices pulls in the OCR pipeline; models only nee
 FULLTEXT_OBJECTS = frozenset({
     *(f"{table}{part}" for table in ("invoice_text_fts", "invoice_bigram_fts", "ocr_line_fts")  # ocr_line: < 0005
       for part in ("", "_data", "_idx", "_docsize", "_config", "_content")),
-    "ix_invoice_text_text_trgm", "ix_invoice_text_bigrams", "ix_ocr_line_text_trgm", "ix_invoice_seller_name_trgm",
-    "ix_invoice_buyer_name_trgm",
+    "ix_invoice_text_text_trgm", "ix_invoice_text_bigrams", "ix_invoice_text_bigram_tsv", "ix_ocr_line_text_trgm",
+    "ix_invoice_seller_name_trgm", "ix_invoice_buyer_name_trgm",
+    "bigram_tsv",  # a column: invoice_text's stored tsvector on PostgreSQL (migration 0008)
 })
 
 
