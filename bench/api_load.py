@@ -313,7 +313,7 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
             return {"q": rng.choice(probes["q"]), "limit": "20"}
         if kind == "full-text q (goods name, 3+ chars)":
             return {"q": rng.choice([g for g in probes["goods"] if len(g) >= 3]), "limit": "20"}
-        if kind == "full-text q (2 chars: LIKE scan)":
+        if kind == "full-text q (2 chars: bigrams)":
             return {"q": rng.choice([g for g in probes["goods"] if len(g) == 2]), "limit": "20"}
         if kind == "q 2 chars + 1-week date range":
             day = rng.choice(probes["date"])
@@ -324,7 +324,7 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
     kinds = ["number", "code+number", "seller tax id", "seller name (substring or fuzzy)",
              "date range, newest first", "total range",
              "full-text q (company, 4 chars)", "full-text q (goods name, 3+ chars)",
-             "full-text q (2 chars: LIKE scan)", "q 2 chars + 1-week date range"]
+             "full-text q (2 chars: bigrams)", "q 2 chars + 1-week date range"]
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
         client.get("/api/v1/invoices", params={"limit": "1"}).raise_for_status()  # warm-up
         for kind in (k for k in kinds if not any(word in k for word in skip)):
@@ -334,8 +334,6 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
                 t0 = time.perf_counter()
                 r = client.get("/api/v1/invoices", params=params)
                 times.append(time.perf_counter() - t0)
-                if os.environ.get("TRACE"):
-                    print(f"TRACE {t0:.3f} {times[-1]*1000:.1f}", flush=True)
                 r.raise_for_status()
             report(kind, times)
 
