@@ -247,3 +247,17 @@ def test_name_label_with_its_first_character_misread_or_a_colon_still_anchors():
     fields = extract_page(page).fields
     assert fields["buyer_name"].value == "北京汇通贸易有限公司"
     assert fields["seller_name"].value == "上海永辉科技有限公司"
+
+
+def test_a_company_name_one_character_off_its_legal_form_is_put_right():
+    from capture.extract.extractor import legal_form
+
+    forms = ["有限责任公司", "股份有限公司", "有限公司"]
+    assert legal_form("天津智联文化传媒股份有限公爵", forms) == "天津智联文化传媒股份有限公司"
+    assert legal_form("深圳正大企业管理咨询有限霸任公司", forms) == "深圳正大企业管理咨询有限责任公司"
+    assert legal_form("上海永辉科技有限公司", forms) is None  # right already
+    assert legal_form("北京大学", forms) is None and legal_form("南京汇通新材料有限公司广邦云司", forms) is None
+    page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南启明")]
+    page.append(L("称：济南启明餐饮管理有限公爵", 345, 891, 693, 926))
+    seller = extract_page(page).fields["seller_name"]
+    assert seller.value == "济南启明餐饮管理有限公司" and seller.alternatives[0].value == "济南启明餐饮管理有限公爵"

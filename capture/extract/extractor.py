@@ -177,7 +177,28 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
         fields["invoice_type"] = FieldValue(rs.default_type, 0.9, Source.DERIVED, page)
     if currency:
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
+    _legal_forms(fields, rs)
     return fields
+
+
+def legal_form(name: str, forms: Sequence[str]) -> str | None:
+    """``name`` with its ending put right when it is one character off a legal form (有限公爵 -> 有限公司);
+    None when it ends with a form already or is not close to one."""
+    if any(name.endswith(f) for f in forms):
+        return None
+    for form in sorted(forms, key=len, reverse=True):
+        tail = name[-len(form) :]
+        if len(name) > len(form) and sum(a != b for a, b in zip(tail, form, strict=True)) == 1:
+            return name[: -len(form)] + form
+    return None
+
+
+def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
+    for name in rs.name_fields:
+        fv = fields.get(name)
+        fixed = legal_form(fv.value, rs.legal_forms) if fv is not None and fv.value else None
+        if fixed is not None:
+            fields[name] = FieldValue(fixed, fv.confidence, Source.DERIVED, fv.page, fv.box, (fv,))
 
 
 def _table_totals(table: TableRead, rule: TableRule, fields: dict, page: int, to_original: Mapper) -> dict:

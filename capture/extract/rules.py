@@ -90,6 +90,10 @@ class RuleSet(_Strict):
     title_cutoff: float = 80.0
     fields: dict[str, FieldRule]
     table: TableRule | None = None
+    legal_forms: list[str] = Field(
+        default_factory=list, description="endings of a company name (有限公司): one character off is a misread"
+    )
+    name_fields: list[str] = Field(default_factory=list, description="the fields ``legal_forms`` apply to")
 
     @field_validator("fields")
     @classmethod
