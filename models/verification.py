@@ -18,8 +18,7 @@ Contract
   meanwhile resets it to not_checked and a new round starts). A status change caused by an answer (or a halt)
   adds an ``AuditEvent`` (actor ``verifier:<worker>``, action ``verify``); scheduling (not_checked -> pending)
   does not, so capturing an invoice leaves exactly its ``capture`` event.
-- ``alerts(session, now=)``: missing (not found beyond the re-check schedule), mismatch (with the field diffs),
-  voided / red_flushed (after we accepted the invoice), duplicate; each names its invoice (id + url).
+- The alerts these statuses raise are read by ``models.alerts``.
 - Nothing here commits; time is always the caller's ``now``.
 """
 
@@ -38,7 +37,7 @@ from capture.taxcheck import AttemptRecord, Decision, InputConfig, Kind, Outcome
 from capture.taxcheck.policy import first_due, gate, local_day
 from models.audit import audit
 from models.db import immediate, is_sqlite
-from models.invoices import Invoice, InvoiceIssue, VerificationStatus
+from models.invoices import Invoice, VerificationStatus
 from models.types import UTCDateTime
 
 DEFAULT_POLICY, DEFAULT_INPUTS = PolicyConfig(), InputConfig()
@@ -361,74 +360,6 @@ def due_count(session: Session, *, now: dt.datetime) -> int:
 
 
 # ------------------------------------------------------------------------------------------ alerts
-
-ALERT_KINDS = ("missing", "mismatch", "voided", "red_flushed", "duplicate")
-
-
-def _alert(kind: str, inv: Invoice, since: dt.datetime | None, detail: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": kind, "invoice_id": str(inv.id), "url": f"/api/v1/invoices/{inv.id}",
-            "invoice_type": inv.invoice_type, "invoice_code": inv.invoice_code,
-            "invoice_number": inv.invoice_number, "date": inv.date.isoformat() if inv.date else None,
-            "total": str(inv.total) if inv.total is not None else None, "seller_name": inv.seller_name,
-            "verification_status": inv.verification_status.value, "since": since.isoformat() if since else None,
-            "detail": detail}
-
-
-def _last_attempt(session: Session, invoice_id: uuid.UUID, outcome: str) -> VerificationAttempt | None:
-    return session.exec(select(VerificationAttempt).where(VerificationAttempt.invoice_id == invoice_id,
-                                                          VerificationAttempt.outcome == outcome)
-                        .order_by(col(VerificationAttempt.at).desc(), col(VerificationAttempt.id).desc())
-                        .limit(1)).first()
-
-
-def alerts(session: Session, *, kinds: Sequence[str] = ALERT_KINDS, limit: int = 1000) -> list[dict[str, Any]]:
-    """Invoices that need a person, newest problem first within each kind (see the contract)."""
-    out: list[dict[str, Any]] = []
-    if "missing" in kinds:
-        rows = session.exec(select(Invoice, VerificationSchedule)
-                            .join(VerificationSchedule, VerificationSchedule.invoice_id == Invoice.id)
-                            .where(Invoice.verification_status == VerificationStatus.NOT_FOUND,
-                                   col(VerificationSchedule.missing_at).is_not(None))
-                            .order_by(col(VerificationSchedule.missing_at).desc()).limit(limit)).all()
-        for inv, sched in rows:
-            first = _first_not_found(session, inv.id, sched.scheduled_at)
-            out.append(_alert("missing", inv, sched.missing_at, {
-                "first_not_found_at": first.isoformat() if first else None, "next_check_at":
-                sched.due_at.isoformat() if sched.due_at else None}))
-    for kind, status in (("mismatch", VerificationStatus.MISMATCH), ("voided", VerificationStatus.VOIDED),
-                         ("red_flushed", VerificationStatus.RED_FLUSHED)):
-        if kind not in kinds:
-            continue
-        invs = session.exec(select(Invoice).where(Invoice.verification_status == status)
-                            .order_by(col(Invoice.updated_at).desc()).limit(limit)).all()
-        for inv in invs:
-            last = _last_attempt(session, inv.id, status.value)
-            response = (last.response or {}) if last else {}
-            detail: dict[str, Any] = {"code": last.code if last else None}
-            if kind == "mismatch":
-                detail["differences"] = response.get("differences") or []
-            else:
-                detail["registry"] = response.get("invoice")
-                detail["accepted"] = inv.status == InvoiceStatus.ACCEPTED
-                detail["previously_verified"] = _last_attempt(session, inv.id, Kind.VERIFIED.value) is not None
-            out.append(_alert(kind, inv, last.at if last else None, detail))
-    if "duplicate" in kinds:
-        rows = session.exec(select(Invoice, InvoiceIssue).join(InvoiceIssue, InvoiceIssue.invoice_id == Invoice.id)
-                            .where(InvoiceIssue.code == "duplicate")
-                            .order_by(col(Invoice.created_at).desc()).limit(limit)).all()
-        for inv, issue in rows:
-            original = issue.detail.get("duplicate_of") or (str(inv.duplicate_of) if inv.duplicate_of else None)
-            out.append(_alert("duplicate", inv, inv.created_at, {
-                "duplicate_of": original, "duplicate_of_url": f"/api/v1/invoices/{original}" if original else None,
-                "key": issue.detail.get("key")}))
-    return out
-
-
-def _first_not_found(session: Session, invoice_id: uuid.UUID, since: dt.datetime) -> dt.datetime | None:
-    return session.exec(select(sa.func.min(VerificationAttempt.at)).where(
-        VerificationAttempt.invoice_id == invoice_id, VerificationAttempt.outcome == Kind.NOT_FOUND.value,
-        VerificationAttempt.at >= since)).one()
-
 
 def halt(session: Session, *, invoice_id: uuid.UUID, worker_id: str, refusal: Refusal, now: dt.datetime) -> None:
     """A claimed invoice that must not be sent (it changed since it was scheduled): stop checking it."""

@@ -20,8 +20,9 @@ from capture.taxcheck import PolicyConfig
 from capture.taxcheck.client import ClientConfig, TaxClient
 from capture.taxcheck.policy import local_day
 from models import AuditEvent, Document, Invoice
+from models.alerts import alerts
 from models.invoices import DUPLICATE, InvoiceIssue, VerificationStatus
-from models.verification import VerificationAttempt, VerificationSchedule, alerts
+from models.verification import VerificationAttempt, VerificationSchedule
 from samples.taxsim import running_simulator
 from tests.test_api_fixtures import api_fixture  # noqa: F401  (the api fixture)
 

@@ -3,10 +3,11 @@
 Contract: ``GET /api/v1/alerts?kind=&limit=&offset=`` (reviewer, auditor, admin) -> ``{"data": [...], "count": N}``.
 Each alert: ``{"kind", "invoice_id", "url", "invoice_type", "invoice_code", "invoice_number", "date", "total",
 "seller_name", "verification_status", "since", "detail"}``; ``url`` is the invoice's ``/api/v1/invoices/{id}``.
-Kinds (``models.verification.alerts``): ``missing`` (not found by the tax system after the whole re-check
-schedule, +1 h ... +72 h; detail: first_not_found_at, next_check_at), ``mismatch`` (detail.differences:
-``[{"field", "submitted", "registered"}]``), ``voided`` / ``red_flushed`` (detail: registry record, accepted,
-previously_verified), ``duplicate`` (detail: duplicate_of, duplicate_of_url, key). ``kind`` may repeat.
+``count`` is exact; only the page's rows are read. Kinds (``models.alerts``): ``missing`` (not found by the
+tax system after the whole re-check schedule, +1 h ... +72 h; detail: first_not_found_at, next_check_at),
+``mismatch`` (detail.differences: ``[{"field", "submitted", "registered"}]``), ``voided`` / ``red_flushed``
+(detail: registry record, accepted, previously_verified), ``duplicate`` (detail: duplicate_of,
+duplicate_of_url, key). ``kind`` may repeat.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.deps import SessionDep, require
+from models.alerts import ALERT_KINDS, alert_page
 from models.audit import ApiKey, Role
-from models.verification import alerts
 
 router = APIRouter(tags=["alerts"])
 
@@ -36,5 +37,5 @@ def list_alerts(
     session: SessionDep, key: Reader, kind: Annotated[list[AlertKind] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertsPublic:
-    found = alerts(session, kinds=kind or ("missing", "mismatch", "voided", "red_flushed", "duplicate"))
-    return AlertsPublic(data=found[offset:offset + limit], count=len(found))
+    page, count = alert_page(session, kinds=kind or ALERT_KINDS, offset=offset, limit=limit)
+    return AlertsPublic(data=page, count=count)
