@@ -18,7 +18,9 @@ Create Date: 2026-12-02 14:00:00
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,18 +41,6 @@ SQLITE_FTS = (
     "INSERT INTO invoice_text_fts(invoice_text_fts, rowid, text) VALUES ('delete', old.id, old.text); "
     "INSERT INTO invoice_text_fts(rowid, text) VALUES (new.id, new.text); END",
 )
-SQLITE_LINE_FTS = (  # migration 0002's per-line index, dropped here and restored by the downgrade
-    "CREATE VIRTUAL TABLE ocr_line_fts USING fts5(text, content='ocr_line', content_rowid='id', "
-    "tokenize='trigram')",
-    "CREATE TRIGGER ocr_line_fts_ai AFTER INSERT ON ocr_line BEGIN "
-    "INSERT INTO ocr_line_fts(rowid, text) VALUES (new.id, new.text); END",
-    "CREATE TRIGGER ocr_line_fts_ad AFTER DELETE ON ocr_line BEGIN "
-    "INSERT INTO ocr_line_fts(ocr_line_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
-    "CREATE TRIGGER ocr_line_fts_au AFTER UPDATE OF text ON ocr_line BEGIN "
-    "INSERT INTO ocr_line_fts(ocr_line_fts, rowid, text) VALUES ('delete', old.id, old.text); "
-    "INSERT INTO ocr_line_fts(rowid, text) VALUES (new.id, new.text); END",
-    "INSERT INTO ocr_line_fts(ocr_line_fts) VALUES ('rebuild')",
-)
 FILL = {  # each archived invoice's page text, lines in reading order
     'sqlite': "INSERT INTO invoice_text (invoice_id, text) SELECT invoice_id, page_text FROM ("
               "SELECT i.id AS invoice_id, i.created_at, (SELECT group_concat(text, char(10)) FROM ("
@@ -62,6 +52,13 @@ FILL = {  # each archived invoice's page text, lines in reading order
                   "JOIN ocr_line l ON l.document_id = i.document_id AND l.page = i.page "
                   "GROUP BY i.id, i.created_at ORDER BY i.created_at, i.id",
 }
+
+
+def _migration_0002():
+    spec = importlib.util.spec_from_file_location("migration_0002", Path(__file__).with_name("0002_search_dedupe.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def upgrade() -> None:
@@ -93,7 +90,7 @@ def downgrade() -> None:
         for name in ('invoice_text_fts_ai', 'invoice_text_fts_ad', 'invoice_text_fts_au'):
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
         op.execute('DROP TABLE IF EXISTS invoice_text_fts')
-        for statement in SQLITE_LINE_FTS:
+        for statement in _migration_0002().SQLITE_FTS:  # the per-line index as 0002 made it
             op.execute(statement)
     elif dialect == 'postgresql':
         op.execute('DROP INDEX IF EXISTS ix_invoice_text_text_trgm')
