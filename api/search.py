@@ -186,14 +186,15 @@ TRIGRAM = 3  # characters: shorter queries have no trigram to look up
 
 def _text_match(q: str, dialect: str | None, *, narrowed: bool = False, walk: bool = False):
     """The invoices whose page text (``InvoiceText``: OCR lines joined by newlines) contains ``q`` within one
-    line. Without an index to ask and with other filters (``narrowed``): a per-invoice EXISTS over its own
-    text instead of a scan of all of it. ``walk``: a per-invoice EXISTS against the (once materialized)
-    index matches, so invoices can be read in the sort index's order and the page ends the search."""
+    line. Alone: the invoices of the index's matches. With other filters (``narrowed``) or when reading in
+    sort order (``walk``): a per-invoice EXISTS, against the (once materialized) index matches or, without
+    an index to ask, over the invoice's own text, so only the invoices the other filters leave (or the
+    page needs) are tested."""
     if "\n" in q or "\r" in q:  # no single OCR line holds a line break
         return sa.false()
     text = col(InvoiceText.text)
     indexed = is_bigram_query(q) or len(q) >= TRIGRAM
-    if walk or (narrowed and not indexed):
+    if walk or narrowed:
         here = text.icontains(q, autoescape=True) if not indexed else _text_condition(q, dialect)
         return select(InvoiceText.id).where(InvoiceText.invoice_id == Invoice.id, here).exists()
     return col(Invoice.id).in_(select(InvoiceText.invoice_id).where(_text_condition(q, dialect)))
