@@ -5,13 +5,13 @@ matches before ``limit``/``offset``. Filters combine with AND; text filters are 
 with LIKE wildcards escaped. ``seller``/``buyer``: a value shaped like a tax id (15-20 digits/capitals)
 matches the tax id exactly (indexed), anything else the name as a substring or fuzzily (rapidfuzz
 partial_ratio >= 80 against the archived names, from 4 characters on).
-``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included). From 3
-characters on it is answered by the trigram index of migration 0005 over each invoice's page text:
-SQLite's FTS5 ``invoice_text_fts`` (trigram tokenizer, a quoted phrase = a substring), PostgreSQL ILIKE
-over the pg_trgm GIN index; shorter queries (no whole trigram) fall back to a LIKE scan of the texts,
-or, with other filters, to a look at the texts of the invoices those leave. ``duplicate=true`` matches
-business-key duplicates and near-identical images (``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for
-descending; ties break on id.
+``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included), answered
+from each invoice's page text (``InvoiceText``) by the indexes of migrations 0005-0008: from 3 characters
+on a trigram index (SQLite FTS5 ``invoice_text_fts``, a quoted phrase = a substring; PostgreSQL ILIKE over
+pg_trgm GIN), 2 letters/digits a bigram index (SQLite FTS5 ``invoice_bigram_fts``; PostgreSQL a stored
+tsvector), else a LIKE scan. With other filters it is a per-invoice test; a broad match (``BROAD``) is
+paged along the sort index. ``duplicate=true`` matches business-key duplicates and near-identical images
+(``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for descending; ties break on id.
 """
 
 from __future__ import annotations
