@@ -213,7 +213,10 @@ def _text_condition(q: str, dialect: str | None):
         return col(InvoiceText.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
     if dialect == "postgresql":
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return text.ilike(pattern, escape="\\")
+        # without a letter that has a case (Chinese, digits) LIKE is the same test and rechecks each row
+        # without lowercasing its text first (ILIKE on UTF-8 does)
+        caseless = q.lower() == q.upper()
+        return text.like(pattern, escape="\\") if caseless else text.ilike(pattern, escape="\\")
     return text.icontains(q, autoescape=True)
 
 
@@ -275,23 +278,41 @@ def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[
     name = filters.sort.lstrip("-")
     column = getattr(Invoice, name)
     order = col(column).desc() if filters.sort.startswith("-") else col(column).asc()
+    if not _name_scan(filters) and _walk_sort_index(filters, count):
+        if not postgres:  # SQLite: q as a per-invoice test, so the planner walks the sort index
+            conds = filter_conditions(session=session, filters=filters, walk=True)
+        return _walk(session, filters, conds, column, order, postgres=postgres), count
     keys = [order, Invoice.id]
     if _may_be_null(name, filters) or _name_scan(filters):
         # missing values last in either direction, the same on both databases. The expression also keeps an
         # index from ordering the page, which is wanted only where it can: with a name-substring filter the
         # matches are few and found by a scan, and walking the sort index instead reads the whole table.
         keys.insert(0, col(column).is_(None))
-    walk = len(keys) == 2 and _walk_sort_index(filters, count)
-    if walk and not postgres:  # SQLite: q as a per-invoice test, so the planner walks the sort index
-        conds = filter_conditions(session=session, filters=filters, walk=True)
     stmt = select(Invoice).where(*conds).order_by(*keys).offset(filters.offset).limit(filters.limit)
-    if walk and postgres:
-        _set_local(session, PG_WALK)
-        page = list(session.exec(stmt).all())
-        for setting in PG_WALK:
-            session.execute(sa.text(f"RESET {setting}"))
-        return page, count
     return list(session.exec(stmt).all()), count
+
+
+def _walk(session: Session, filters: InvoiceFilters, conds: list, column, order, *, postgres: bool) -> list[Invoice]:
+    """The page of a broad match read along the sort column's index (see ``_walk_sort_index``). A column that
+    may be empty is read in two walks, as the sorted order has it: the invoices with a value, then (if the page
+    reaches past them) those without, by id; one ordering expression over both would sort every match."""
+    if postgres:
+        _set_local(session, PG_WALK)
+    try:
+        if not _may_be_null(column.key, filters):
+            stmt = select(Invoice).where(*conds).order_by(order, Invoice.id)
+            return list(session.exec(stmt.offset(filters.offset).limit(filters.limit)).all())
+        wanted = filters.offset + filters.limit
+        valued = select(Invoice).where(*conds, col(column).is_not(None)).order_by(order, Invoice.id)
+        rows = list(session.exec(valued.limit(wanted)).all())
+        if len(rows) < wanted:
+            empty = select(Invoice).where(*conds, col(column).is_(None)).order_by(Invoice.id)
+            rows += session.exec(empty.limit(wanted - len(rows))).all()
+        return rows[filters.offset:]
+    finally:
+        if postgres:
+            for setting in PG_WALK:
+                session.execute(sa.text(f"RESET {setting}"))
 
 
 BROAD = 5000  # text matches: from here on the page is read in sort order instead of sorting every match

@@ -313,6 +313,8 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
             return {"q": rng.choice(probes["q"]), "limit": "20"}
         if kind == "full-text q (goods name, 3+ chars)":
             return {"q": rng.choice([g for g in probes["goods"] if len(g) >= 3]), "limit": "20"}
+        if kind == "q goods name, sorted by total (largest first)":
+            return {"q": rng.choice([g for g in probes["goods"] if len(g) >= 3]), "sort": "-total", "limit": "20"}
         if kind == "full-text q (2 chars: bigrams)":
             return {"q": rng.choice([g for g in probes["goods"] if len(g) == 2]), "limit": "20"}
         if kind == "q 2 chars + 1-week date range":
@@ -324,6 +326,7 @@ def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: r
     kinds = ["number", "code+number", "seller tax id", "seller name (substring or fuzzy)",
              "date range, newest first", "total range",
              "full-text q (company, 4 chars)", "full-text q (goods name, 3+ chars)",
+             "q goods name, sorted by total (largest first)",
              "full-text q (2 chars: bigrams)", "q 2 chars + 1-week date range"]
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
         client.get("/api/v1/invoices", params={"limit": "1"}).raise_for_status()  # warm-up

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import delete
+from sqlmodel import col, delete
 
 from api.search import InvoiceFilters, _conditions, search_invoices
 from models import Document, Invoice
@@ -87,21 +87,23 @@ def test_the_index_follows_recapture_and_deletion(db, two):
         assert indexed == texts == 1
 
 
-def test_the_trigram_index_serves_the_query(db, two):
-    """SQLite: the search reads the FTS5 table. PostgreSQL: the pg_trgm GIN index answers the ILIKE on
-    Chinese text (plain scans disabled: the table is tiny, and the join order around it is the planner's)."""
+@pytest.mark.parametrize("q", ["增值税专用", "ORDER REF"])
+def test_the_trigram_index_serves_the_query(db, two, q):
+    """SQLite: the search reads the FTS5 table. PostgreSQL: the pg_trgm GIN index answers the pattern match
+    (plain scans disabled: the table is tiny, and the join order around it is the planner's): LIKE for text
+    without case (no lowercasing of each rechecked row), ILIKE for letters."""
     with db.sessions() as s:
-        if db.dialect == "sqlite":
-            stmt = sa.select(Invoice.id).where(*_conditions(InvoiceFilters(q="增值税专用"), db.dialect))
-            sql = f"EXPLAIN QUERY PLAN {stmt.compile(s.get_bind(), compile_kwargs={'literal_binds': True})}"
-            expected = "invoice_text_fts"
-        else:
+        if db.dialect == "postgresql":
             s.execute(sa.text("SET LOCAL enable_seqscan = off"))
             s.execute(sa.text("SET LOCAL enable_indexscan = off"))
-            sql = "EXPLAIN SELECT id FROM invoice_text WHERE text ILIKE '%增值税专用%'"
-            expected = "ix_invoice_text_text_trgm"
+        stmt = sa.select(Invoice.id).where(*_conditions(InvoiceFilters(q=q), db.dialect))
+        compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        sql = f"{'EXPLAIN QUERY PLAN' if db.dialect == 'sqlite' else 'EXPLAIN'} {compiled}"
         plan = "\n".join(str(r) for r in s.execute(sa.text(sql)).all())
-    assert expected in plan, plan
+    assert ("invoice_text_fts" if db.dialect == "sqlite" else "ix_invoice_text_text_trgm") in plan, plan
+    if db.dialect == "postgresql":
+        assert ("~~*" in plan) == (q.lower() != q.upper()), plan
+    assert search(db, q) == {two[0]}
 
 
 def test_two_character_queries_read_the_bigram_index(db, two):
@@ -233,7 +235,7 @@ def test_sqlite_name_search_reads_the_name_and_updated_at_indexes_not_the_table(
 
 
 @pytest.mark.parametrize(("sort", "q"), [("-created_at", "增值税"), ("created_at", "增值"), ("-total", "增值税"),
-                                        ("invoice_number", "值税")])
+                                        ("total", "增值"), ("-date", "值税"), ("invoice_number", "值税")])
 def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch, sort, q):
     from api import search as search_module
     from tests.test_models_archive import fv
@@ -243,6 +245,11 @@ def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch
         extra = {"invoice_number": fv(f"{seed * 7 % 13:08d}"), "total": fv(f"{seed * 37 % 101}.00")}
         archive(db, doc, [found(special(**extra), lines=LINES_A if seed % 3 else LINES_B)],
                 now=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=seed * 7 % 11))
+    with db.sessions() as s:  # a third without a date or total: they come last, read in a second walk
+        s.execute(sa.update(Invoice).where(col(Invoice.invoice_number).in_(["00000000", "00000003", "00000006",
+                                                                            "00000009"]))
+                  .values(date=None, total=None))
+        s.commit()
 
     def page(**kw) -> tuple[list, int]:
         with db.sessions() as s:
@@ -250,6 +257,7 @@ def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch
         return [inv.id for inv in invoices], count
 
     sorted_all = [page(limit=5, offset=o) for o in (0, 5, 10)]
+    real_walk = search_module._walk
     monkeypatch.setattr(search_module, "BROAD", 1)  # every match set counts as broad: the index is walked
     if db.dialect == "sqlite":  # the page is read along the sort column's index
         with db.sessions() as s:
@@ -260,5 +268,8 @@ def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch
             sql = f"EXPLAIN QUERY PLAN {stmt.compile(s.get_bind(), compile_kwargs={'literal_binds': True})}"
             plan = "\n".join(str(r) for r in s.execute(sa.text(sql)).all())
             assert f"INDEX ix_invoice_{sort.lstrip('-')}" in plan, plan
+    walked = []
+    monkeypatch.setattr(search_module, "_walk", lambda *a, **kw: walked.append(1) or real_walk(*a, **kw))
     assert [page(limit=5, offset=o) for o in (0, 5, 10)] == sorted_all
+    assert len(walked) == 3
     assert sorted_all[0][1] == 12 and len({i for ids, _ in sorted_all for i in ids}) == 12
