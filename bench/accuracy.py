@@ -1,17 +1,22 @@
 """Extraction accuracy on freshly generated samples (never the committed ones).
 
     .venv/bin/python bench/accuracy.py --seed 101 --n 40 [--variants scanner,phone,hard] [--english 6]
-        [--keep DIR] [--verbose]
+        [--keep DIR] [--samples DIR] [--ocr-cache DIR] [--verbose]
 
 Prints, per variant, the share of exactly right values for the key fields (invoice_code,
 invoice_number, date, amount_excl_tax, tax, total, check_code, seller_tax_id, buyer_tax_id) over the
 fields the truth has, for the names (buyer/seller, spaces ignored), for whole line-item rows (all 8
 cells right) and the share of invoices the validator accepted. Never a timed test: a measurement.
+``--samples DIR`` scores the samples a former ``--keep DIR`` run left there instead of generating;
+``--ocr-cache DIR`` remembers the engine's answers per image (pickles keyed by the pixels), so that a
+second run over the same samples re-runs extraction only (timings then mean nothing).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import pickle
 import sys
 import tempfile
 import time
@@ -45,6 +50,41 @@ class Tally:
         if not self.n[group]:
             return "-"
         return f"{100 * self.ok[group] / self.n[group]:.1f}% ({self.ok[group]}/{self.n[group]})"
+
+
+class CachedEngine:
+    """The engine's answers remembered on disk by the images' pixels (for re-runs on kept samples)."""
+
+    def __init__(self, engine, folder: Path) -> None:
+        self.engine, self.folder, self.name = engine, folder, engine.name
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _memo(self, kind: str, images, call):
+        digest = hashlib.sha1(kind.encode())
+        for im in images:
+            digest.update(str(im.shape).encode())
+            digest.update(im.tobytes())
+        path = self.folder / f"{digest.hexdigest()}.pkl"
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        got = call(images)
+        path.write_bytes(pickle.dumps(got))
+        return got
+
+    def recognize(self, images):
+        return self._memo("page", images, self.engine.recognize)
+
+    def recognize_crops(self, crops):
+        return self._memo("crops", crops, self.engine.recognize_crops)
+
+
+def _kept(folder: Path) -> list[Path]:
+    """The sample images a ``--keep`` run wrote (each has a ``<name>.expected.json`` beside it)."""
+    out = []
+    for truth in sorted(folder.rglob("*.expected.json")):
+        stem = truth.name[: -len(".expected.json")]
+        out += [p for p in truth.parent.glob(stem + ".*") if p != truth]
+    return out
 
 
 def score(path: Path, engine, tallies: dict[str, Tally], verbose: bool) -> None:
@@ -94,16 +134,24 @@ def main() -> None:
     ap.add_argument("--variants", default="scanner,phone,hard")
     ap.add_argument("--english", type=int, default=6, help="English invoices to generate in addition")
     ap.add_argument("--keep", type=Path, help="write the samples here instead of a temporary folder")
+    ap.add_argument("--samples", type=Path, help="score the samples kept in this folder (no generation)")
+    ap.add_argument("--ocr-cache", type=Path, help="remember the engine's answers in this folder")
     ap.add_argument("--verbose", action="store_true", help="print every wrong value")
     args = ap.parse_args()
-    out = args.keep or Path(tempfile.mkdtemp(prefix="accuracy-"))
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    paths = generate_set(args.seed, args.n, args.variants.split(","), out)
-    if args.english:
-        paths += generate_set(args.seed + 1, args.english, ["english"], out / "en")
-    print(f"generated {len(paths)} samples in {time.perf_counter() - t0:.0f} s into {out}")
+    if args.samples:
+        paths = _kept(args.samples)
+        print(f"{len(paths)} kept samples in {args.samples}")
+    else:
+        out = args.keep or Path(tempfile.mkdtemp(prefix="accuracy-"))
+        out.mkdir(parents=True, exist_ok=True)
+        paths = generate_set(args.seed, args.n, args.variants.split(","), out)
+        if args.english:
+            paths += generate_set(args.seed + 1, args.english, ["english"], out / "en")
+        print(f"generated {len(paths)} samples in {time.perf_counter() - t0:.0f} s into {out}")
     engine = PaddleOcrEngine().load()
+    if args.ocr_cache:
+        engine = CachedEngine(engine, args.ocr_cache)
     tallies: dict[str, Tally] = {}
     t0 = time.perf_counter()
     for path in paths:
