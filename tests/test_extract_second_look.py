@@ -56,7 +56,8 @@ def test_reread_lines_reads_only_the_todo_lines_in_five_cuts():
 def test_doubtful_lines_are_low_score_names_and_item_names_missing_a_star():
     page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]
     page.append(L("称：济南海纳餐饮管理有限公司", 345, 324, 693, 358, 0.9))
-    page = [L("*住宿服务住宿费", 147, 527, 341, 555) if ln.text == "*住宿服务*住宿费" else ln for ln in page]
+    # a category the lexicon does not know (a known one gets its asterisk back without a second look)
+    page = [L("*民宿服务民宿费", 147, 527, 341, 555) if ln.text == "*住宿服务*住宿费" else ln for ln in page]
     inv = extract_page(page)
     todo = _doubtful(page, inv, 0.985)
-    assert sorted(page[i].text for i in todo) == ["*住宿服务住宿费", "称：济南海纳餐饮管理有限公司"]
+    assert sorted(page[i].text for i in todo) == ["*民宿服务民宿费", "称：济南海纳餐饮管理有限公司"]

@@ -24,6 +24,7 @@ from capture.extract.fields import FieldRead, read_field
 from capture.extract.items import repair_item
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
+from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
 from capture.extract.reconcile import reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
@@ -99,7 +100,9 @@ def _ocr_value(value: str, conf: float, box: Box | None, page: int, to_original:
     return FieldValue(value, max(0.0, min(1.0, conf)), Source.OCR, page, to_original(box) if box else None)
 
 
-def _line_item(row: dict[str, Cell], page: int, to_original: Mapper, rates: tuple[str, ...] = ()) -> LineItem:
+def _line_item(
+    row: dict[str, Cell], page: int, to_original: Mapper, rates: tuple[str, ...] = (), lexicon: Lexicon | None = None
+) -> LineItem:
     cols = {}
     for col, cell in row.items():
         value = CELL_NORMALIZERS[col](cell.text)
@@ -107,6 +110,10 @@ def _line_item(row: dict[str, Cell], page: int, to_original: Mapper, rates: tupl
             value = "0.00"  # 免税 lines print *** for the tax
         if value is not None:
             cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    name = cols.get("name")
+    fixed = repair_item_name(name.value, lexicon) if name is not None and lexicon is not None else None
+    if fixed is not None:
+        cols["name"] = FieldValue(fixed, name.confidence, Source.DERIVED, page, name.box, (name,))
     return repair_item(LineItem(**cols), rates, page)
 
 
@@ -194,10 +201,17 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
 
 
 def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
+    """Company names repaired by their legal form, then (read with a low score) by the lexicon; the
+    reading is kept as the alternative."""
+    lexicon = Lexicon.load(rs.lexicon) if rs.lexicon else None
     for name in rs.name_fields:
         fv = fields.get(name)
-        fixed = legal_form(fv.value, rs.legal_forms) if fv is not None and fv.value else None
-        if fixed is not None:
+        if fv is None or not fv.value:
+            continue
+        fixed = legal_form(fv.value, rs.legal_forms) or fv.value
+        if lexicon is not None and fv.confidence < rs.lexicon_name_below:
+            fixed = repair_company(fixed, lexicon, tuple(rs.legal_forms)) or fixed
+        if fixed != fv.value:
             fields[name] = FieldValue(fixed, fv.confidence, Source.DERIVED, fv.page, fv.box, (fv,))
 
 
@@ -234,7 +248,8 @@ def extract_page(
         fields.update(_read_fields(lines, rs, table, page, to_original))
         if table is not None and rs.table is not None:
             rates = tuple(rs.table.rates)
-            items = [_line_item(row, page, to_original, rates) for row in table.rows]
+            lexicon = Lexicon.load(rs.lexicon) if rs.lexicon else None
+            items = [_line_item(row, page, to_original, rates, lexicon) for row in table.rows]
             fields.update(_table_totals(table, rs.table, fields, page, to_original))
     if qr is not None:
         _merge_qr(fields, qr, qr_box, config, page)

@@ -94,6 +94,14 @@ class RuleSet(_Strict):
         default_factory=list, description="endings of a company name (有限公司): one character off is a misread"
     )
     name_fields: list[str] = Field(default_factory=list, description="the fields ``legal_forms`` apply to")
+    lexicon: str | None = Field(
+        default=None, description="vocabulary file in capture/extract/lexicon/ (without .yaml) that repairs "
+        "single-character misreads of item names and company names (capture.extract.lexicon)"
+    )
+    lexicon_name_below: float = Field(
+        default=0.97, ge=0, le=1, description="a company name is checked against the lexicon only when read "
+        "with a lower score (a sure reading of an unusual name stays as it is)"
+    )
 
     @field_validator("fields")
     @classmethod

@@ -1,0 +1,165 @@
+"""Single-character misreads repaired against closed or common vocabularies (``lexicon/cn.yaml``).
+
+Contract: ``Lexicon.load()`` reads the data file once; ``repair_item_name(name, lexicon)`` and
+``repair_company(name, lexicon)`` return the repaired text, or None when nothing is to be changed.
+Free text has no checksum, so a character changes only where the vocabulary points at one answer:
+- the category of ``*类别*名称`` is one of the tax classification's short names: a category one character
+  off exactly one of them is that one (*芳务* -> *劳务*); a name that starts with a known category and
+  lost the asterisk(s) after it gets them back (*日用杂品清洁用品一批 -> *日用杂品*清洁用品一批);
+- in the name after the category, a character that no known word covers and whose change makes a word
+  of at least three characters (the name's own category first, then the longest words; at most two
+  changes per name) is changed (技术咨沟服务费 -> 技术咨询服务费, 房星租赁费 -> 房屋租赁费);
+- a company name that does not start with a known place, whose start is one character off exactly one
+  place, starts with that place (成鄱宏达… -> 成都宏达…); the trade words right before the legal form
+  likewise (…网络科抆有限公司 -> …网络科技有限公司). The trade name (字号) in between is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+MIN_WORD = 3  # a two-character word one character off is one shared character: no evidence
+MAX_WORD_FIXES = 2  # per item name: more changes than that would be rewriting, not repairing
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    categories: frozenset[str]
+    places: frozenset[str]
+    trades: frozenset[str]
+    words: frozenset[str]
+
+    @staticmethod
+    @cache
+    def load(name: str = "cn") -> Lexicon:
+        data = yaml.safe_load((LEXICON_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        return Lexicon(*(frozenset(data[k]) for k in ("categories", "places", "trades", "words")))
+
+
+def _off_by_one(text: str, word: str) -> int | None:
+    """The position where ``text`` differs from ``word`` (same length, Chinese characters) when it
+    differs at exactly one, else None."""
+    if len(text) != len(word):
+        return None
+    diff = [i for i, (a, b) in enumerate(zip(text, word, strict=True)) if a != b]
+    if len(diff) != 1 or not _CJK.match(text[diff[0]]):
+        return None
+    return diff[0]
+
+
+def _one_word(text: str, vocabulary: frozenset[str]) -> str | None:
+    """The one word of ``vocabulary`` one character off ``text``."""
+    fits = [w for w in vocabulary if _off_by_one(text, w) is not None]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _covered(text: str, words: frozenset[str]) -> set[int]:
+    return {i + k for w in words if len(w) >= 2 for i in _find_all(text, w) for k in range(len(w))}
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    return [m.start() for m in re.finditer(f"(?={re.escape(word)})", text)]
+
+
+def _candidates(text: str, words: frozenset[str], covered: set[int]) -> dict[int, dict[str, int]]:
+    """position -> {replacement character -> length of the longest word it makes}."""
+    out: dict[int, dict[str, int]] = {}
+    for w in words:
+        for j in range(len(text) - len(w) + 1):
+            p = _off_by_one(text[j : j + len(w)], w)
+            if p is None or j + p in covered or not all(_CJK.match(ch) for ch in text[j : j + len(w)]):
+                continue
+            best = out.setdefault(j + p, {})
+            best[w[p]] = max(best.get(w[p], 0), len(w))
+    return out
+
+
+def _best_fix(text: str, vocabulary: frozenset[str], covered: set[int]) -> tuple[int, str] | None:
+    """The surest change: the one the longest word asks for, when no other word of that length at the
+    same position asks for another character."""
+    fixes = []
+    for p, options in _candidates(text, vocabulary, covered).items():
+        longest = max(options.values())
+        top = [ch for ch, n in options.items() if n == longest]
+        if len(top) == 1:
+            fixes.append((longest, -p, top[0]))
+    if not fixes:
+        return None
+    _, p, ch = max(fixes)
+    return -p, ch
+
+
+def repair_words(text: str, own: frozenset[str], words: frozenset[str]) -> str:
+    """``text`` with at most ``MAX_WORD_FIXES`` characters changed that words of ``MIN_WORD`` or more
+    characters point at (``own``: the words of the name's own category, tried first), the surest
+    first; a character that a known word (of any length) covers is never changed."""
+    everything = own | words
+    own, words = (frozenset(w for w in v if len(w) >= MIN_WORD) for v in (own, words))
+    for _ in range(MAX_WORD_FIXES):
+        covered = _covered(text, everything)
+        fix = _best_fix(text, own, covered) or _best_fix(text, words, covered)
+        if fix is None:
+            break
+        p, ch = fix
+        text = text[:p] + ch + text[p + 1 :]
+    return text
+
+
+def _category_words(category: str, words: frozenset[str]) -> frozenset[str]:
+    """The words a category is made of (住宿服务 -> 住宿, 服务) and the category itself."""
+    return frozenset({category} | {w for w in words if w in category and len(w) >= 2})
+
+
+def _split(name: str, categories: frozenset[str]) -> tuple[str, str] | None:
+    """(category, rest) of an item name, putting back asterisks lost after a known category."""
+    if name.startswith("*") and name.count("*") >= 2:
+        category, rest = name[1:].split("*", 1)
+        return category, rest
+    bare = name.lstrip("*")
+    if "*" in bare:
+        return None
+    known = [c for c in categories if bare.startswith(c) and len(bare) > len(c)]
+    if not known:
+        return None
+    category = max(known, key=len)
+    return category, bare[len(category) :]
+
+
+def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
+    parts = _split(name, lexicon.categories)
+    if parts is None:
+        return None
+    category, rest = parts
+    if category not in lexicon.categories:
+        category = _one_word(category, lexicon.categories) or category
+    rest = repair_words(rest, _category_words(category, lexicon.words), lexicon.words)
+    fixed = f"*{category}*{rest}"
+    return fixed if fixed != name else None
+
+
+def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
+    """``name`` with its place at the start and its trade words before the legal form put right."""
+    fixed = name
+    if not any(name.startswith(p) for p in lexicon.places):
+        for size in sorted({len(p) for p in lexicon.places}, reverse=True):
+            place = _one_word(name[:size], frozenset(p for p in lexicon.places if len(p) == size))
+            if place is not None and len(name) > size + 4:
+                fixed = place + name[size:]
+                break
+    form = next((f for f in sorted(forms, key=len, reverse=True) if fixed.endswith(f)), None)
+    if form is not None:
+        head = fixed[: -len(form)]
+        if not any(head.endswith(t) for t in lexicon.trades):
+            for size in sorted({len(t) for t in lexicon.trades}, reverse=True):
+                trade = _one_word(head[-size:], frozenset(t for t in lexicon.trades if len(t) == size))
+                if trade is not None and len(head) > size + 2:
+                    fixed = head[:-size] + trade + form
+                    break
+    return fixed if fixed != name else None

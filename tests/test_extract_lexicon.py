@@ -1,0 +1,61 @@
+"""Single-character misreads repaired against the vocabularies of capture/extract/lexicon/cn.yaml: each
+repair changes the misread and leaves a correct (or merely unusual) text alone."""
+
+from __future__ import annotations
+
+from capture.extract.extractor import extract_page
+from capture.extract.lexicon import Lexicon, repair_company, repair_item_name, repair_words
+from tests.test_extract_layout import L, legacy_page
+
+LEX = Lexicon.load()
+FORMS = ("有限责任公司", "股份有限公司", "有限公司")
+
+
+def test_a_category_one_character_off_a_short_name_is_that_short_name():
+    assert repair_item_name("*芳务*装卸搬运服务", LEX) == "*劳务*装卸搬运服务"
+    assert repair_item_name("*劳务*装卸搬运服务", LEX) is None
+
+
+def test_asterisks_lost_after_a_known_category_come_back():
+    assert repair_item_name("*日用杂品清洁用品一批", LEX) == "*日用杂品*清洁用品一批"
+    assert repair_item_name("图书企业财务会计实务", LEX) == "*图书*企业财务会计实务"
+    assert repair_item_name("*计算机外部设备无线鼠标", LEX) == "*计算机外部设备*无线鼠标"  # the longest category
+    assert repair_item_name("维修配件", LEX) is None  # no known category in front: an old-style name
+
+
+def test_a_character_no_word_covers_is_changed_when_a_longer_word_points_at_it():
+    assert repair_item_name("*现代服务*技术咨沟服务费", LEX) == "*现代服务*技术咨询服务费"
+    assert repair_item_name("*不动产租赁服务*房星租赁费", LEX) == "*不动产租赁服务*房屋租赁费"
+    assert repair_item_name("*住宿服务*性宿费", LEX) == "*住宿服务*住宿费"
+    # the surest change first: 装卸搬运 (4) before 云服务 (3), and then 运 is a word's and stays
+    assert repair_item_name("*劳务*装卸撒运服务", LEX) == "*劳务*装卸搬运服务"
+
+
+def test_free_text_that_only_looks_like_words_is_left_alone():
+    assert repair_item_name("*餐饮服务*餐费，含早餐与晚餐的团体用餐", LEX) is None
+    assert repair_item_name("*住宿服务*住宿费", LEX) is None
+    assert repair_words("旅游报务代订", frozenset(), LEX.words) == "旅游服务代订"  # 旅游服务
+    assert repair_words("报务", frozenset(), LEX.words) == "报务"  # a two-character word is no evidence
+
+
+def test_a_company_name_starts_with_a_known_place():
+    assert repair_company("成鄱宏达广告有限公司", LEX, FORMS) == "成都宏达广告有限公司"
+    assert repair_company("或都启明企业管理咨询有限公司", LEX, FORMS) == "成都启明企业管理咨询有限公司"
+    assert repair_company("成都宏达广告有限公司", LEX, FORMS) is None
+    assert repair_company("济鹵海纳餐饮管理有限公司", LEX, FORMS) is None  # 济南 or 济宁: no answer
+    assert repair_company("华信（北京）科技有限公司", LEX, FORMS) is None  # the trade name first
+
+
+def test_the_trade_words_before_the_legal_form():
+    assert repair_company("北京华信网络科抆有限公司", LEX, FORMS) == "北京华信网络科技有限公司"
+    assert repair_company("北京华信科技有限公司", LEX, FORMS) is None
+
+
+def test_only_names_read_with_a_low_score_are_repaired():
+    def buyer(score: float) -> str:
+        page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]
+        page.append(L("称：杭附海纳餐饮管理有限公司", 345, 324, 693, 358, score))
+        return extract_page(page).value("buyer_name")
+
+    assert buyer(0.93) == "杭州海纳餐饮管理有限公司"
+    assert buyer(0.99) == "杭附海纳餐饮管理有限公司"
