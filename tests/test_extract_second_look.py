@@ -25,7 +25,7 @@ def fake_reader(answers: list[list[tuple[str, float]]]):
     return read_crops, calls
 
 
-def test_agreed_text_needs_agreement_same_length_and_a_better_score():
+def test_agreed_text_needs_agreement_a_close_text_and_a_better_score():
     line = L("名称：杭附同创企业管理咨询有限公司", 0, 0, 300, 20, 0.952)
     good = "名称：杭州同创企业管理咨询有限公司"
     other = "名称：杭州同创企业管理咨询有联公司"
@@ -35,6 +35,19 @@ def test_agreed_text_needs_agreement_same_length_and_a_better_score():
     shorter = "称：天津智联文化传媒股份有限公"
     assert agreed_text(L("称：天津智联文化传媒股份有限公爵", 0, 0, 1, 1, 0.968), [(shorter, 0.99)] * 3) is None
     assert agreed_text(line, [(good, 0.96)] * 5) is None  # not clearly surer
+    lost = "名称：杭附同创企业管理咨询有限司"  # one character lost and no better shape
+    assert agreed_text(line, [(lost, 0.99)] * 5) is None
+
+
+def test_agreed_text_takes_a_reading_with_more_company_name_shape_without_the_margin():
+    line = L("南京汇通新材料有限公司广邦云司", 0, 0, 300, 20, 0.913)
+    branch = "南京汇通新材料有限公司广州分公司"  # a legal form, then <place>分公司: three changes
+    reads = [(branch, 0.945), ("南京汇通新材料有限公司广邦分公司", 0.918), (branch, 0.952), (branch, 0.921),
+             (branch, 0.913)]
+    assert agreed_text(line, reads) == (branch, (0.945 + 0.952 + 0.921 + 0.913) / 4)
+    assert agreed_text(line, [(branch, 0.90)] * 5) is None  # less sure than the first reading
+    plain = "南京汇通新材料有限公司广邦公司"  # no better shape and not clearly surer
+    assert agreed_text(line, [(plain, 0.92)] * 5) is None
 
 
 def test_gained_stars_keeps_the_asterisks_of_both_readings():

@@ -163,3 +163,18 @@ def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str |
                     fixed = head[:-size] + trade + form
                     break
     return fixed if fixed != name else None
+
+
+BRANCH = "分公司"
+
+
+def company_fit(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> int:
+    """How many parts of a company name's usual shape ``name`` has: a known place at the start, a legal
+    form at the end (or a legal form and then a branch, ``<place>分公司``), a trade word before the form."""
+    fit = int(any(name.startswith(p) for p in lexicon.places))
+    form = next((f for f in sorted(forms, key=len, reverse=True) if f in name), None)
+    if form is None:
+        return fit
+    head, tail = name.split(form, 1)
+    fit += int(not tail or (tail.endswith(BRANCH) and tail[: -len(BRANCH)] in lexicon.places))
+    return fit + int(any(head.endswith(t) for t in lexicon.trades))

@@ -7,9 +7,11 @@ e.g. ``PaddleOcrEngine.recognize_crops``. Each line in ``todo`` is read again in
 sharpened, enlarged 1.5x, 2x and 3x: the recognizer's errors differ between them) and its judge decides
 from the original line and the readings whether one of them replaces it. There is no checksum on free
 text, so the judges only accept what the readings agree on:
-- ``agreed_text``: at least ``AGREE`` readings return the same text, of the original's
-  length (spaces aside) with at most ``MAX_CHANGED`` characters changed, and their mean score beats the
-  original's by ``MARGIN`` (a company name with one character misread: 杭附 -> 杭州);
+- ``agreed_text``: at least ``AGREE`` readings return the same text, of the original's length (spaces
+  aside) with at most ``MAX_CHANGED`` characters changed, and their mean score beats the original's by
+  ``MARGIN`` (a company name with one character misread: 杭附 -> 杭州); or, when the reading has more of
+  a company name's shape (capture.extract.lexicon.company_fit), at least equals it with one change
+  more, a character lost or added among them (…有限公司广邦云司 -> …有限公司广州分公司);
 - ``gained_stars``: a reading with the same characters as the original apart from the asterisks and
   the quote marks OCR reads for them, and asterisks the original lacks: the asterisks of both are kept
   when they are at most ``MAX_STARS``
@@ -23,11 +25,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import cache
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from capture.extract.layout import squash
+from capture.extract.lexicon import Lexicon, company_fit
+from capture.extract.rules import load_rulebook
 from capture.ocr.base import OcrLine
 from capture.ocr.reread import VARIANTS as CUTS
 from capture.ocr.reread import ReadCrops, variants
@@ -40,23 +46,48 @@ MAX_CHANGED = 2
 _STARS = "*“”\"″＊※"
 
 
-def _agreed(original: str, score: float, reads: list[tuple[str, str, float]]) -> tuple[str, str, float] | None:
-    """The (key, text, mean score) that ``AGREE`` readings share, close to ``original``, clearly surer.
+def _agreed(
+    original: str, score: float, reads: list[tuple[str, str, float]], better: Callable[[str], bool] = lambda _: False
+) -> tuple[str, str, float] | None:
+    """The (key, text, mean score) that ``AGREE`` readings share, of the length of ``original`` with at
+    most ``MAX_CHANGED`` characters changed and clearly surer; or, when ``better(key)`` says the reading
+    has more of the shape the text should have, at least as sure with one more change (a character
+    lost or added among them).
     ``reads`` are (key, text, score): readings compared by key (the squashed text)."""
     for cand, k in Counter(key for key, _, _ in reads).most_common():
-        if cand == original or k < AGREE or len(cand) != len(original):
-            continue
-        if sum(a != b for a, b in zip(cand, original, strict=True)) > MAX_CHANGED:
+        if cand == original or k < AGREE or abs(len(cand) - len(original)) > 1:
             continue
         same = [(text, sc) for key, text, sc in reads if key == cand]
         mean = sum(sc for _, sc in same) / len(same)
-        if mean >= score + MARGIN:
+        changed = Levenshtein.distance(cand, original)
+        if better(cand):
+            ok = changed <= MAX_CHANGED + 1 and mean >= score
+        else:
+            ok = len(cand) == len(original) and changed <= MAX_CHANGED and mean >= score + MARGIN
+        if ok:
             return cand, same[0][0], mean
     return None
 
 
+@cache
+def _company_vocabulary() -> tuple[Lexicon, tuple[str, ...]] | None:
+    rs = next((rs for rs in load_rulebook() if rs.lexicon), None)
+    return (Lexicon.load(rs.lexicon), tuple(rs.legal_forms)) if rs is not None else None
+
+
+def _fit(text: str) -> int:
+    vocabulary = _company_vocabulary()
+    if vocabulary is None:
+        return 0
+    head, colon, rest = text.partition("：")
+    return company_fit(rest if colon and len(head) <= 3 else text, *vocabulary)
+
+
 def agreed_text(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
-    got = _agreed(squash(line.text), line.score, [(squash(t), t, sc) for t, sc in reads])
+    """A company name's line: what the readings agree on; with the lexicon's company-name shape
+    (a place, a legal form, a branch ``<place>分公司``) as the tie-breaker when they are not surer."""
+    original = squash(line.text)
+    got = _agreed(original, line.score, [(squash(t), t, sc) for t, sc in reads], lambda c: _fit(c) > _fit(original))
     return (got[1], got[2]) if got else None
 
 
