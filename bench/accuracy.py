@@ -149,9 +149,8 @@ def main() -> None:
         if args.english:
             paths += generate_set(args.seed + 1, args.english, ["english"], out / "en")
         print(f"generated {len(paths)} samples in {time.perf_counter() - t0:.0f} s into {out}")
-    engine = PaddleOcrEngine().load()
-    if args.ocr_cache:
-        engine = CachedEngine(engine, args.ocr_cache)
+    engine = PaddleOcrEngine()
+    engine = CachedEngine(engine, args.ocr_cache) if args.ocr_cache else engine.load()  # cached: built on a miss
     tallies: dict[str, Tally] = {}
     t0 = time.perf_counter()
     for path in paths:

@@ -51,6 +51,18 @@ def test_amount_misread_is_replaced_when_quantity_price_and_tax_agree():
     assert repair_item(row, RATES) == row
 
 
+def test_a_lone_price_one_digit_off_the_amount_is_one_unit_at_the_amount():
+    row = LineItem.of(unit_price="17214.97", amount="17214.07", tax_rate="6%", tax="1032.84")
+    got = repair_item(row, RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("1", "17214.07")
+    assert got.unit_price.alternatives[0].value == "17214.97"
+    # the tax does not confirm the amount, or a quantity was read: nothing changes
+    assert repair_item(LineItem.of(unit_price="17214.97", amount="17214.07", tax_rate="6%", tax="1032.90"),
+                       RATES).quantity is None
+    row = LineItem.of(quantity="2", unit_price="17214.97", amount="17214.07", tax_rate="6%", tax="1032.84")
+    assert repair_item(row, RATES).value("unit_price") == "17214.97"
+
+
 def _header(y0: float = 100, y1: float = 130) -> list:
     return [
         L("项目名称", 200, y0, 280, y1), L("规格型号", 415, y0, 496, y1), L("单位", 534, y0, 580, y1),

@@ -13,7 +13,9 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   the quantity column having lost its value (a lone 1 is the glyph the detector misses most);
 - a quantity with more than 2 decimals and a whole unit price that multiply out to the amount: swapped;
 - an amount that disagrees with both quantity x price and its own tax, where quantity x price agrees
-  with the tax: quantity x price.
+  with the tax: quantity x price;
+- no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
+  amount.
 Money is rounded half up to the fen, as the invoicing software does.
 """
 
@@ -127,6 +129,19 @@ def _quantity_price(item: LineItem, page: int) -> LineItem:
     return _set(moved, "quantity", _plain(qty), conf, page)
 
 
+def _price_of_one(item: LineItem, page: int) -> LineItem:
+    """No quantity read and a unit price one digit off the amount, which its tax confirms: one unit at
+    the amount (17214.97 over an amount of 17214.07 whose 6% is the tax read)."""
+    amount, p, tax, rate = _dec(item.amount), _dec(item.unit_price), _dec(item.tax), _rate(item.value("tax_rate"))
+    if item.quantity is not None or None in (amount, p, tax, rate) or tax <= 0 or _fen(amount * rate) != tax:
+        return item
+    price, total = item.value("unit_price"), item.value("amount")
+    if len(price) != len(total) or sum(a != b for a, b in zip(price, total, strict=True)) != 1:
+        return item
+    conf = _conf(item, "amount", "tax")
+    return _set(_set(item, "unit_price", total, conf, page), "quantity", "1", conf, page)
+
+
 def _amount(item: LineItem, page: int) -> LineItem:
     amount, q, p, tax = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price), _dec(item.tax)
     rate = _rate(item.value("tax_rate"))
@@ -153,4 +168,4 @@ def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineIt
     item = _swapped(_exempt_tax(item, page))
     item = _amount(item, page)
     item = _tax_rate(item, rates, page)
-    return _quantity_price(item, page)
+    return _quantity_price(_price_of_one(item, page), page)
