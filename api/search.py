@@ -5,13 +5,14 @@ matches before ``limit``/``offset``. Filters combine with AND; text filters are 
 with LIKE wildcards escaped. ``seller``/``buyer``: a value shaped like a tax id (15-20 digits/capitals)
 matches the tax id exactly (indexed), anything else the name as a substring or fuzzily (rapidfuzz
 partial_ratio >= 80 against the archived names, from 4 characters on).
-``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included), answered
-from each invoice's page text (``InvoiceText``) by the indexes of migrations 0005-0008: from 3 characters
-on a trigram index (SQLite FTS5 ``invoice_text_fts``, a quoted phrase = a substring; PostgreSQL ILIKE over
-pg_trgm GIN), 2 letters/digits a bigram index (SQLite FTS5 ``invoice_bigram_fts``; PostgreSQL a stored
-tsvector), else a LIKE scan. With other filters it is a per-invoice test; a broad match (``BROAD``) is
-paged along the sort index. ``duplicate=true`` matches business-key duplicates and near-identical images
-(``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for descending; ties break on id.
+``q`` is a case-insensitive substring of one OCR line of the invoice's page (Chinese included), answered from
+each invoice's page text (``InvoiceText``) and its bigrams (``InvoiceBigrams``) by the indexes of migrations
+0005-0009: from 3 characters on a trigram index (SQLite FTS5 ``invoice_text_fts``, a quoted phrase = a
+substring; PostgreSQL LIKE/ILIKE over pg_trgm GIN), 2 letters/digits a bigram index (SQLite FTS5
+``invoice_bigram_fts``; PostgreSQL a stored tsvector), else a LIKE scan. With other filters it is a per-invoice
+test; a broad match (``BROAD``) is paged along the sort index. ``duplicate=true`` matches business-key
+duplicates and near-identical images (``near_duplicate_of``). ``sort`` is a field name, ``-`` in front for
+descending; ties break on id.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, func, select
 
 from capture.invoice import InvoiceStatus
-from models.invoices import Invoice, InvoiceText, VerificationStatus, is_bigram_query
+from models.invoices import Invoice, InvoiceBigrams, InvoiceText, VerificationStatus, is_bigram_query
 
 SORTABLE = ("date", "total", "created_at", "updated_at", "invoice_number", "seller_name")
 SortKey = Literal[tuple([*SORTABLE, *(f"-{s}" for s in SORTABLE)])]  # type: ignore[valid-type]
@@ -192,32 +193,31 @@ def _text_match(q: str, dialect: str | None, *, narrowed: bool = False, walk: bo
     page needs) are tested."""
     if "\n" in q or "\r" in q:  # no single OCR line holds a line break
         return sa.false()
-    text = col(InvoiceText.text)
-    indexed = is_bigram_query(q) or len(q) >= TRIGRAM
+    table, here = _text_hits(q, dialect)
     if walk or narrowed:
-        here = text.icontains(q, autoescape=True) if not indexed else _text_condition(q, dialect)
-        return select(InvoiceText.id).where(InvoiceText.invoice_id == Invoice.id, here).exists()
-    return col(Invoice.id).in_(select(InvoiceText.invoice_id).where(_text_condition(q, dialect)))
+        return select(table.id).where(table.invoice_id == Invoice.id, here).exists()
+    return col(Invoice.id).in_(select(table.invoice_id).where(here))
 
 
-def _text_condition(q: str, dialect: str | None):
-    """``InvoiceText`` rows containing ``q``: two letters/digits through the bigram index, from 3 characters on
-    through the trigram index (SQLite FTS5: a quoted phrase is a substring; PostgreSQL: ILIKE with a literal
-    pattern, which the pg_trgm GIN index serves), else (one character, or two with punctuation) a LIKE scan."""
+def _text_hits(q: str, dialect: str | None) -> tuple[type[InvoiceText] | type[InvoiceBigrams], sa.ColumnElement]:
+    """(the table, the condition on it) of the invoices whose text holds ``q``: two letters/digits through the
+    bigram index (``InvoiceBigrams``), from 3 characters on through the trigram index over ``InvoiceText``
+    (SQLite FTS5: a quoted phrase is a substring; PostgreSQL: a literal pattern, which the pg_trgm GIN index
+    serves), else (one character, or two with punctuation) a LIKE scan of ``InvoiceText``."""
     text = col(InvoiceText.text)
     if is_bigram_query(q) and dialect in ("sqlite", "postgresql"):
-        return _bigram_condition(q.lower(), dialect)
+        return InvoiceBigrams, _bigram_condition(q.lower(), dialect)
     if dialect == "sqlite" and len(q) >= TRIGRAM:
         hits = sa.text("SELECT rowid FROM invoice_text_fts WHERE invoice_text_fts MATCH :phrase").bindparams(
             phrase=_phrase(q))
-        return col(InvoiceText.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
+        return InvoiceText, col(InvoiceText.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
     if dialect == "postgresql":
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         # without a letter that has a case (Chinese, digits) LIKE is the same test and rechecks each row
         # without lowercasing its text first (ILIKE on UTF-8 does)
         caseless = q.lower() == q.upper()
-        return text.like(pattern, escape="\\") if caseless else text.ilike(pattern, escape="\\")
-    return text.icontains(q, autoescape=True)
+        return InvoiceText, text.like(pattern, escape="\\") if caseless else text.ilike(pattern, escape="\\")
+    return InvoiceText, text.icontains(q, autoescape=True)
 
 
 def _phrase(q: str) -> str:
@@ -226,19 +226,19 @@ def _phrase(q: str) -> str:
 
 
 def _bigram_condition(pair: str, dialect: str):
-    """``InvoiceText`` rows holding the two letters/digits ``pair`` side by side (migration 0007's index)."""
+    """``InvoiceBigrams`` rows holding the two letters/digits ``pair`` side by side (migration 0009's index)."""
     if dialect == "sqlite":
         hits = sa.text("SELECT rowid FROM invoice_bigram_fts WHERE invoice_bigram_fts MATCH :token").bindparams(
             token=_phrase(pair))
-        return col(InvoiceText.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
+        return col(InvoiceBigrams.id).in_(hits.columns(sa.column("rowid", sa.Integer)))
     simple = sa.literal_column("'simple'::regconfig")
-    stored = sa.literal_column("invoice_text.bigram_tsv")  # migration 0008: PostgreSQL only, GIN-indexed
+    stored = sa.literal_column("invoice_bigrams.bigram_tsv")  # PostgreSQL only, GIN-indexed
     return stored.op("@@")(sa.func.plainto_tsquery(simple, pair))
 
 
 def _count(session: Session, filters: InvoiceFilters, conds: list) -> int:
     """The number of matches; for ``q`` alone counted on the text index without visiting the invoices
-    (every ``InvoiceText`` row belongs to exactly one invoice)."""
+    (every ``InvoiceText`` and ``InvoiceBigrams`` row belongs to exactly one invoice)."""
     q = filters.q
     only_q = q and len(conds) == 1 and "\n" not in q and "\r" not in q
     dialect = session.get_bind().dialect.name
@@ -248,7 +248,8 @@ def _count(session: Session, filters: InvoiceFilters, conds: list) -> int:
         match = sa.text(f"SELECT count(*) FROM {table} WHERE {table} MATCH :phrase")
         return session.execute(match, {"phrase": _phrase(token)}).scalar_one()
     if only_q:
-        stmt = select(func.count()).select_from(InvoiceText).where(_text_condition(q, dialect))
+        table, here = _text_hits(q, dialect)
+        stmt = select(func.count()).select_from(table).where(here)
     else:
         stmt = select(func.count()).select_from(Invoice).where(*conds)
     return session.exec(stmt).one()

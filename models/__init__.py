@@ -9,6 +9,7 @@ from models.documents import Document, DocumentSource, Job, JobStatus
 from models.invoices import (
     FieldProvenance,
     Invoice,
+    InvoiceBigrams,
     InvoiceIssue,
     InvoiceText,
     LineItem,
@@ -18,7 +19,21 @@ from models.invoices import (
 from models.verification import VerificationAttempt, VerificationSchedule
 
 __all__ = [
-    "ApiKey", "AuditEvent", "Document", "DocumentSource", "FieldProvenance", "Invoice", "InvoiceIssue",
-    "InvoiceText", "Job", "JobStatus", "LineItem", "OcrLine", "Role", "VerificationAttempt", "VerificationSchedule",
+    "ApiKey",
+    "AuditEvent",
+    "Document",
+    "DocumentSource",
+    "FieldProvenance",
+    "Invoice",
+    "InvoiceBigrams",
+    "InvoiceIssue",
+    "InvoiceText",
+    "Job",
+    "JobStatus",
+    "LineItem",
+    "OcrLine",
+    "Role",
+    "VerificationAttempt",
+    "VerificationSchedule",
     "VerificationStatus",
 ]

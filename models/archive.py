@@ -20,11 +20,11 @@ Contract
   ``near_duplicate_of`` = that page's invoice (the closest; ties: the earliest upload), a
   ``near_duplicate`` warning issue (``detail``: near_duplicate_of, document_id, page, distance) and
   status ``needs_review``.
-- Each invoice's page text (its OCR lines joined by newlines) is written as its ``InvoiceText`` row; the
-  full-text index over it (SQLite FTS5 trigram table, PostgreSQL pg_trgm GIN index; migration 0005)
-  follows by itself (triggers / index maintenance). ``FULLTEXT_OBJECTS`` names
-  its database objects, which are not in ``SQLModel.metadata``: schema comparisons skip them with
-  ``include_name``.
+- Each invoice's page text (its OCR lines joined by newlines) is written as its ``InvoiceText`` row and the
+  text's bigrams as its ``InvoiceBigrams`` row; the full-text indexes over them (SQLite FTS5 tables,
+  PostgreSQL GIN indexes; migrations 0005, 0009) follow by themselves (triggers / index maintenance).
+  ``FULLTEXT_OBJECTS`` names their database objects, which are not in ``SQLModel.metadata``: schema
+  comparisons skip them with ``include_name``.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from models.invoices import (
     FieldProvenance,
     FieldProvenancePublic,
     Invoice,
+    InvoiceBigrams,
     InvoiceDetailPublic,
     InvoiceIssue,
     InvoiceIssuePublic,
@@ -78,8 +79,9 @@ FULLTEXT_OBJECTS = frozenset({
     *(f"{table}{part}" for table in ("invoice_text_fts", "invoice_bigram_fts", "ocr_line_fts")  # ocr_line: < 0005
       for part in ("", "_data", "_idx", "_docsize", "_config", "_content")),
     "ix_invoice_text_text_trgm", "ix_invoice_text_bigrams", "ix_invoice_text_bigram_tsv", "ix_ocr_line_text_trgm",
+    "ix_invoice_bigrams_bigram_tsv",
     "ix_invoice_seller_name_trgm", "ix_invoice_buyer_name_trgm",
-    "bigram_tsv",  # a column: invoice_text's stored tsvector on PostgreSQL (migration 0008)
+    "bigram_tsv",  # a column: the bigrams' stored tsvector on PostgreSQL (migrations 0008, 0009)
 })
 
 
@@ -227,7 +229,7 @@ def _store_hashes(session: Session, document_id: uuid.UUID, hashes: Mapping[int,
 
 def _delete_children(session: Session, invoice_ids: list[uuid.UUID]) -> None:
     if invoice_ids:
-        for table in (LineItem, FieldProvenance, InvoiceIssue, InvoiceText):
+        for table in (LineItem, FieldProvenance, InvoiceIssue, InvoiceText, InvoiceBigrams):
             session.exec(delete(table).where(col(table.invoice_id).in_(invoice_ids)))
 
 
@@ -281,7 +283,8 @@ def _write_invoice(
         ))
     if found.page.lines:
         text = page_text(found.page.lines)
-        rows.append(InvoiceText(invoice_id=inv.id, text=text, bigrams=text_bigrams(text)))
+        rows += [InvoiceText(invoice_id=inv.id, text=text),
+                 InvoiceBigrams(invoice_id=inv.id, bigrams=text_bigrams(text))]
     session.add(inv)
     session.flush()  # the invoice row first: its children reference it (no ORM relationships order them)
     session.add_all(rows)

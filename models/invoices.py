@@ -227,15 +227,26 @@ class OcrLinePublic(OcrLineBase):
 class InvoiceText(SQLModel, table=True):
     """The OCR text of an invoice's page, one line per ``\\n``: what full-text search reads (migration 0005's
     trigram index over it: one row per invoice, so a common term is counted and paged over invoices, not
-    over OCR lines mapped back to invoices), and ``bigrams`` (``text_bigrams``), which migration 0007
-    indexes for two-character queries (no whole trigram). Written with the invoice by ``models.archive``."""
+    over OCR lines mapped back to invoices). Written with the invoice by ``models.archive``. Kept narrow (the
+    bigrams live in ``InvoiceBigrams``): PostgreSQL rechecks every row a trigram match finds."""
 
     __tablename__ = "invoice_text"
 
     id: int | None = Field(default=None, primary_key=True)  # the FTS5 rowid (stable, unlike an implicit rowid)
     invoice_id: uuid.UUID = Field(foreign_key="invoice.id", ondelete="CASCADE", unique=True)
     text: str = Field(sa_type=sa.Text)
-    bigrams: str = Field(default="", sa_type=sa.Text)
+
+
+class InvoiceBigrams(SQLModel, table=True):
+    """The bigrams (``text_bigrams``) of an invoice's page text: the tokens a two-character query (no whole
+    trigram) is looked up by, through migration 0009's index (SQLite FTS5 ``invoice_bigram_fts``, PostgreSQL
+    the stored tsvector ``bigram_tsv``). Written with the invoice by ``models.archive``."""
+
+    __tablename__ = "invoice_bigrams"
+
+    id: int | None = Field(default=None, primary_key=True)  # the FTS5 rowid
+    invoice_id: uuid.UUID = Field(foreign_key="invoice.id", ondelete="CASCADE", unique=True)
+    bigrams: str = Field(sa_type=sa.Text)
 
 
 _WORD_RUN = re.compile(r"[^\W_]{2,}")  # letters and digits (any script), two or more in a row
