@@ -120,26 +120,46 @@ def name_matches(session: Session, column, value: str) -> NameMatches:
 
 
 NAMES_TTL = 60.0  # seconds: a company archived since is found by substring at once, fuzzily within a minute
-_names_cache: dict[tuple[str, str], tuple[float, dt.datetime, list[str]]] = {}
+
+
+@dataclass
+class _Names:
+    read_at: float  # time.monotonic() of the last refresh
+    as_of: dt.datetime  # the newest updated_at before that refresh
+    names: list[str]
+    known: set[str]
+
+
+_names_cache: dict[tuple[str, str], _Names] = {}
 _names_lock = threading.Lock()
 
 
 def _names(session: Session, column) -> tuple[dt.datetime, list[str]]:
     """(the newest ``updated_at`` when read, the distinct archived values of a name column), cached per database
-    for NAMES_TTL seconds."""
+    and refreshed after NAMES_TTL seconds with the names of the rows written since (an index range on
+    ``updated_at``), not by reading every name again (~0.25 s at 1M invoices on PostgreSQL). A name no
+    longer archived (corrected, deleted) stays in the list: it matches no invoice."""
     key = (session.get_bind().url.render_as_string(hide_password=True), column.key)
     now = time.monotonic()
     with _names_lock:
         cached = _names_cache.get(key)
-    if cached is not None and now - cached[0] < NAMES_TTL:
-        return cached[1], cached[2]
+    if cached is not None and now - cached.read_at < NAMES_TTL:
+        return cached.as_of, cached.names
     # the newest write before the read (the database's clock of record, not this host's): rows written after
     # it are "recent" and matched by a scan of the rows updated since (RECENT covers writers' late commits)
     as_of = session.exec(select(func.max(Invoice.updated_at))).one() or EPOCH
-    names = list(session.exec(select(column).where(col(column).is_not(None)).distinct()).all())
+    read = select(column).where(col(column).is_not(None)).distinct()
+    if cached is None:
+        names = list(session.exec(read).all())
+        fresh = _Names(now, as_of, names, set(names))
+    else:
+        since = cached.as_of - RECENT
+        added = [n for n in session.exec(read.where(col(Invoice.updated_at) >= since)).all()
+                 if n not in cached.known]
+        fresh = _Names(now, as_of, cached.names + added, cached.known | set(added))
     with _names_lock:
-        _names_cache[key] = (now, as_of, names)
-    return as_of, names
+        _names_cache[key] = fresh
+    return fresh.as_of, fresh.names
 
 
 def filter_conditions(*, session: Session, filters: InvoiceFilters, walk: bool = False) -> list:

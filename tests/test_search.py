@@ -216,6 +216,31 @@ def test_a_name_written_after_the_names_were_cached_is_found_at_once(db):
     assert search(db, None, seller="有限公司") == {first, later}
 
 
+def test_the_cached_names_are_refreshed_with_the_names_written_since(db, monkeypatch):
+    from api import search as search_module
+    from tests.test_models_archive import fv
+
+    search_module._names_cache.clear()
+
+    def add(seed: int, seller: str):
+        doc = new_document(db, seed)
+        extra = {"seller_name": fv(seller), "invoice_number": fv(f"{seed:08d}")}
+        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
+        return inv.id
+
+    first = add(42, "上海同创文化传媒股份有限公司")
+    assert search(db, None, seller="同创文化传谋") == {first}  # fuzzy: the names are read here
+    (cached,) = search_module._names_cache.values()
+    later = add(43, "成都天府软件有限公司")
+    assert search(db, None, seller="天府软件有限公") == {later}  # a substring of a name written since
+    assert search(db, None, seller="成都天府软仵") == set()  # fuzzy needs the name listed: within NAMES_TTL
+    monkeypatch.setattr(search_module, "NAMES_TTL", 0.0)
+    assert search(db, None, seller="成都天府软仵") == {later}  # refreshed: found fuzzily too
+    (refreshed,) = search_module._names_cache.values()
+    assert refreshed.names[:len(cached.names)] == cached.names and "成都天府软件有限公司" in refreshed.names
+    assert search(db, None, seller="同创文化传谋") == {first}
+
+
 def test_sqlite_name_search_reads_the_name_and_updated_at_indexes_not_the_table(db):
     from api import search as search_module
     from tests.test_models_archive import fv
