@@ -115,6 +115,9 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
                             app.state.blobs)
             thread = threading.Thread(target=worker.run_forever, args=(stop,), name="capture-worker", daemon=True)
             thread.start()
+        from api.search import warm_names
+
+        threading.Thread(target=warm_names, args=(app.state.sessions,), name="names-warmup", daemon=True).start()
         if settings.embedded_worker:  # the tax checks run on their own thread: capture never waits for them
             from api.verifier import start_verifier_thread
 

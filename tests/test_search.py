@@ -298,3 +298,31 @@ def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch
     assert [page(limit=5, offset=o) for o in (0, 5, 10)] == sorted_all
     assert len(walked) == 3
     assert sorted_all[0][1] == 12 and len({i for ids, _ in sorted_all for i in ids}) == 12
+
+
+def test_the_service_reads_the_archived_names_at_start(db, data_dir, caplog):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api import search as search_module
+    from api.app import create_app
+    from tests.db_fixtures import VAT_SPECIAL_LINES, FakeEngine
+    from tests.test_api_fixtures import api_settings
+    from tests.test_models_archive import fv
+
+    doc = new_document(db, 44)
+    archive(db, doc, [found(special(seller_name=fv("上海同创文化传媒股份有限公司")), lines=LINES_B)])
+    search_module._names_cache.clear()
+    with TestClient(create_app(api_settings(db, data_dir), ocr_engine=FakeEngine(VAT_SPECIAL_LINES))):
+        deadline = time.monotonic() + 20
+        while len(search_module._names_cache) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    sellers = next(v for k, v in search_module._names_cache.items() if k[1] == "seller_name")
+    assert "上海同创文化传媒股份有限公司" in sellers.names
+
+    def broken():
+        raise RuntimeError("database gone")
+
+    search_module.warm_names(broken)  # best effort: logged, not raised
+    assert "reading the archived names ahead failed" in caplog.text
