@@ -310,20 +310,27 @@ def search_invoices(*, session: Session, filters: InvoiceFilters) -> tuple[list[
     if filters.q and postgres:
         _set_local(session, PG_TEXT_SEARCH)
     conds = filter_conditions(session=session, filters=filters)
-    count = _count(session, filters, conds)
     name = filters.sort.lstrip("-")
     column = getattr(Invoice, name)
     order = col(column).desc() if filters.sort.startswith("-") else col(column).asc()
-    if not _name_scan(filters) and _walk_sort_index(filters, count):
+    # missing values last in either direction, the same on both databases. The expression also keeps an
+    # index from ordering the page, which is wanted only where it can: with a name-substring filter the
+    # matches are few and found by a scan, and walking the sort index instead reads the whole table.
+    nulls_last = col(column).is_(None)
+    if _name_scan(filters):
+        # every match is read and sorted anyway: counted in the same pass (PostgreSQL at 1M, a name on 3.4k
+        # invoices: count 9-30 ms + page 13-20 ms, each visiting the same rows, against one pass)
+        stmt = select(Invoice, func.count().over()).where(*conds).order_by(nulls_last, order, Invoice.id)
+        rows = session.exec(stmt.offset(filters.offset).limit(filters.limit)).all()
+        if rows:
+            return [invoice for invoice, _total in rows], rows[0][1]
+        return [], _count(session, filters, conds)  # an offset past the last match: counted on its own
+    count = _count(session, filters, conds)
+    if _walk_sort_index(filters, count):
         if not postgres:  # SQLite: q as a per-invoice test, so the planner walks the sort index
             conds = filter_conditions(session=session, filters=filters, walk=True)
         return _walk(session, filters, conds, column, order, postgres=postgres), count
-    keys = [order, Invoice.id]
-    if _may_be_null(name, filters) or _name_scan(filters):
-        # missing values last in either direction, the same on both databases. The expression also keeps an
-        # index from ordering the page, which is wanted only where it can: with a name-substring filter the
-        # matches are few and found by a scan, and walking the sort index instead reads the whole table.
-        keys.insert(0, col(column).is_(None))
+    keys = [nulls_last, order, Invoice.id] if _may_be_null(name, filters) else [order, Invoice.id]
     stmt = select(Invoice).where(*conds).order_by(*keys).offset(filters.offset).limit(filters.limit)
     return list(session.exec(stmt).all()), count
 

@@ -326,3 +326,26 @@ def test_the_service_reads_the_archived_names_at_start(db, data_dir, caplog):
 
     search_module.warm_names(broken)  # best effort: logged, not raised
     assert "reading the archived names ahead failed" in caplog.text
+
+
+def test_a_name_search_pages_with_the_exact_count(db):
+    from api import search as search_module
+    from tests.test_models_archive import fv
+
+    search_module._names_cache.clear()
+    ids = []
+    for seed in range(45, 48):
+        doc = new_document(db, seed, at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=seed))
+        extra = {"seller_name": fv(f"上海同创文化传媒{seed}有限公司"), "invoice_number": fv(f"{seed:08d}")}
+        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)], now=doc.created_at)
+        ids.append(inv.id)
+
+    def page(offset: int) -> tuple[list, int]:
+        with db.sessions() as s:
+            invoices, count = search_invoices(session=s, filters=InvoiceFilters(
+                seller="同创文化", sort="created_at", limit=2, offset=offset))
+        return [inv.id for inv in invoices], count
+
+    assert page(0) == (ids[:2], 3)
+    assert page(2) == (ids[2:], 3)
+    assert page(5) == ([], 3)  # past the last match: still the count
