@@ -10,34 +10,18 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from capture.errors import CaptureError, MissingFileError
-
-if TYPE_CHECKING:
-    from api.settings import Settings
+from api.cli_common import error_obj, migrated_url, positive_int, read_file, shown_url
+from api.cli_ingest import cmd_ingest
+from capture.errors import CaptureError
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _read_file(path: str) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise MissingFileError(f"{path}: no such file")
-    if p.is_dir():
-        raise MissingFileError(f"{path}: is a directory, not a file")
-    return p.read_bytes()
-
-
-def _error_obj(path: str, exc: CaptureError) -> dict:
-    return {"file": path, "ok": False, "error": exc.as_dict()}
 
 
 def _report_error(path: str, exc: CaptureError, *, as_json: bool) -> None:
     """One unreadable file: a JSON error object on stdout, or one line on stderr."""
     if as_json:
-        print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
+        print(json.dumps(error_obj(path, exc), ensure_ascii=False), flush=True)
     else:
         print(f"error: {path}: {exc.detail}", file=sys.stderr)
 
@@ -52,7 +36,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            doc = read_document(_read_file(path), engine=engine, config=settings.capture_config())
+            doc = read_document(read_file(path), engine=engine, config=settings.capture_config())
         except CaptureError as exc:
             failed += 1
             _report_error(path, exc, as_json=args.json)
@@ -87,7 +71,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            pages, found = capture_invoices(_read_file(path), engine=engine, config=config, today=date.today())
+            pages, found = capture_invoices(read_file(path), engine=engine, config=config, today=date.today())
         except CaptureError as exc:
             failed += 1
             _report_error(path, exc, as_json=args.json)
@@ -118,41 +102,18 @@ def _print_invoice(path: str, obj: dict) -> None:
 
 # ------------------------------------------------------------------------------------------ storage
 
-DOC_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".bmp", ".webp", ".pdf"})
-
-
-def _migrated_url(settings: Settings) -> str:
-    from models.db import migrate
-
-    url = settings.resolved_database_url()
-    migrate(url)
-    return url
-
-
-def _shown_url(url: str) -> str:
-    import sqlalchemy as sa
-
-    return sa.make_url(url).render_as_string(hide_password=True)
-
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from api.settings import get_settings
     from models.db import current_revision, make_engine
 
-    url = _migrated_url(get_settings())
+    url = migrated_url(get_settings())
     engine = make_engine(url)
     try:
-        print(f"database {_shown_url(url)} is at revision {current_revision(engine)}")
+        print(f"database {shown_url(url)} is at revision {current_revision(engine)}")
     finally:
         engine.dispose()
     return 0
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -164,8 +125,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
     settings = get_settings()
-    url = _migrated_url(settings)
-    print(f"worker: {args.concurrency} process(es) on {_shown_url(url)}, originals in {settings.blob_dir()}",
+    url = migrated_url(settings)
+    print(f"worker: {args.concurrency} process(es) on {shown_url(url)}, originals in {settings.blob_dir()}",
           file=sys.stderr, flush=True)
     stop = threading.Event()
     stop_on_signals(stop)
@@ -179,103 +140,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if verifier_thread is not None:
         verifier_thread.join()
     return 0
-
-
-def _ingest_paths(paths: list[str]) -> list[str]:
-    """Files named on the command line as given; folders walked recursively (sorted, hidden entries and
-    files without an image/PDF suffix skipped)."""
-    out: list[str] = []
-    for path in paths:
-        p = Path(path)
-        if not p.is_dir():
-            out.append(path)
-            continue
-        for f in sorted(p.rglob("*")):
-            rel = f.relative_to(p).parts
-            if f.is_file() and not any(part.startswith(".") for part in rel) and f.suffix.lower() in DOC_SUFFIXES:
-                out.append(str(f))
-    return out
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from api.settings import get_settings
-    from models.blobs import BlobStore
-    from models.db import make_engine, make_sessions
-    from models.ingest import accept_upload
-    from models.types import utcnow
-
-    settings = get_settings()
-    engine = make_engine(_migrated_url(settings))
-    sessions, blobs = make_sessions(engine), BlobStore(settings.blob_dir())
-    limits = settings.capture_config().limits
-    files = _ingest_paths(args.paths)
-    new = existing = rejected = 0
-    documents: dict = {}  # document id -> file
-    for i, path in enumerate(files, 1):
-        try:
-            with sessions() as session:
-                acc = accept_upload(
-                    session, blobs, _read_file(path), filename=Path(path).name, source=args.source,
-                    station=args.station, uploader=None, limits=limits, now=utcnow(),
-                    max_attempts=settings.job_max_attempts, actor="cli",
-                )
-        except CaptureError as exc:
-            rejected += 1
-            if args.json:
-                print(json.dumps(_error_obj(path, exc), ensure_ascii=False), flush=True)
-            else:
-                print(f"[{i}/{len(files)}] rejected {path}: {exc.detail} ({exc.code})", flush=True)
-            continue
-        new, existing = new + acc.created, existing + (not acc.created)
-        documents.setdefault(acc.document.id, path)
-        if args.json:
-            obj = {"file": path, "ok": True, "document_id": str(acc.document.id), "job_id": str(acc.job.id),
-                   "created": acc.created, "status": acc.job.status.value}
-            print(json.dumps(obj, ensure_ascii=False), flush=True)
-        else:
-            what = "accepted" if acc.created else "already archived"
-            print(f"[{i}/{len(files)}] {what} {path} -> document {acc.document.id} "
-                  f"({acc.document.pages} page(s), job {acc.job.status.value})", flush=True)
-    print(f"ingested {len(files)} file(s): {new} new, {existing} already archived, {rejected} rejected",
-          file=sys.stderr if args.json else sys.stdout, flush=True)
-    failed = _process_ingested(args, settings, sessions, documents) if args.process and documents else 0
-    engine.dispose()
-    return 1 if rejected or failed else 0
-
-
-def _process_ingested(args: argparse.Namespace, settings: Settings, sessions, documents: dict) -> int:
-    """Run a worker in this process until the queue is empty; report every ingested document."""
-    from api.worker import build_worker
-    from models.archive import document_invoices
-    from models.documents import JobStatus
-    from models.jobs import latest_job
-
-    worker = build_worker(settings)
-
-    def progress(job) -> None:
-        if not args.json and job.document_id in documents:
-            error = f" after {job.error_code}: {job.error_detail}" if job.error_code else ""
-            print(f"processed {documents[job.document_id]}: {job.status.value}{error}", flush=True)
-
-    worker.drain(on_job=progress)
-    failed = done = invoices = 0
-    with sessions() as session:
-        for doc_id, path in documents.items():
-            job = latest_job(session, document_id=doc_id)
-            found = document_invoices(session, document_id=doc_id)
-            failed += job.status is JobStatus.FAILED
-            done += job.status is JobStatus.DONE
-            invoices += len(found)
-            if args.json:
-                obj = {"file": path, "document_id": str(doc_id), "status": job.status.value,
-                       "error": {"code": job.error_code, "detail": job.error_detail} if job.error_code else None,
-                       "invoice_ids": [str(inv.id) for inv in found]}
-                print(json.dumps(obj, ensure_ascii=False), flush=True)
-            elif job.status is JobStatus.FAILED:
-                print(f"failed {path}: {job.error_detail} ({job.error_code})", flush=True)
-    print(f"processed {len(documents)} document(s): {done} done, {failed} failed, {invoices} invoice(s) archived",
-          file=sys.stderr if args.json else sys.stdout, flush=True)
-    return failed
 
 
 SERVE_SWITCH_INTERVAL = 0.0005  # seconds; see cmd_serve
@@ -299,7 +163,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # time a request thread wants it, and a request wants it dozens of times: a 0.5 ms interval took
         # the acknowledgment p95 from ~100 to ~30 ms with OCR running (bench/api_load.py upload --interval 1)
         sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
-    print(f"serving http://{args.host}:{args.port} on {_shown_url(settings.resolved_database_url())} ({worker})",
+    print(f"serving http://{args.host}:{args.port} on {shown_url(settings.resolved_database_url())} ({worker})",
           file=sys.stderr, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
@@ -311,7 +175,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     from models.db import immediate, make_engine, make_sessions
     from models.types import utcnow
 
-    engine = make_engine(_migrated_url(get_settings()))
+    engine = make_engine(migrated_url(get_settings()))
     try:
         with make_sessions(engine)() as session:
             immediate(session)
@@ -347,7 +211,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     settings = get_settings()
-    engine = make_engine(_migrated_url(settings))
+    engine = make_engine(migrated_url(settings))
     verifier = build_verifier(settings, make_sessions(engine))
     try:
         summary = verifier.run_due()
@@ -394,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="run capture workers: claim queued documents, OCR and extract them, archive the results",
     )
     p.add_argument(
-        "--concurrency", type=_positive_int, default=1, metavar="N",
+        "--concurrency", type=positive_int, default=1, metavar="N",
         help="worker processes, each with its own OCR engine (default 1, in this process)",
     )
     p.set_defaults(handler=cmd_worker)
@@ -416,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the HTTP API (with one in-process capture worker unless --no-worker)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_positive_int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--port", type=positive_int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--no-worker", action="store_true", help="do not capture here (run `invoice-capture worker`)")
     p.set_defaults(handler=cmd_serve)
 
@@ -435,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("taxsim", help="run the tax-authority simulator (a stand-in for the verification platform)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_positive_int, default=8100, help="port to listen on (default 8100)")
+    p.add_argument("--port", type=positive_int, default=8100, help="port to listen on (default 8100)")
     p.add_argument("--db", metavar="PATH", help="its own SQLite registry file (default: in memory)")
     p.add_argument("--admin-key", default="taxsim-admin-key", metavar="KEY",
                    help="the X-Admin-Key its /admin endpoints require (default taxsim-admin-key)")
