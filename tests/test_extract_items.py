@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from capture.extract.extractor import extract_page
-from capture.extract.items import repair_item
+from capture.extract.items import amount_from_total, repair_item
 from capture.invoice import LineItem, Source
 from tests.test_extract_layout import L
 
@@ -49,6 +49,35 @@ def test_amount_misread_is_replaced_when_quantity_price_and_tax_agree():
     # amount agrees with its tax: the product is what is wrong, nothing changes
     row = LineItem.of(quantity="5", unit_price="752.71", amount="3763.55", tax_rate="3%", tax="112.91")
     assert repair_item(row, RATES) == row
+
+
+def test_an_amount_not_read_or_misread_without_a_rate_is_quantity_times_price_when_the_tax_says_so():
+    got = repair_item(LineItem.of(quantity="4", unit_price="10104.27", tax_rate="1%", tax="404.17"), RATES)
+    assert got.value("amount") == "40417.08" and got.amount.source is Source.DERIVED
+    row = LineItem.of(quantity="12", unit_price="4313.33333333", amount="5.84", tax="2588.00")  # rate lost
+    got = repair_item(row, RATES)
+    assert (got.value("amount"), got.value("tax_rate")) == ("51760.00", "5%")
+    # the tax does not fit the product: nothing is invented
+    assert repair_item(LineItem.of(quantity="4", unit_price="10104.27", tax_rate="1%", tax="404.99"),
+                       RATES).amount is None
+
+
+def test_a_factor_one_digit_off_the_amount_the_tax_confirms():
+    row = LineItem.of(quantity="1706", unit_price="1.09", amount="2541.94", tax_rate="13%", tax="330.45")
+    got = repair_item(row, RATES)
+    assert got.value("unit_price") == "1.49" and got.unit_price.alternatives[0].value == "1.09"
+    row = LineItem.of(quantity="7", unit_price="21.31", amount="149.17", tax_rate="13%", tax="19.39")
+    assert repair_item(row, RATES) == row  # consistent: left alone
+    row = LineItem.of(quantity="1706", unit_price="1.09", amount="2541.94", tax_rate="13%", tax="330.00")
+    assert repair_item(row, RATES).value("unit_price") == "1.09"  # the amount unconfirmed
+
+
+def test_the_one_amount_not_read_is_the_total_less_the_other_rows():
+    rows = [LineItem.of(amount="1000.00", tax_rate="6%", tax="60.00"), LineItem.of(tax_rate="6%", tax="128.93")]
+    got = amount_from_total(rows, "3148.83", RATES, 1)
+    assert got[1].value("amount") == "2148.83" and got[0] is rows[0]
+    assert amount_from_total(rows, "3148.00", RATES, 1) == rows  # its tax does not fit
+    assert amount_from_total([*rows, LineItem.of(tax="1.00")], "3148.83", RATES, 1)[1].amount is None  # two unread
 
 
 def test_a_lone_price_one_digit_off_the_amount_is_one_unit_at_the_amount():

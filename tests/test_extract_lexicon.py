@@ -44,11 +44,13 @@ def test_a_company_name_starts_with_a_known_place():
     assert repair_company("成都宏达广告有限公司", LEX, FORMS) is None
     assert repair_company("济鹵海纳餐饮管理有限公司", LEX, FORMS) is None  # 济南 or 济宁: no answer
     assert repair_company("华信（北京）科技有限公司", LEX, FORMS) is None  # the trade name first
+    assert repair_company("天成（成部）食品有限公司", LEX, FORMS) == "天成（成都）食品有限公司"
 
 
 def test_the_trade_words_before_the_legal_form():
     assert repair_company("北京华信网络科抆有限公司", LEX, FORMS) == "北京华信网络科技有限公司"
     assert repair_company("北京华信科技有限公司", LEX, FORMS) is None
+    assert repair_company("北京华信智慧科技有限公司", LEX, FORMS) is None  # not 智能科技: ends with 科技
 
 
 def test_only_names_read_with_a_low_score_are_repaired():

@@ -12,10 +12,14 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   quantity column that cannot be a quantity (2144.89 over an amount of 2144.89) is the unit price,
   the quantity column having lost its value (a lone 1 is the glyph the detector misses most);
 - a quantity with more than 2 decimals and a whole unit price that multiply out to the amount: swapped;
-- an amount that disagrees with both quantity x price and its own tax, where quantity x price agrees
-  with the tax: quantity x price;
+- an amount not read, or disagreeing with both quantity x price and its own tax, where quantity x price
+  agrees with the tax (at the rate read or, none read, at exactly one printable rate): quantity x price;
+- quantity x price off an amount that its tax confirms, where the amount and one factor give the other
+  one digit off the reading: that value;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount.
+``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
+the invoice's amount before tax less the other rows' amounts, when its tax (or quantity x price) says so.
 Money is rounded half up to the fen, as the invoicing software does.
 """
 
@@ -142,15 +146,64 @@ def _price_of_one(item: LineItem, page: int) -> LineItem:
     return _set(_set(item, "unit_price", total, conf, page), "quantity", "1", conf, page)
 
 
-def _amount(item: LineItem, page: int) -> LineItem:
-    amount, q, p, tax = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price), _dec(item.tax)
-    rate = _rate(item.value("tax_rate"))
-    if None in (amount, q, p, tax, rate) or tax <= 0:
+def _taxed(value: Decimal, item: LineItem, rates: tuple[str, ...]) -> bool:
+    """``value`` is the amount the row's tax is levied on: at the rate read, or (none read, or not a
+    printable one) at exactly one printable rate."""
+    tax = _dec(item.tax)
+    if tax is None or tax <= 0:
+        return False
+    if item.value("tax_rate") in rates:
+        return _fen(value * _rate(item.value("tax_rate"))) == tax
+    return sum(_fen(value * _rate(r)) == tax for r in rates) == 1
+
+
+def _amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
+    """The amount as quantity x price when the amount read (or its absence) is not what the tax was
+    levied on and the product is."""
+    amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
+    if q is None or p is None:
         return item
     product = _fen(q * p)
-    if product == amount or _fen(amount * rate) == tax or _fen(product * rate) != tax:
+    if product == amount or (amount is not None and _taxed(amount, item, rates)) or not _taxed(product, item, rates):
         return item
     return _set(item, "amount", f"{product:.2f}", _conf(item, "quantity", "unit_price", "tax"), page)
+
+
+def _one_off(read: str, value: str) -> bool:
+    return len(read) == len(value) and sum(a != b for a, b in zip(read, value, strict=True)) == 1
+
+
+def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
+    """Quantity x price off an amount that the tax confirms: the factor one digit off what the amount
+    and the other factor give (a price of 1.09 for 1.49 under 1706 x 1.49 = 2541.94)."""
+    amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
+    if None in (amount, q, p) or _fen(q * p) == amount or not _taxed(amount, item, rates):
+        return item
+    conf = _conf(item, "amount", "tax")
+    price = _price_for(amount, q)
+    if price is not None and _one_off(item.value("unit_price"), _plain(price, 2)):
+        return _set(item, "unit_price", _plain(price, 2), conf, page)
+    qty = _quantity_for(amount, p)
+    if qty is not None and _one_off(item.value("quantity"), _plain(qty)):
+        return _set(item, "quantity", _plain(qty), conf, page)
+    return item
+
+
+def amount_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+    """The one row whose amount was not read gets the invoice's amount before tax less the other rows'
+    amounts, when its tax (or its quantity x price) confirms it."""
+    missing = [i for i, it in enumerate(items) if it.amount is None]
+    if total is None or len(missing) != 1 or any(_dec(it.amount) is None for it in items if it.amount is not None):
+        return items
+    k = missing[0]
+    rest = Decimal(total) - sum(_dec(it.amount) for i, it in enumerate(items) if i != k)
+    row = items[k]
+    q, p = _dec(row.quantity), _dec(row.unit_price)
+    if rest <= 0 or not (_taxed(rest, row, rates) or (q is not None and p is not None and _fen(q * p) == rest)):
+        return items
+    conf = min([_conf(it, "amount") for i, it in enumerate(items) if i != k] + [0.9])
+    fixed = repair_item(_set(row, "amount", f"{rest:.2f}", conf, page), rates, page)
+    return [fixed if i == k else it for i, it in enumerate(items)]
 
 
 def _swapped(item: LineItem) -> LineItem:
@@ -166,6 +219,7 @@ def _swapped(item: LineItem) -> LineItem:
 
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
     item = _swapped(_exempt_tax(item, page))
-    item = _amount(item, page)
+    item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
+    item = _factor(item, rates, page)
     return _quantity_price(_price_of_one(item, page), page)

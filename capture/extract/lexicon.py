@@ -10,8 +10,11 @@ Free text has no checksum, so a character changes only where the vocabulary poin
   of at least three characters (the name's own category first, then the longest words; at most two
   changes per name) is changed (技术咨沟服务费 -> 技术咨询服务费, 房星租赁费 -> 房屋租赁费);
 - a company name that does not start with a known place, whose start is one character off exactly one
-  place, starts with that place (成鄱宏达… -> 成都宏达…); the trade words right before the legal form
-  likewise (…网络科抆有限公司 -> …网络科技有限公司). The trade name (字号) in between is never touched.
+  place, starts with that place (成鄱宏达… -> 成都宏达…), and so does a place in brackets after the
+  trade name (天成（成部）食品… -> 天成（成都）食品…); the trade words right before the legal form
+  likewise (…网络科抆有限公司 -> …网络科技有限公司), unless they end with a known trade word already
+  (疆筑工程 ends with 工程: an unknown 智慧科技 must not become 智能科技). The trade name (字号) in between
+  is never touched.
 """
 
 from __future__ import annotations
@@ -144,6 +147,13 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
     return fixed if fixed != name else None
 
 
+def _place(text: str, lexicon: Lexicon) -> str | None:
+    """The place ``text`` (a whole word: 成部 in 天成（成部）食品) is one character off, if only one."""
+    if text in lexicon.places:
+        return None
+    return _one_word(text, lexicon.places)
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
     """``name`` with its place at the start and its trade words before the legal form put right."""
     fixed = name
@@ -153,6 +163,7 @@ def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str |
             if place is not None and len(name) > size + 4:
                 fixed = place + name[size:]
                 break
+    fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", fixed)
     form = next((f for f in sorted(forms, key=len, reverse=True) if fixed.endswith(f)), None)
     if form is not None:
         head = fixed[: -len(form)]
