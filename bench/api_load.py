@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -277,19 +278,67 @@ def fill_archive(url: str, n: int, lines_per_invoice: int, seed: int) -> dict[st
 
 
 def bench_search(args: argparse.Namespace) -> None:
+    """Fill an archive per size and query it over HTTP; ``--keep DIR`` keeps each filled archive (and its
+    probes) in DIR, ``--reuse DIR`` queries those again without filling (a 1M fill takes ~8 min)."""
     for n in [int(s) for s in args.sizes.split(",")]:
         print(f"search on {n} invoices ({'PostgreSQL' if args.pg else 'SQLite'}):", flush=True)
+        if args.reuse or args.keep:
+            where = Path(args.reuse or args.keep) / f"{'postgresql' if args.pg else 'sqlite'}-{n}"
+            if args.reuse:
+                url, probes = (where / "url").read_text(), load_probes(where / "probes.json")
+            else:
+                where.mkdir(parents=True, exist_ok=True)
+                url = kept_database(args.pg, args.pg_url, where, n)
+                probes = fill_archive(url, n, args.lines_per_invoice, args.seed)
+                save_probes(probes, where / "probes.json")
+                (where / "url").write_text(url)
+            query_archive(args, url, where, probes)
+            continue
         data_dir = Path(tempfile.mkdtemp(prefix="ic-bench-search-"))
         try:
             with database(args.pg, args.pg_url, data_dir) as url:
                 probes = fill_archive(url, n, args.lines_per_invoice, args.seed)
-                env = service_env(data_dir, url)
-                key = create_key(env, "auditor")
-                with serve(env, worker=False) as base:
-                    skip = tuple(w.strip() for w in args.skip.split(",") if w.strip())
-                    run_queries(base, key, probes, args.queries, random.Random(args.seed), skip)
+                query_archive(args, url, data_dir, probes)
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def query_archive(args: argparse.Namespace, url: str, data_dir: Path, probes: dict[str, list]) -> None:
+    if args.queries < 1:  # --keep with --queries 0: fill only
+        return
+    env = service_env(data_dir, url)
+    key = create_key(env, "auditor")
+    with serve(env, worker=False) as base:
+        skip = tuple(w.strip() for w in args.skip.split(",") if w.strip())
+        run_queries(base, key, probes, args.queries, random.Random(args.seed), skip)
+
+
+def kept_database(pg: bool, pg_url: str, where: Path, n: int) -> str:
+    """A database to fill and keep: a SQLite file in ``where``, or PostgreSQL ``ic_bench_kept_<n>`` (made anew)."""
+    if not pg:
+        (where / "invoice-capture.db").unlink(missing_ok=True)
+        return f"sqlite:///{where / 'invoice-capture.db'}"
+    import psycopg
+    import sqlalchemy as sa
+
+    server, name = sa.make_url(pg_url), f"ic_bench_kept_{n}"
+    admin = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def save_probes(probes: dict[str, list], path: Path) -> None:
+    path.write_text(json.dumps({k: [str(v) if isinstance(v, dt.date) else v for v in values]
+                                for k, values in probes.items()}, ensure_ascii=False))
+
+
+def load_probes(path: Path) -> dict[str, list]:
+    probes = json.loads(path.read_text())
+    probes["date"] = [dt.date.fromisoformat(d) for d in probes["date"]]
+    probes["code"] = [tuple(c) for c in probes["code"]]
+    return probes
 
 
 def run_queries(base: str, key: str, probes: dict[str, list], count: int, rng: random.Random,
@@ -364,6 +413,8 @@ def main() -> None:
             p.add_argument("--queries", type=int, default=60, help="queries per kind")
             p.add_argument("--lines-per-invoice", type=int, default=6)
             p.add_argument("--skip", default="", help="comma-separated words: leave out the query kinds naming one")
+            p.add_argument("--keep", help="fill and keep each archive (and its probes) in this folder")
+            p.add_argument("--reuse", help="query the archives kept by --keep in this folder, without filling")
     args = parser.parse_args()
     bench_upload(args) if args.what == "upload" else bench_search(args)
 
