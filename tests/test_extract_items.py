@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from capture.extract.extractor import extract_page
 from capture.extract.items import amount_from_total, repair_item
+from capture.extract.table import item_name
 from capture.invoice import LineItem, Source
 from tests.test_extract_layout import L
 
@@ -57,6 +58,10 @@ def test_an_amount_not_read_or_misread_without_a_rate_is_quantity_times_price_wh
     row = LineItem.of(quantity="12", unit_price="4313.33333333", amount="5.84", tax="2588.00")  # rate lost
     got = repair_item(row, RATES)
     assert (got.value("amount"), got.value("tax_rate")) == ("51760.00", "5%")
+    row = LineItem.of(quantity="90", unit_price="7.69", amount="692.16", tax_rate="9%", tax="62.29")
+    assert repair_item(row, RATES).value("amount") == "692.10"  # both fit the tax: one digit off the product
+    row = LineItem.of(quantity="1", unit_price="692.16", amount="692.10", tax_rate="9%", tax="62.29")
+    assert repair_item(row, RATES).value("amount") == "692.10"  # one unit: no telling which is misread
     # the tax does not fit the product: nothing is invented
     assert repair_item(LineItem.of(quantity="4", unit_price="10104.27", tax_rate="1%", tax="404.99"),
                        RATES).amount is None
@@ -66,6 +71,8 @@ def test_a_factor_one_digit_off_the_amount_the_tax_confirms():
     row = LineItem.of(quantity="1706", unit_price="1.09", amount="2541.94", tax_rate="13%", tax="330.45")
     got = repair_item(row, RATES)
     assert got.value("unit_price") == "1.49" and got.unit_price.alternatives[0].value == "1.09"
+    row = LineItem.of(quantity="1", unit_price="54497.9", amount="54497.97", tax_rate="3%", tax="1634.94")
+    assert repair_item(row, RATES).value("unit_price") == "54497.97"  # a digit lost
     row = LineItem.of(quantity="7", unit_price="21.31", amount="149.17", tax_rate="13%", tax="19.39")
     assert repair_item(row, RATES) == row  # consistent: left alone
     row = LineItem.of(quantity="1706", unit_price="1.09", amount="2541.94", tax_rate="13%", tax="330.00")
@@ -78,6 +85,11 @@ def test_the_one_amount_not_read_is_the_total_less_the_other_rows():
     assert got[1].value("amount") == "2148.83" and got[0] is rows[0]
     assert amount_from_total(rows, "3148.00", RATES, 1) == rows  # its tax does not fit
     assert amount_from_total([*rows, LineItem.of(tax="1.00")], "3148.83", RATES, 1)[1].amount is None  # two unread
+
+
+def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
+    assert item_name("*现代服务*技术咨询服务费•") == "*现代服务*技术咨询服务费"
+    assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
 
 
 def test_a_lone_price_one_digit_off_the_amount_is_one_unit_at_the_amount():

@@ -45,6 +45,9 @@ def test_a_company_name_starts_with_a_known_place():
     assert repair_company("济鹵海纳餐饮管理有限公司", LEX, FORMS) is None  # 济南 or 济宁: no answer
     assert repair_company("华信（北京）科技有限公司", LEX, FORMS) is None  # the trade name first
     assert repair_company("天成（成部）食品有限公司", LEX, FORMS) == "天成（成都）食品有限公司"
+    assert repair_company("深圳智联建筑工程有限公司成部分公司", LEX, FORMS) == "深圳智联建筑工程有限公司成都分公司"
+    assert repair_company("成都凯盛软件有限责任公司杭绍分公司", LEX, FORMS) == "成都凯盛软件有限责任公司杭州分公司"
+    assert repair_company("成都凯盛软件有限责任公司杭州分公司", LEX, FORMS) is None
 
 
 def test_the_trade_words_before_the_legal_form():
@@ -59,5 +62,5 @@ def test_only_names_read_with_a_low_score_are_repaired():
         page.append(L("称：杭附海纳餐饮管理有限公司", 345, 324, 693, 358, score))
         return extract_page(page).value("buyer_name")
 
-    assert buyer(0.93) == "杭州海纳餐饮管理有限公司"
+    assert buyer(0.98) == "杭州海纳餐饮管理有限公司"
     assert buyer(0.99) == "杭附海纳餐饮管理有限公司"

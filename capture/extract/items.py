@@ -12,10 +12,11 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   quantity column that cannot be a quantity (2144.89 over an amount of 2144.89) is the unit price,
   the quantity column having lost its value (a lone 1 is the glyph the detector misses most);
 - a quantity with more than 2 decimals and a whole unit price that multiply out to the amount: swapped;
-- an amount not read, or disagreeing with both quantity x price and its own tax, where quantity x price
-  agrees with the tax (at the rate read or, none read, at exactly one printable rate): quantity x price;
+- an amount not read, or disagreeing with both quantity x price and its own tax (or one digit off the
+  product), where quantity x price agrees with the tax (at the rate read or, none read, at exactly one
+  printable rate): quantity x price;
 - quantity x price off an amount that its tax confirms, where the amount and one factor give the other
-  one digit off the reading: that value;
+  one digit off (or one digit short of) the reading: that value;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount.
 ``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
@@ -164,13 +165,22 @@ def _amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if q is None or p is None:
         return item
     product = _fen(q * p)
-    if product == amount or (amount is not None and _taxed(amount, item, rates)) or not _taxed(product, item, rates):
+    if product == amount or not _taxed(product, item, rates):
+        return item
+    # an amount that fits the tax too stays, unless one digit off the product of a quantity other than 1
+    # (692.16 for 90 x 7.69 = 692.10, both 9% of which round to 62.29; with one unit, the price and the
+    # amount are two readings of one number and either may be the misread one)
+    near = q != 1 and amount is not None and _one_off(item.value("amount"), f"{product:.2f}")
+    if amount is not None and _taxed(amount, item, rates) and not near:
         return item
     return _set(item, "amount", f"{product:.2f}", _conf(item, "quantity", "unit_price", "tax"), page)
 
 
 def _one_off(read: str, value: str) -> bool:
-    return len(read) == len(value) and sum(a != b for a, b in zip(read, value, strict=True)) == 1
+    """``read`` is ``value`` with one character misread or lost (54497.9 for 54497.97)."""
+    if len(read) == len(value):
+        return sum(a != b for a, b in zip(read, value, strict=True)) == 1
+    return len(read) + 1 == len(value) and any(value[:i] + value[i + 1 :] == read for i in range(len(value)))
 
 
 def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:

@@ -11,7 +11,8 @@ Free text has no checksum, so a character changes only where the vocabulary poin
   changes per name) is changed (技术咨沟服务费 -> 技术咨询服务费, 房星租赁费 -> 房屋租赁费);
 - a company name that does not start with a known place, whose start is one character off exactly one
   place, starts with that place (成鄱宏达… -> 成都宏达…), and so does a place in brackets after the
-  trade name (天成（成部）食品… -> 天成（成都）食品…); the trade words right before the legal form
+  trade name (天成（成部）食品… -> 天成（成都）食品…) or the place of a branch after the legal form
+  (…有限公司成部分公司 -> …有限公司成都分公司); the trade words right before the legal form
   likewise (…网络科抆有限公司 -> …网络科技有限公司), unless they end with a known trade word already
   (疆筑工程 ends with 工程: an unknown 智慧科技 must not become 智能科技). The trade name (字号) in between
   is never touched.
@@ -29,6 +30,7 @@ import yaml
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MIN_WORD = 3  # a two-character word one character off is one shared character: no evidence
+BRANCH = "分公司"
 MAX_WORD_FIXES = 2  # per item name: more changes than that would be rewriting, not repairing
 
 
@@ -165,6 +167,11 @@ def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str |
                 break
     fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", fixed)
     form = next((f for f in sorted(forms, key=len, reverse=True) if fixed.endswith(f)), None)
+    branch = next((f for f in sorted(forms, key=len, reverse=True) if f in fixed), None)
+    if form is None and branch is not None and fixed.endswith(BRANCH):
+        head, tail = fixed.split(branch, 1)  # a branch: <company><legal form><place>分公司
+        place = _place(tail[: -len(BRANCH)], lexicon)
+        fixed = head + branch + (place + BRANCH if place else tail)
     if form is not None:
         head = fixed[: -len(form)]
         if not any(head.endswith(t) for t in lexicon.trades):
@@ -175,8 +182,6 @@ def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str |
                     break
     return fixed if fixed != name else None
 
-
-BRANCH = "分公司"
 
 
 def company_fit(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> int:

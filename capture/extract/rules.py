@@ -99,8 +99,8 @@ class RuleSet(_Strict):
         "single-character misreads of item names and company names (capture.extract.lexicon)"
     )
     lexicon_name_below: float = Field(
-        default=0.97, ge=0, le=1, description="a company name is checked against the lexicon only when read "
-        "with a lower score (a sure reading of an unusual name stays as it is)"
+        default=0.985, ge=0, le=1, description="a company name is checked against the lexicon only when read "
+        "with a lower score (a sure reading of an unusual name stays as it is; the second look's name_sure)"
     )
 
     @field_validator("fields")
