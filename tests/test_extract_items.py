@@ -79,6 +79,24 @@ def test_a_factor_one_digit_off_the_amount_the_tax_confirms():
     assert repair_item(row, RATES).value("unit_price") == "1.09"  # the amount unconfirmed
 
 
+def test_a_whole_quantity_under_a_price_of_many_decimals():
+    row = LineItem.of(quantity="25", unit_price="1.0619469", amount="2734.51", tax_rate="13%", tax="355.49")
+    assert repair_item(row, RATES).value("quantity") == "2575"  # digits lost
+    row = LineItem.of(quantity="25", unit_price="1.06", amount="2734.51", tax_rate="13%", tax="355.49")
+    assert repair_item(row, RATES).value("quantity") == "25"  # a price of 2 decimals: too many fit
+
+
+def test_a_tax_one_digit_off_the_rate_of_a_confirmed_amount():
+    row = LineItem.of(quantity="1", unit_price="408.84955752", amount="408.85", tax_rate="13%", tax="3.15")
+    got = repair_item(row, RATES)
+    assert got.value("tax") == "53.15" and got.tax.alternatives[0].value == "3.15"
+    row = LineItem.of(quantity="8", unit_price="294.69025549", amount="2357.52", tax_rate="13%", tax="366.48")
+    assert repair_item(row, RATES).value("tax") == "306.48"
+    # the amount not confirmed by quantity x price (it may be the misread one): the tax stays
+    row = LineItem.of(amount="408.95", tax_rate="13%", tax="53.15")
+    assert repair_item(row, RATES).value("tax") == "53.15"
+
+
 def test_the_one_amount_not_read_is_the_total_less_the_other_rows():
     rows = [LineItem.of(amount="1000.00", tax_rate="6%", tax="60.00"), LineItem.of(tax_rate="6%", tax="128.93")]
     got = amount_from_total(rows, "3148.83", RATES, 1)

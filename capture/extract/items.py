@@ -16,7 +16,10 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   product), where quantity x price agrees with the tax (at the rate read or, none read, at exactly one
   printable rate): quantity x price;
 - quantity x price off an amount that its tax confirms, where the amount and one factor give the other
-  one digit off (or one digit short of) the reading: that value;
+  one digit off (or one digit short of) the reading, or a whole quantity under a unit price of many
+  decimals (which fits one quantity only): that value;
+- a tax one digit off (or short of) amount x the printable rate read, where quantity x price is the
+  amount: that product;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount.
 ``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
@@ -34,6 +37,7 @@ from capture.invoice import FieldValue, LineItem, Source
 FEN = Decimal("0.01")
 EXEMPT = "免税"
 QUANTITY_DECIMALS = (0, 1, 2)  # a derived quantity: the fewest decimals that give the amount back
+PRICE_EXACT = 4  # a unit price with this many decimals or more was computed, and fits one quantity only
 
 
 def _dec(fv: FieldValue | None) -> Decimal | None:
@@ -194,8 +198,21 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if price is not None and _one_off(item.value("unit_price"), _plain(price, 2)):
         return _set(item, "unit_price", _plain(price, 2), conf, page)
     qty = _quantity_for(amount, p)
-    if qty is not None and _one_off(item.value("quantity"), _plain(qty)):
+    whole = qty is not None and qty == qty.to_integral_value() and -p.as_tuple().exponent >= PRICE_EXACT
+    if qty is not None and (whole or _one_off(item.value("quantity"), _plain(qty))):
         return _set(item, "quantity", _plain(qty), conf, page)
+    return item
+
+
+def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
+    """A tax one digit off (or one digit short of) the amount x the printable rate read, the amount being
+    quantity x price: that product (3.15 for 13% of 1 x 408.84955752 = 408.85, i.e. 53.15)."""
+    amount, tax, q, p = _dec(item.amount), _dec(item.tax), _dec(item.quantity), _dec(item.unit_price)
+    if None in (amount, tax, q, p) or item.value("tax_rate") not in rates or _fen(q * p) != amount:
+        return item  # the amount must be confirmed by quantity x price (a misread amount is not the tax's)
+    want = f"{_fen(amount * _rate(item.value('tax_rate'))):.2f}"
+    if want != item.value("tax") and _one_off(item.value("tax"), want):
+        return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
     return item
 
 
@@ -231,5 +248,5 @@ def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineIt
     item = _swapped(_exempt_tax(item, page))
     item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
-    item = _factor(item, rates, page)
+    item = _tax(_factor(item, rates, page), rates, page)
     return _quantity_price(_price_of_one(item, page), page)
