@@ -44,6 +44,8 @@ def test_a_company_name_starts_with_a_known_place():
     assert repair_company("成都宏达广告有限公司", LEX, FORMS) is None
     assert repair_company("济鹵海纳餐饮管理有限公司", LEX, FORMS) is None  # 济南 or 济宁: no answer
     assert repair_company("华信（北京）科技有限公司", LEX, FORMS) is None  # the trade name first
+    assert repair_company("永辉（杭州）机械设备有限公司", LEX, FORMS) is None  # not 永州: a trade name first
+    assert repair_company("永辉超市股份有限公司", LEX, FORMS) is None  # no place + trade name + trade shape
     assert repair_company("天成（成部）食品有限公司", LEX, FORMS) == "天成（成都）食品有限公司"
     assert repair_company("深圳智联建筑工程有限公司成部分公司", LEX, FORMS) == "深圳智联建筑工程有限公司成都分公司"
     assert repair_company("成都凯盛软件有限责任公司杭绍分公司", LEX, FORMS) == "成都凯盛软件有限责任公司杭州分公司"

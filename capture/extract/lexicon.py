@@ -9,8 +9,10 @@ Free text has no checksum, so a character changes only where the vocabulary poin
 - in the name after the category, a character that no known word covers and whose change makes a word
   of at least three characters (the name's own category first, then the longest words; at most two
   changes per name) is changed (技术咨沟服务费 -> 技术咨询服务费, 房星租赁费 -> 房屋租赁费);
-- a company name that does not start with a known place, whose start is one character off exactly one
-  place, starts with that place (成鄱宏达… -> 成都宏达…), and so does a place in brackets after the
+- a company name of the shape place + trade name + trade words + legal form that does not start with a
+  known place, whose start is one character off exactly one place, starts with that place (成鄱宏达广告
+  有限公司 -> 成都宏达广告有限公司; not 永辉超市…, whose 超市 is no trade word of the list, nor
+  永辉（杭州）…, a trade name first), and so does a place in brackets after the
   trade name (天成（成部）食品… -> 天成（成都）食品…) or the place of a branch after the legal form
   (…有限公司成部分公司 -> …有限公司成都分公司); the trade words right before the legal form
   likewise (…网络科抆有限公司 -> …网络科技有限公司), unless they end with a known trade word already
@@ -156,30 +158,54 @@ def _place(text: str, lexicon: Lexicon) -> str | None:
     return _one_word(text, lexicon.places)
 
 
+def _form(name: str, forms: tuple[str, ...]) -> str | None:
+    """The legal form in ``name`` (the longest), if any."""
+    return next((f for f in sorted(forms, key=len, reverse=True) if f in name), None)
+
+
+def _branch(name: str, form: str, lexicon: Lexicon) -> str:
+    """A branch, ``<company><legal form><place>分公司``, with its place put right."""
+    head, tail = name.split(form, 1)
+    if not tail.endswith(BRANCH):
+        return name
+    place = _place(tail[: -len(BRANCH)], lexicon)
+    return head + form + (place + BRANCH if place else tail)
+
+
+def _trade(head: str, lexicon: Lexicon) -> str:
+    """The part before the legal form with its trade words at the end put right."""
+    if any(head.endswith(t) for t in lexicon.trades):
+        return head
+    for size in sorted({len(t) for t in lexicon.trades}, reverse=True):
+        trade = _one_word(head[-size:], frozenset(t for t in lexicon.trades if len(t) == size))
+        if trade is not None and len(head) > size + 2:
+            return head[:-size] + trade
+    return head
+
+
+def _start(head: str, lexicon: Lexicon) -> str:
+    """The part before the legal form with its place at the start put right, when it has the shape
+    place + trade name + trade words (永辉超市 or 永辉（杭州）机械设备 start with a trade name)."""
+    if "（" in head or any(head.startswith(p) for p in lexicon.places):
+        return head
+    if not any(head.endswith(t) for t in lexicon.trades):
+        return head
+    for size in sorted({len(p) for p in lexicon.places}, reverse=True):
+        place = _one_word(head[:size], frozenset(p for p in lexicon.places if len(p) == size))
+        if place is not None and len(head) > size + 3:
+            return place + head[size:]
+    return head
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
-    """``name`` with its place at the start and its trade words before the legal form put right."""
-    fixed = name
-    if not any(name.startswith(p) for p in lexicon.places):
-        for size in sorted({len(p) for p in lexicon.places}, reverse=True):
-            place = _one_word(name[:size], frozenset(p for p in lexicon.places if len(p) == size))
-            if place is not None and len(name) > size + 4:
-                fixed = place + name[size:]
-                break
-    fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", fixed)
-    form = next((f for f in sorted(forms, key=len, reverse=True) if fixed.endswith(f)), None)
-    branch = next((f for f in sorted(forms, key=len, reverse=True) if f in fixed), None)
-    if form is None and branch is not None and fixed.endswith(BRANCH):
-        head, tail = fixed.split(branch, 1)  # a branch: <company><legal form><place>分公司
-        place = _place(tail[: -len(BRANCH)], lexicon)
-        fixed = head + branch + (place + BRANCH if place else tail)
+    """``name`` with the place of a branch, a place in brackets, its trade words before the legal form
+    and its place at the start put right."""
+    form = _form(name, forms)
+    fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", name)
     if form is not None:
-        head = fixed[: -len(form)]
-        if not any(head.endswith(t) for t in lexicon.trades):
-            for size in sorted({len(t) for t in lexicon.trades}, reverse=True):
-                trade = _one_word(head[-size:], frozenset(t for t in lexicon.trades if len(t) == size))
-                if trade is not None and len(head) > size + 2:
-                    fixed = head[:-size] + trade + form
-                    break
+        fixed = _branch(fixed, form, lexicon)
+        head, tail = fixed.split(form, 1)
+        fixed = _start(_trade(head, lexicon), lexicon) + form + tail
     return fixed if fixed != name else None
 
 
