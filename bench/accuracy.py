@@ -157,7 +157,8 @@ def main() -> None:
         score(path, engine, tallies, args.verbose)
     elapsed = time.perf_counter() - t0
     groups = ["key fields", "names", "line item rows", "accepted", *KEY_FIELDS]
-    print(f"\nseed {args.seed}, {len(paths)} documents, {elapsed / max(1, len(paths)):.2f} s per document")
+    source = f"samples in {args.samples}" if args.samples else f"seed {args.seed}"
+    print(f"\n{source}, {len(paths)} documents, {elapsed / max(1, len(paths)):.2f} s per document")
     print(f"{'':<18}" + "".join(f"{v:>22}" for v in tallies))
     for g in groups:
         print(f"{g:<18}" + "".join(f"{t.pct(g):>22}" for t in tallies.values()))
