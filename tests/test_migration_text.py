@@ -48,6 +48,11 @@ def _archive_at_0004(engine, lines: list[str], sha: str = "ab") -> uuid.UUID:
     return inv_id
 
 
+def _scalar(engine, **sql_by_dialect: str):
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(sql_by_dialect[engine.dialect.name]).scalar()
+
+
 def test_0005_fills_the_text_of_earlier_invoices_and_downgrades(fresh_url):
     engine = make_engine(fresh_url)
     try:
@@ -66,12 +71,8 @@ def test_0005_fills_the_text_of_earlier_invoices_and_downgrades(fresh_url):
             assert search_invoices(session=s, filters=InvoiceFilters(q="瑞丰"))[1] == 1
         migrate_engine(engine, "0004", down=True)
         assert "invoice_text" not in sa.inspect(engine).get_table_names()
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                hits = "SELECT count(*) FROM ocr_line_fts WHERE ocr_line_fts MATCH '\"瑞丰食品\"'"
-            else:
-                hits = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_ocr_line_text_trgm'"
-            assert conn.exec_driver_sql(hits).scalar() == 1
+        assert _scalar(engine, sqlite="SELECT count(*) FROM ocr_line_fts WHERE ocr_line_fts MATCH '\"瑞丰食品\"'",
+                       postgresql="SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_ocr_line_text_trgm'") == 1
     finally:
         engine.dispose()
 
@@ -97,11 +98,9 @@ def test_0009_moves_the_bigrams_to_their_own_table_and_back(fresh_url):
             assert {inv.id for inv in found} == {first, second} and count == 2
         migrate_engine(engine, "0008", down=True)
         assert "invoice_bigrams" not in sa.inspect(engine).get_table_names()
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                hits = "SELECT count(*) FROM invoice_bigram_fts WHERE invoice_bigram_fts MATCH '\"食品\"'"
-            else:
-                hits = "SELECT count(*) FROM invoice_text WHERE bigram_tsv @@ plainto_tsquery('simple', '食品')"
-            assert conn.exec_driver_sql(hits).scalar() == 2
+        assert _scalar(engine,
+                       sqlite="SELECT count(*) FROM invoice_bigram_fts WHERE invoice_bigram_fts MATCH '\"食品\"'",
+                       postgresql="SELECT count(*) FROM invoice_text WHERE bigram_tsv @@ "
+                                  "plainto_tsquery('simple', '食品')") == 2
     finally:
         engine.dispose()

@@ -197,41 +197,36 @@ def test_seller_and_buyer_names_match_fuzzily_tax_ids_exactly(db):
     assert sellers(seller="91310112088711930X") == set()
 
 
+def _add_seller(db, seed: int, seller: str):
+    from tests.test_models_archive import fv
+
+    doc = new_document(db, seed)
+    extra = {"seller_name": fv(seller), "invoice_number": fv(f"{seed:08d}")}
+    (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
+    return inv.id
+
+
 def test_a_name_written_after_the_names_were_cached_is_found_at_once(db):
     from api import search as search_module
-    from tests.test_models_archive import fv
 
     search_module._names_cache.clear()
 
-    def add(seed: int, seller: str):
-        doc = new_document(db, seed)
-        extra = {"seller_name": fv(seller), "invoice_number": fv(f"{seed:08d}")}
-        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
-        return inv.id
-
-    first = add(40, "上海同创文化传媒股份有限公司")
+    first = _add_seller(db, 40, "上海同创文化传媒股份有限公司")
     assert search(db, None, seller="同创文化") == {first}  # the names are read (and cached) here
-    later = add(41, "成都天府软件有限公司")  # not among the cached names
+    later = _add_seller(db, 41, "成都天府软件有限公司")  # not among the cached names
     assert search(db, None, seller="天府软件") == {later}
     assert search(db, None, seller="有限公司") == {first, later}
 
 
 def test_the_cached_names_are_refreshed_with_the_names_written_since(db, monkeypatch):
     from api import search as search_module
-    from tests.test_models_archive import fv
 
     search_module._names_cache.clear()
 
-    def add(seed: int, seller: str):
-        doc = new_document(db, seed)
-        extra = {"seller_name": fv(seller), "invoice_number": fv(f"{seed:08d}")}
-        (inv,) = archive(db, doc, [found(special(**extra), lines=LINES_B)])
-        return inv.id
-
-    first = add(42, "上海同创文化传媒股份有限公司")
+    first = _add_seller(db, 42, "上海同创文化传媒股份有限公司")
     assert search(db, None, seller="同创文化传谋") == {first}  # fuzzy: the names are read here
     (cached,) = search_module._names_cache.values()
-    later = add(43, "成都天府软件有限公司")
+    later = _add_seller(db, 43, "成都天府软件有限公司")
     assert search(db, None, seller="天府软件有限公") == {later}  # a substring of a name written since
     assert search(db, None, seller="成都天府软仵") == set()  # fuzzy needs the name listed: within NAMES_TTL
     monkeypatch.setattr(search_module, "NAMES_TTL", 0.0)
