@@ -189,14 +189,19 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
 
 
 def legal_form(name: str, forms: Sequence[str]) -> str | None:
-    """``name`` with its ending put right when it is one character off a legal form (有限公爵 -> 有限公司);
-    None when it ends with a form already or is not close to one."""
-    if any(name.endswith(f) for f in forms):
-        return None
+    """``name`` with its ending put right when it is one character off a legal form (有限公爵 -> 有限公司;
+    the longer forms first, so 毅份有限公司 is 股份有限公司, not a 有限公司 already) or the form without its
+    last character (有限公 -> 有限公司: cut off at the cell's edge); None when it ends with a form already
+    or is not close to one."""
     for form in sorted(forms, key=len, reverse=True):
-        tail = name[-len(form) :]
-        if len(name) > len(form) and sum(a != b for a, b in zip(tail, form, strict=True)) == 1:
+        if name.endswith(form):
+            return None
+        if len(name) <= len(form):
+            continue
+        if sum(a != b for a, b in zip(name[-len(form) :], form, strict=True)) == 1:
             return name[: -len(form)] + form
+        if len(form) > 3 and name.endswith(form[:-1]):
+            return name + form[-1]
     return None
 
 
