@@ -341,21 +341,24 @@ def _walk(session: Session, filters: InvoiceFilters, conds: list, column, order,
     reaches past them) those without, by id; one ordering expression over both would sort every match."""
     if postgres:
         _set_local(session, PG_WALK)
-    try:
-        if not _may_be_null(column.key, filters):
-            stmt = select(Invoice).where(*conds).order_by(order, Invoice.id)
-            return list(session.exec(stmt.offset(filters.offset).limit(filters.limit)).all())
-        wanted = filters.offset + filters.limit
-        valued = select(Invoice).where(*conds, col(column).is_not(None)).order_by(order, Invoice.id)
-        rows = list(session.exec(valued.limit(wanted)).all())
-        if len(rows) < wanted:
-            empty = select(Invoice).where(*conds, col(column).is_(None)).order_by(Invoice.id)
-            rows += session.exec(empty.limit(wanted - len(rows))).all()
-        return rows[filters.offset:]
-    finally:
-        if postgres:
-            for setting in PG_WALK:
-                session.execute(sa.text(f"RESET {setting}"))
+    page = _walk_page(session, filters, conds, column, order)
+    if postgres:  # for the rest of the transaction (on an error it is rolled back, settings and all)
+        for setting in PG_WALK:
+            session.execute(sa.text(f"RESET {setting}"))
+    return page
+
+
+def _walk_page(session: Session, filters: InvoiceFilters, conds: list, column, order) -> list[Invoice]:
+    if not _may_be_null(column.key, filters):
+        stmt = select(Invoice).where(*conds).order_by(order, Invoice.id)
+        return list(session.exec(stmt.offset(filters.offset).limit(filters.limit)).all())
+    wanted = filters.offset + filters.limit
+    valued = select(Invoice).where(*conds, col(column).is_not(None)).order_by(order, Invoice.id)
+    rows = list(session.exec(valued.limit(wanted)).all())
+    if len(rows) < wanted:
+        empty = select(Invoice).where(*conds, col(column).is_(None)).order_by(Invoice.id)
+        rows += session.exec(empty.limit(wanted - len(rows))).all()
+    return rows[filters.offset:]
 
 
 BROAD = 5000  # text matches: from here on the page is read in sort order instead of sorting every match
