@@ -3,8 +3,9 @@
 Contract
 - Startup migrates the database (``models.db.migrate``), opens one engine and session factory, the blob
   store and ONE shared OCR engine (``api.engine.build_engine``, loaded lazily on first use), and, unless
-  ``settings.embedded_worker`` is off, starts one capture worker thread; shutdown stops it after the job in
-  hand. Tests pass ``ocr_engine=`` and use ``app.dependency_overrides``.
+  ``settings.embedded_worker`` is off, starts one capture worker thread; a thread reads the archived names
+  for name searches at start and again hourly (``api.search.warm_names``); shutdown stops them (the worker
+  after the job in hand). Tests pass ``ocr_engine=`` and use ``app.dependency_overrides``.
 - Every error is JSON ``{"error": {"code", "detail", ...}}``: ``CaptureError`` from the upload path maps to
   413 ``too_large``, 415 ``unsupported_type``, 422 ``unreadable``/``empty_file`` (plus ``file``), ``ApiError``
   to its own status, request validation to 422 ``invalid_request`` (with ``fields``), any other HTTP error
@@ -117,7 +118,8 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
             thread.start()
         from api.search import warm_names
 
-        threading.Thread(target=warm_names, args=(app.state.sessions,), name="names-warmup", daemon=True).start()
+        names = threading.Thread(target=warm_names, args=(app.state.sessions, stop), name="names", daemon=True)
+        names.start()
         if settings.embedded_worker:  # the tax checks run on their own thread: capture never waits for them
             from api.verifier import start_verifier_thread
 
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
                 thread.join()
             if verifier_thread is not None:
                 verifier_thread.join()
+            names.join()
             db_engine.dispose()
 
     app = FastAPI(title="Invoice capture", version="0.1.0", lifespan=lifespan)

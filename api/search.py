@@ -123,6 +123,7 @@ def name_matches(session: Session, column, value: str) -> NameMatches:
 
 
 NAMES_TTL = 60.0  # seconds: a company archived since is found by substring at once, fuzzily within a minute
+NAMES_REREAD = 3600.0  # seconds between full reads of the names by the service's background thread
 
 
 @dataclass
@@ -137,22 +138,23 @@ _names_cache: dict[tuple[str, str], _Names] = {}
 _names_lock = threading.Lock()
 
 
-def _names(session: Session, column) -> tuple[dt.datetime, list[str]]:
+def _names(session: Session, column, *, reread: bool = False) -> tuple[dt.datetime, list[str]]:
     """(the newest ``updated_at`` when read, the distinct archived values of a name column), cached per database
     and refreshed after NAMES_TTL seconds with the names of the rows written since (an index range on
     ``updated_at``), not by reading every name again (~0.25 s at 1M invoices on PostgreSQL). A name no
-    longer archived (corrected, deleted) stays in the list: it matches no invoice."""
+    longer archived (corrected, deleted) stays in the list until the next full read (``reread``, done off the
+    request path by ``warm_names`` every NAMES_REREAD seconds): meanwhile it matches no invoice."""
     key = (session.get_bind().url.render_as_string(hide_password=True), column.key)
     now = time.monotonic()
     with _names_lock:
         cached = _names_cache.get(key)
-    if cached is not None and now - cached.read_at < NAMES_TTL:
+    if not reread and cached is not None and now - cached.read_at < NAMES_TTL:
         return cached.as_of, cached.names
     # the newest write before the read (the database's clock of record, not this host's): rows written after
     # it are "recent" and matched by a scan of the rows updated since (RECENT covers writers' late commits)
     as_of = session.exec(select(func.max(Invoice.updated_at))).one() or EPOCH
     read = select(column).where(col(column).is_not(None)).distinct()
-    if cached is None:
+    if cached is None or reread:
         names = list(session.exec(read).all())
         fresh = _Names(now, as_of, names, set(names))
     else:
@@ -165,16 +167,21 @@ def _names(session: Session, column) -> tuple[dt.datetime, list[str]]:
     return fresh.as_of, fresh.names
 
 
-def warm_names(sessions) -> None:
+def warm_names(sessions, stop: threading.Event | None = None, every: float | None = None) -> None:
     """Read the archived seller and buyer names into the cache (the service does it on a thread at start, so
-    the first name search does not wait for every name: ~0.3 s at 1M invoices). Best effort: a failure is
-    logged and the first search reads them instead."""
-    try:
-        with sessions() as session:
-            for column in (Invoice.seller_name, Invoice.buyer_name):
-                _names(session, column)
-    except Exception:  # a warm-up must never take the service down
-        log.warning("reading the archived names ahead failed; the first name search reads them", exc_info=True)
+    the first name search does not wait for every name: ~0.3 s at 1M invoices), then, until ``stop`` is set,
+    read them all again every ``every`` seconds (default NAMES_REREAD) so that names no longer archived leave
+    the list (searches only add the names written since). Without ``stop``: one read. Best effort: a failure
+    is logged and the next read (or the first search) tries again."""
+    while True:
+        try:
+            with sessions() as session:
+                for column in (Invoice.seller_name, Invoice.buyer_name):
+                    _names(session, column, reread=True)
+        except Exception:  # a warm-up must never take the service down
+            log.warning("reading the archived names ahead failed; the first name search reads them", exc_info=True)
+        if stop is None or stop.wait(NAMES_REREAD if every is None else every):
+            return
 
 
 def filter_conditions(*, session: Session, filters: InvoiceFilters, walk: bool = False) -> list:

@@ -3,6 +3,7 @@ pg_trgm), the LIKE fallback below 3 characters, the index kept in sync with re-c
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -296,8 +297,6 @@ def test_reading_a_broad_match_in_sort_order_gives_the_same_page(db, monkeypatch
 
 
 def test_the_service_reads_the_archived_names_at_start(db, data_dir, caplog):
-    import time
-
     from fastapi.testclient import TestClient
 
     from api import search as search_module
@@ -321,6 +320,40 @@ def test_the_service_reads_the_archived_names_at_start(db, data_dir, caplog):
 
     search_module.warm_names(broken)  # best effort: logged, not raised
     assert "reading the archived names ahead failed" in caplog.text
+
+
+def test_the_names_are_read_again_so_names_no_longer_archived_leave_the_list(db):
+    import threading
+
+    from api import search as search_module
+
+    search_module._names_cache.clear()
+    kept = _add_seller(db, 48, "上海同创文化传媒股份有限公司")
+    corrected = _add_seller(db, 49, "成都天府软件有限公司")
+    assert search(db, None, seller="天府软件") == {corrected}  # the names are read (and cached) here
+    with db.sessions() as s:  # a person corrects the name (or the invoice goes): the old name is no longer archived
+        s.execute(sa.update(Invoice).where(Invoice.id == corrected).values(seller_name="成都天府科技有限公司"))
+        s.commit()
+
+    def listed() -> list[str]:
+        return next(v for k, v in search_module._names_cache.items() if k[1] == "seller_name").names
+
+    assert "成都天府软件有限公司" in listed()  # a search only adds the names written since
+    stop = threading.Event()
+    thread = threading.Thread(target=search_module.warm_names, args=(db.sessions, stop), kwargs={"every": 0.02})
+    thread.start()
+    try:
+        _add_seller(db, 50, "杭州西湖茶业有限公司")
+        deadline = time.monotonic() + 20
+        while "杭州西湖茶业有限公司" not in listed() and time.monotonic() < deadline:  # read again, repeatedly
+            time.sleep(0.02)
+        assert "杭州西湖茶业有限公司" in listed()
+        assert "成都天府软件有限公司" not in listed() and "成都天府科技有限公司" in listed()
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+    assert not thread.is_alive()  # the service's shutdown ends the thread
+    assert search(db, None, seller="同创文化") == {kept}
 
 
 def test_a_name_search_pages_with_the_exact_count(db):
