@@ -28,6 +28,7 @@ from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
 from capture.extract.reconcile import reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
+from capture.extract.units import repair_spec, repair_unit
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
@@ -110,11 +111,21 @@ def _line_item(
             value = "0.00"  # 免税 lines print *** for the tax
         if value is not None:
             cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
-    name = cols.get("name")
-    fixed = repair_item_name(name.value, lexicon) if name is not None and lexicon is not None else None
-    if fixed is not None:
-        cols["name"] = FieldValue(fixed, name.confidence, Source.DERIVED, page, name.box, (name,))
+    if lexicon is not None:
+        spec = cols.get("spec")
+        _derived(cols, "name", repair_item_name(cols["name"].value, lexicon) if "name" in cols else None)
+        _derived(cols, "spec", repair_spec(spec.value) if spec is not None else None)
+        spec = cols.get("spec")
+        unit = cols.get("unit")
+        _derived(cols, "unit", repair_unit(unit.value, spec.value if spec else None, lexicon.units) if unit else None)
     return repair_item(LineItem(**cols), rates, page)
+
+
+def _derived(cols: dict[str, FieldValue], column: str, fixed: str | None) -> None:
+    """A cell's text put right by the lexicon (source ``derived``), the reading kept as its alternative."""
+    old = cols.get(column)
+    if fixed is not None and old is not None:
+        cols[column] = FieldValue(fixed, old.confidence, Source.DERIVED, old.page, old.box, (old,))
 
 
 def _merge_qr(fields: dict[str, FieldValue], qr: QrPayload, qr_box: Box | None, config: ExtractConfig,

@@ -42,12 +42,14 @@ class Lexicon:
     places: frozenset[str]
     trades: frozenset[str]
     words: frozenset[str]
+    units: frozenset[str] = frozenset()
 
     @staticmethod
     @cache
     def load(name: str = "cn") -> Lexicon:
         data = yaml.safe_load((LEXICON_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
-        return Lexicon(*(frozenset(data[k]) for k in ("categories", "places", "trades", "words")))
+        keys = ("categories", "places", "trades", "words", "units")
+        return Lexicon(*(frozenset(str(w) for w in data.get(k) or ()) for k in keys))
 
 
 def _off_by_one(text: str, word: str) -> int | None:

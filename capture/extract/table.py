@@ -84,13 +84,19 @@ def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
         cols: dict[str, Anchor] = {}
         for a in group:
             col = labels[squash(a.label)]
-            if col not in cols or a.score > cols[col].score:
+            if col not in cols or _rank(a) > _rank(cols[col]):
                 cols[col] = a
         if len(cols) > len(best):
             best = cols
     if len(best) < rule.min_header_columns:
         return {}
     return {**best, **_unread_columns(lines, rule, best)}
+
+
+def _rank(a: Anchor) -> tuple[float, int, float]:
+    """Of two header anchors of one column, the surer: the better label match, then the one read as
+    fewer lines (单位 read whole beats 单 | 位, which is 单价 with its 价 misread), then the surer OCR."""
+    return a.score, -len(a.lines), min(ln.score for ln in a.lines)
 
 
 def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
@@ -203,7 +209,9 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
     if _RATE.match(t):
         allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
     elif _NUMBER.match(t):
-        allowed = NUMERIC
+        # a number under the spec header is a spec (1.9L read as 1.91), never the quantity right of the unit
+        nearest = min(centers, key=lambda c: abs(c[0] - xc))[1]
+        allowed = NUMERIC if nearest != "spec" else ("spec",)
     else:
         allowed = TEXTUAL
     pool = [c for c in centers if c[1] in allowed] or centers
@@ -264,9 +272,22 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, C
     where = {min(centers, key=lambda c: abs(c[0] - (a + b) / 2))[1] for _, a, b in tokens}
     rated = any(_RATE.match(t) for t, _, _ in tokens) and any(_NUMBER.match(t) for t, _, _ in tokens)
     if len(tokens) > 1 and (len(where) > 1 or rated):
-        return [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
+        split = [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
+        return _unsplit_units(split)
     text = line.text.strip()
     return [(_column_of(text, (x0, x1), centers), Cell(text, line.score, line.box))]
+
+
+def _unsplit_units(cells: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+    """A token with a digit is no unit: one that a split put in the unit column after a spec token is the
+    end of the spec (ThinkBook 16+ printed long enough to reach under 单位)."""
+    out: list[tuple[str, Cell]] = []
+    for col, cell in cells:
+        if col == "unit" and out and out[-1][0] == "spec" and any(ch.isdigit() for ch in cell.text):
+            out[-1][1].text += " " + cell.text
+        else:
+            out.append((col, cell))
+    return out
 
 
 def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None = None) -> TableRead:

@@ -1,0 +1,101 @@
+"""Item rows: units and specs (capture.extract.units) and the table cells that belong to them."""
+
+from __future__ import annotations
+
+from capture.extract.extractor import extract_page
+from capture.extract.lexicon import Lexicon
+from capture.extract.units import repair_spec, repair_unit
+from capture.invoice import Source
+from tests.test_extract_items import _page
+from tests.test_extract_layout import L
+
+UNITS = Lexicon.load().units
+
+LEGACY_HEADER = [
+    L("货物或应税劳务、服务名称", 93, 245, 252, 262), L("规格型号", 327, 245, 382, 262), L("单位", 419, 246, 446, 262),
+    L("数量", 477, 245, 526, 263), L("单", 571, 245, 590, 262), L("价", 613, 245, 631, 263),
+    L("金", 691, 245, 709, 263), L("额", 745, 246, 764, 263), L("税率", 808, 244, 841, 263),
+    L("税", 887, 245, 905, 263), L("额", 946, 247, 961, 262),
+]
+
+
+def test_a_letter_of_a_digits_shape_in_a_packaging_amount_is_the_digit():
+    assert repair_spec("SL/桶") == "5L/桶"
+    assert repair_spec("1OOml/瓶") == "100ml/瓶"
+    assert repair_spec("2O支/盒") == "20支/盒"
+    # right already, or not the packaging form: unchanged
+    for spec in ("5L/桶", "SL", "5W-30 4L", "AX3000", "BOX/个", "S/桶", None):
+        assert repair_spec(spec) is None, spec
+
+
+def test_an_unknown_unit_is_the_package_the_spec_names():
+    assert repair_unit("福", "5L/桶", UNITS) == "桶"
+    assert repair_unit("白", "10kg/袋", UNITS) == "袋"
+    # a known unit is never changed, nor a unit without a packaging spec to name it
+    assert repair_unit("千克", "10kg/袋", UNITS) is None
+    assert repair_unit("白", "AX3000", UNITS) is None
+    assert repair_unit("白", None, UNITS) is None
+    assert repair_unit("白", "5L/福", UNITS) is None  # the spec's package must be a unit too
+
+
+def test_the_unit_list_holds_the_common_units():
+    assert {"台", "个", "桶", "瓶", "项", "次", "千克", "kg"} <= UNITS and "白" not in UNITS
+
+
+def test_spec_and_unit_repairs_in_a_row_are_derived():
+    body = [
+        L("*食用植物油*花生油", 46, 267, 180, 284), L("SL/桶", 330, 266, 370, 285), L("福", 423, 266, 441, 285),
+        L("5", 526, 267, 544, 284), L("109.17431193", 590, 267, 660, 282), L("545.87", 752, 268, 795, 283),
+        L("9%", 810, 268, 837, 283), L("49.13", 957, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.value("unit")) == ("5L/桶", "桶")
+    assert item.spec.source is Source.DERIVED and item.spec.alternatives[0].value == "SL/桶"
+    assert item.unit.source is Source.DERIVED and item.unit.alternatives[0].value == "福"
+
+
+def test_a_number_under_the_spec_header_is_the_spec_not_the_quantity():
+    """1.9L read as 1.91: a number, but under 规格型号; the quantity 45 right of the unit stays."""
+    body = [
+        L("*调味品*酱油", 46, 267, 125, 284), L("1.91", 303, 266, 334, 285), L("瓶", 423, 266, 441, 285),
+        L("45", 526, 267, 544, 284), L("19.59", 621, 267, 655, 282), L("881.55", 752, 268, 795, 283),
+        L("3%", 810, 268, 837, 283), L("26.45", 957, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.value("quantity"), item.value("amount")) == ("1.91", "45", "881.55")
+
+
+def test_a_spec_token_with_a_digit_reaching_under_the_unit_header_stays_in_the_spec():
+    header = [
+        L("货物或应税劳务、服务名称", 118, 304, 316, 324), L("规格型号", 407, 303, 475, 324),
+        L("单位", 521, 303, 554, 323), L("数量", 594, 302, 653, 324), L("单", 712, 303, 733, 322),
+        L("价", 764, 303, 783, 323), L("金额", 880, 303, 940, 323), L("税率", 1004, 304, 1042, 323),
+        L("税额", 1150, 304, 1200, 323),
+    ]
+    body = [
+        L("*电子计算机*笔记本电脑", 60, 352, 242, 374), L("ThinkBook 16+", 382, 352, 504, 372),
+        L("台", 531, 352, 548, 372), L("1", 663, 351, 679, 371), L("4988.68", 754, 352, 816, 370),
+        L("4988.68", 927, 352, 988, 370),
+        L("13%", 1007, 352, 1043, 370), L("648.53", 1178, 349, 1234, 370),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("spec"), item.value("unit")) == ("ThinkBook 16+", "台")
+
+
+def test_a_header_label_read_whole_beats_the_same_label_pieced_from_two_misread_characters():
+    """单价 read as 单 | 位 is a 单位 too; the 单位 read as one line is the unit column, and 单 | 位 the price."""
+    header = [
+        L("项目名称", 122, 235, 176, 253), L("报路型号", 281, 234, 338, 255, 0.74),
+        L("单位", 369, 235, 399, 254, 0.985), L("数巢", 422, 233, 464, 257, 0.70),
+        L("单", 506, 235, 525, 253, 0.90), L("位", 549, 235, 569, 253, 0.60),
+        L("私", 621, 236, 638, 254, 0.11), L("器", 661, 235, 681, 252, 0.23), L("税率征收率", 704, 234, 773, 251),
+        L("税", 797, 235, 815, 253), L("额", 834, 235, 854, 254),
+    ]
+    body = [
+        L("*会议服务*会议服务费", 40, 257, 173, 277), L("次", 372, 255, 394, 278), L("1", 464, 255, 481, 276),
+        L("10863.69", 536, 257, 595, 275), L("10863.69", 644, 257, 706, 275), L("6%", 722, 257, 750, 276),
+        L("651.82", 829, 252, 878, 277),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    got = tuple(item.value(c) for c in ("unit", "quantity", "unit_price", "amount", "tax_rate", "tax"))
+    assert got == ("次", "1", "10863.69", "10863.69", "6%", "651.82")
