@@ -99,3 +99,18 @@ def test_a_header_label_read_whole_beats_the_same_label_pieced_from_two_misread_
     [item] = extract_page(_page(header, body)).line_items
     got = tuple(item.value(c) for c in ("unit", "quantity", "unit_price", "amount", "tax_rate", "tax"))
     assert got == ("次", "1", "10863.69", "10863.69", "6%", "651.82")
+
+
+def test_the_last_line_of_a_wrapped_name_right_above_the_totals_row_stays_in_the_name():
+    body = [
+        L("*计算机外部设备*液晶显示器(27英寸IPS", 46, 266, 300, 285), L("P27H-30", 327, 266, 380, 285),
+        L("台", 423, 266, 441, 285), L("7", 530, 267, 544, 284), L("1793.80530973", 560, 267, 660, 282),
+        L("12556.64", 740, 268, 795, 283), L("13%", 810, 268, 840, 283), L("1632.36", 950, 266, 995, 284),
+        L("面板窄边框)", 46, 293, 130, 311),
+    ]
+    lines = [*_page(LEGACY_HEADER, body)]
+    for ln in lines:  # 合计 right below the wrapped line (the page helper puts it lower)
+        if ln.text in ("合", "计"):
+            lines[lines.index(ln)] = L(ln.text, ln.box[0], 312, ln.box[2], 331)
+    [item] = extract_page(lines).line_items
+    assert item.value("name").endswith("面板窄边框）") and item.value("quantity") == "7"

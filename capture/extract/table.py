@@ -303,7 +303,10 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     # the body also stops at whatever comes after the table when 合计 was not read (价税合计, 名称 ...)
     stops = [a.box[1] for a in find_anchors(below_header, rule.stop_labels, 80.0, max_start=1)]
     bottom = min([end_box[1] - 0.6 * h if end_box else float("inf")] + [y - 0.3 * h for y in stops])
-    body = sorted((ln for ln in below_header if center(ln)[1] < bottom), key=lambda ln: center(ln)[1])
+    body = sorted(
+        (ln for ln in below_header if center(ln)[1] < bottom or _wrapped_name(ln, end_box, centers)),
+        key=lambda ln: center(ln)[1],
+    )
     read = TableRead(header=hbox, end=end_box)
     read.rows = _rows(body, centers, h)
     if end_box is None and read.rows and _totals_like(read.rows[-1]):
@@ -317,6 +320,14 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
             for col, cell in _cells(ln, centers):
                 read.totals.setdefault(col, cell)
     return read
+
+
+def _wrapped_name(line: OcrLine, end_box: Box | None, centers: list[tuple[float, str]]) -> bool:
+    """The last line of a wrapped item name, printed right above 合计: under the name header and above
+    the 合计 label's top (the 0.6-line margin that keeps the totals' cells out of the body would cut it)."""
+    if end_box is None or center(line)[1] >= end_box[1]:
+        return False
+    return _column_of(line.text, (line.box[0], line.box[2]), centers) == "name"
 
 
 def _totals_like(row: dict[str, Cell]) -> bool:
