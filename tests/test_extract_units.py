@@ -114,3 +114,18 @@ def test_the_last_line_of_a_wrapped_name_right_above_the_totals_row_stays_in_the
             lines[lines.index(ln)] = L(ln.text, ln.box[0], 312, ln.box[2], 331)
     [item] = extract_page(lines).line_items
     assert item.value("name").endswith("面板窄边框）") and item.value("quantity") == "7"
+
+
+def test_measure_specs_read_with_a_digit_for_a_letter_or_a_mark_for_the_star():
+    assert repair_spec("250m1*24盒") == "250ml*24盒"
+    assert repair_spec("250ml°24盒") == "250ml*24盒"
+    assert repair_spec("SW-30 4L") == "5W-30 4L"
+    for spec in ("250ml*24盒", "5W-30 4L", "M185", "1.9L", "HDMI1", "25°C", "SWIFT-3"):
+        assert repair_spec(spec) is None, spec
+
+
+def test_a_unit_of_two_characters_one_off_exactly_one_known_unit_is_that_unit():
+    assert repair_unit("干克", None, UNITS) == "千克"
+    assert repair_unit("人欠", None, UNITS) == "人次"
+    assert repair_unit("公片", None, UNITS) is None  # 公斤 or 公里
+    assert repair_unit("白", None, UNITS) is None  # one character: 台, 日, ... no evidence

@@ -6,8 +6,12 @@ the repaired text, or None when nothing is to be changed. Both read the packagin
 - in its amount, a Latin letter of a digit's shape is that digit (SL/桶 -> 5L/桶, 1OOml/瓶 -> 100ml/瓶):
   an amount is a number, and the measure after it says the letter belongs to one;
 - a unit that is no known unit (``units``: the lexicon's list) is the package the spec names, when that
-  is a known unit (a unit misread as 福 under a spec of 5L/桶 is 桶); a unit read right, or a spec of
-  another form, is never changed.
+  is a known unit (a unit misread as 福 under a spec of 5L/桶 is 桶); else a unit of two or more
+  characters one character off exactly one known unit is that unit (干克 -> 千克); a unit read right is
+  never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence).
+Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
+250ml*24盒), a degree sign or a dot read for the * between a measure and a count is that * (250ml°24盒),
+and a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30).
 """
 
 from __future__ import annotations
@@ -31,18 +35,39 @@ def _packaging(spec: str | None) -> re.Match[str] | None:
     return _PACKAGING.match(spec.strip()) if spec else None
 
 
+# 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count
+_MILLI = re.compile(r"(?<=\d)m1(?=$|[*×/\s°·])")
+_COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)[°·•](?=\d+[\u4e00-\u9fff])")
+_GRADE = re.compile(r"(?<![A-Za-z\d])([SsOoIlBZ])(?=W-\d{2}\b)")  # SAE viscosity grades: 5W-30, 0W-20
+
+
 def repair_spec(spec: str | None) -> str | None:
-    m = _packaging(spec)
-    if m is None:
+    if not spec:
         return None
-    amount = m["amount"].translate(DIGIT_LOOKALIKES)
-    if amount == m["amount"] or not re.fullmatch(r"\d+(\.\d+)?", amount):
-        return None
-    return f"{amount}{m['measure']}/{m['package']}"
+    fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), spec)
+    fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
+    m = _packaging(fixed)
+    if m is not None:
+        amount = m["amount"].translate(DIGIT_LOOKALIKES)
+        if re.fullmatch(r"\d+(\.\d+)?", amount):
+            fixed = f"{amount}{m['measure']}/{m['package']}"
+    return fixed if fixed != spec else None
 
 
 def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> str | None:
     if not unit or unit in units:
         return None
     m = _packaging(spec)
-    return m["package"] if m is not None and m["package"] in units else None
+    if m is not None and m["package"] in units:
+        return m["package"]
+    return _one_off(unit, units) if len(unit) >= 2 else None
+
+
+def _one_off(text: str, words: frozenset[str]) -> str | None:
+    """The one word of ``words`` that ``text`` has one Chinese character misread in."""
+    fits = [
+        w for w in words
+        if len(w) == len(text) and sum(a != b for a, b in zip(w, text, strict=True)) == 1
+        and all("\u4e00" <= a <= "\u9fff" for a, b in zip(w, text, strict=True) if a != b)
+    ]
+    return fits[0] if len(fits) == 1 else None
