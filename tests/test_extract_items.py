@@ -209,3 +209,36 @@ def test_a_misread_tax_far_right_does_not_push_the_unit_out():
     ]
     [item] = extract_page(_page(header, body)).line_items
     assert (item.value("unit"), item.value("tax_rate"), item.value("tax")) == ("千克", "免税", "0.00")
+
+
+def test_the_one_tax_not_read_is_the_invoice_tax_less_the_other_rows_at_a_rate_that_fits():
+    from capture.extract.items import tax_from_total
+
+    rows = [
+        LineItem.of(amount="1557.10", tax_rate="6%", tax="93.43"),
+        LineItem.of(quantity="4.5", unit_price="13005.77", amount="58525.97"),
+    ]
+    got = tax_from_total(rows, "3604.99", RATES, 1)
+    assert (got[1].value("tax"), got[1].value("tax_rate")) == ("3511.56", "6%")
+    assert got[1].tax.source is Source.DERIVED and got[0] is rows[0]
+    # the rest is no printable rate of the amount, or two rows lack their tax: nothing is invented
+    assert tax_from_total(rows, "3600.00", RATES, 1) == rows
+    assert tax_from_total([rows[1], rows[1]], "7023.12", RATES, 1) == [rows[1], rows[1]]
+    # a rate read that disagrees with the rest: not changed
+    other = [rows[0], LineItem.of(amount="58525.97", tax_rate="9%")]
+    assert tax_from_total(other, "3604.99", RATES, 1) == other
+
+
+def test_a_rate_cell_with_a_speck_after_its_per_cent_sign():
+    from capture.extract.table import CELL_NORMALIZERS
+
+    assert CELL_NORMALIZERS["tax_rate"]("6%6") == "6%"
+    assert CELL_NORMALIZERS["tax_rate"]("13%") == "13%"
+    assert CELL_NORMALIZERS["tax_rate"]("6A0") is None and CELL_NORMALIZERS["tax_rate"]("%1") is None
+
+
+def test_a_yen_sign_read_as_nian_before_an_amount():
+    from capture.extract.normalize import money
+
+    assert money("年3857.35") == "3857.35"
+    assert money("2025年") is None

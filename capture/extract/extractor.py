@@ -21,7 +21,7 @@ from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals
 from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
-from capture.extract.items import amount_from_total, repair_item
+from capture.extract.items import amount_from_total, repair_item, tax_from_total
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
@@ -269,6 +269,8 @@ def extract_page(
             fields.update(_table_totals(table, rs.table, fields, page, to_original))
             total = fields.get("amount_excl_tax")
             items = amount_from_total(items, total.value if total is not None else None, rates, page)
+            tax = fields.get("tax")
+            items = tax_from_total(items, tax.value if tax is not None else None, rates, page)
     if qr is not None:
         _merge_qr(fields, qr, qr_box, config, page)
         if "currency" not in fields:

@@ -24,6 +24,9 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   amount.
 ``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
 the invoice's amount before tax less the other rows' amounts, when its tax (or quantity x price) says so.
+``tax_from_total(items, tax, rates, page)``: the one row whose tax was not read gets the invoice's tax
+less the other rows' taxes, when that is its amount x the rate read (or, none read, exactly one
+printable rate, which the row then gets too).
 Money is rounded half up to the fen, as the invoicing software does.
 """
 
@@ -230,6 +233,26 @@ def amount_from_total(items: list[LineItem], total: str | None, rates: tuple[str
         return items
     conf = min([_conf(it, "amount") for i, it in enumerate(items) if i != k] + [0.9])
     fixed = repair_item(_set(row, "amount", f"{rest:.2f}", conf, page), rates, page)
+    return [fixed if i == k else it for i, it in enumerate(items)]
+
+
+def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+    """The one row whose tax was not read gets the invoice's tax less the other rows' taxes, when that
+    is its amount x the rate read, or (none read) x exactly one printable rate, which it then gets too."""
+    missing = [i for i, it in enumerate(items) if it.tax is None]
+    if total is None or len(missing) != 1 or any(_dec(it.tax) is None for it in items if it.tax is not None):
+        return items
+    k = missing[0]
+    row = items[k]
+    rest, amount = Decimal(total) - sum(_dec(it.tax) for i, it in enumerate(items) if i != k), _dec(row.amount)
+    if amount is None or rest <= 0:
+        return items
+    read = row.value("tax_rate")
+    fits = [r for r in rates if _fen(amount * _rate(r)) == rest and (read not in rates or r == read)]
+    if len(fits) != 1:
+        return items
+    conf = min([_conf(it, "tax") for i, it in enumerate(items) if i != k] + [row.amount.confidence, 0.9])
+    fixed = _set(_set(row, "tax", f"{rest:.2f}", conf, page), "tax_rate", fits[0], conf, page)
     return [fixed if i == k else it for i, it in enumerate(items)]
 
 

@@ -38,7 +38,7 @@ EXEMPT_RATES = frozenset({"免税", "不征税"})
 _LABEL_RE = re.compile(r"^.*[:：]")  # "发票号码：12345678" -> "12345678"
 _NO_PREFIX_RE = re.compile(r"^\s*(?:N[oO0]\.?|№)\s*")
 # ¥ as OCR reads it on poor prints: Y, 羊, V, N, $ (a money value never starts with a letter otherwise)
-_CURRENCY_RE = re.compile(r"^[¥￥YyVvN羊$]+|(?:元整?|圆整?|RMB|CNY)$")
+_CURRENCY_RE = re.compile(r"^[¥￥YyVvN羊年$]+|(?:元整?|圆整?|RMB|CNY)$")  # 羊 年: ¥ misread
 _JUNK = " \t\r\n\u3000,'`\"_"
 
 

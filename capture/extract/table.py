@@ -30,9 +30,15 @@ CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
     "quantity": n.decimal,
     "unit_price": n.decimal,
     "amount": lambda t: n.money(t, implied_decimals=True),  # always printed with 2 decimals
-    "tax_rate": n.tax_rate,
+    "tax_rate": lambda t: n.tax_rate(t) or n.tax_rate(_rate_head(t)),
     "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t, implied_decimals=True),
 }
+
+
+def _rate_head(text: str) -> str:
+    """A rate cell's text up to its per cent sign (6%6: a speck read after the rate), else nothing."""
+    head, sign, _ = text.partition("%")
+    return head + sign if sign and 0 < len(head.strip()) <= 2 else ""
 
 
 _STAR_LIKE = str.maketrans({"“": "*", "”": "*", "″": "*", '"': "*", "＊": "*", "※": "*"})
@@ -192,7 +198,7 @@ def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
 
 
 _RATE = re.compile(r"^(\d{1,2}(\.\d+)?%|免税|不征税|[*＊※]{2,})$")
-_NUMBER = re.compile(r"^-?[¥￥YVN$羊]?[\d.,]*\d[\d.,]*$")  # ¥ as OCR misreads it
+_NUMBER = re.compile(r"^-?[¥￥YVN$羊年]?[\d.,]*\d[\d.,]*$")  # ¥ as OCR misreads it
 NUMERIC = ("quantity", "unit_price", "amount", "tax")
 TEXTUAL = ("name", "spec", "unit")
 
