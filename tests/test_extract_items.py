@@ -242,3 +242,22 @@ def test_a_yen_sign_read_as_nian_before_an_amount():
 
     assert money("年3857.35") == "3857.35"
     assert money("2025年") is None
+
+
+def test_an_amount_one_digit_off_the_one_its_tax_was_levied_on_when_the_taxes_add_up():
+    from capture.extract.items import amounts_by_tax
+
+    rows = [
+        LineItem.of(amount="4916.12", tax_rate="6%", tax="294.91"),
+        LineItem.of(quantity="3", unit_price="5067.04", amount="1820.12", tax_rate="13%", tax="2366.15"),
+        LineItem.of(amount="100.00", tax_rate="13%", tax="13.00"),
+    ]
+    got = amounts_by_tax(rows, "2674.06", RATES, 1)
+    assert [it.value("amount") for it in got] == ["4915.12", "18201.12", "100.00"]
+    assert got[0].amount.source is Source.DERIVED and got[0].amount.alternatives[0].value == "4916.12"
+    assert got[1].value("unit_price") == "6067.04"  # the price one digit off the amount now confirmed
+    # the taxes do not add up to the invoice's tax (one of them may be the misread): nothing changes
+    assert amounts_by_tax(rows, "2674.16", RATES, 1) == rows
+    # two amounts one digit off the reading fit the tax (28957.42 and 28957.43): no answer
+    row = LineItem.of(amount="28957.40", tax_rate="6%", tax="1737.45")
+    assert amounts_by_tax([row], "1737.45", RATES, 1) == [row]

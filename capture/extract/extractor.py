@@ -21,7 +21,7 @@ from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals
 from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
-from capture.extract.items import amount_from_total, repair_item, tax_from_total
+from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
@@ -271,6 +271,7 @@ def extract_page(
             items = amount_from_total(items, total.value if total is not None else None, rates, page)
             tax = fields.get("tax")
             items = tax_from_total(items, tax.value if tax is not None else None, rates, page)
+            items = amounts_by_tax(items, tax.value if tax is not None else None, rates, page)
     if qr is not None:
         _merge_qr(fields, qr, qr_box, config, page)
         if "currency" not in fields:

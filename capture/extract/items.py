@@ -27,11 +27,15 @@ the invoice's amount before tax less the other rows' amounts, when its tax (or q
 ``tax_from_total(items, tax, rates, page)``: the one row whose tax was not read gets the invoice's tax
 less the other rows' taxes, when that is its amount x the rate read (or, none read, exactly one
 printable rate, which the row then gets too).
+``amounts_by_tax(items, tax, rates, page)``: the rows' taxes adding up to the invoice's tax, a row whose
+amount neither quantity x price nor its tax confirms gets the one amount one digit off (or short of)
+the reading that its tax at the rate read was levied on.
 Money is rounded half up to the fen, as the invoicing software does.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -219,6 +223,13 @@ def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     return item
 
 
+def _confirmed(item: LineItem, rates: tuple[str, ...]) -> bool:
+    """The row's amount is what quantity x price gives or what its tax was levied on."""
+    amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
+    product = _fen(q * p) if q is not None and p is not None else None
+    return amount is not None and (product == amount or _taxed(amount, item, rates))
+
+
 def amount_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
     """The one row whose amount was not read gets the invoice's amount before tax less the other rows'
     amounts, when its tax (or its quantity x price) confirms it."""
@@ -234,6 +245,38 @@ def amount_from_total(items: list[LineItem], total: str | None, rates: tuple[str
     conf = min([_conf(it, "amount") for i, it in enumerate(items) if i != k] + [0.9])
     fixed = repair_item(_set(row, "amount", f"{rest:.2f}", conf, page), rates, page)
     return [fixed if i == k else it for i, it in enumerate(items)]
+
+
+def _one_change(text: str) -> set[str]:
+    """Every text one digit away from ``text``: one digit changed, or one digit lost from it."""
+    out = set()
+    for i, ch in enumerate(text):
+        if ch.isdigit():
+            out.update(text[:i] + d + text[i + 1 :] for d in "0123456789" if d != ch)
+    for i in range(len(text) + 1):
+        out.update(text[:i] + d + text[i:] for d in "0123456789")
+    return {t for t in out if not t.startswith("0") or t.startswith("0.")}
+
+
+def amounts_by_tax(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+    """The rows' taxes adding up to the invoice's tax confirm them: a row whose amount neither quantity x
+    price nor its tax confirms, and which is one digit off (or short of) exactly one amount that its tax
+    was levied on (at the rate read), gets that amount (4915.12, read 4916.12, under a 6% tax of 294.91)."""
+    taxes = [_dec(it.tax) for it in items]
+    if total is None or not items or None in taxes or sum(taxes) != Decimal(total):
+        return items
+    out = []
+    for it in items:
+        read = it.value("amount")
+        if read is None or _confirmed(it, rates) or it.value("tax_rate") not in rates or _dec(it.tax) <= 0:
+            out.append(it)
+            continue
+        fits = {c for c in _one_change(read) if re.fullmatch(r"\d+\.\d{2}", c) and _taxed(Decimal(c), it, rates)}
+        if len(fits) != 1:
+            out.append(it)
+            continue
+        out.append(repair_item(_set(it, "amount", fits.pop(), _conf(it, "tax", "tax_rate"), page), rates, page))
+    return out
 
 
 def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
