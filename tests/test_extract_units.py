@@ -129,3 +129,24 @@ def test_a_unit_of_two_characters_one_off_exactly_one_known_unit_is_that_unit():
     assert repair_unit("人欠", None, UNITS) == "人次"
     assert repair_unit("公片", None, UNITS) is None  # 公斤 or 公里
     assert repair_unit("白", None, UNITS) is None  # one character: 台, 日, ... no evidence
+
+
+def test_an_item_row_printed_right_above_the_totals_row_is_a_row_and_no_total():
+    """Its centre is within the margin kept above 合计 for the totals' cells; it prints no ¥: a row."""
+    body = [
+        L("*会议服务*会议服务费", 46, 266, 180, 284), L("次", 423, 266, 441, 285), L("1", 530, 267, 544, 284),
+        L("100.00", 600, 267, 655, 282), L("100.00", 752, 268, 795, 283), L("6%", 810, 268, 837, 283),
+        L("6.00", 957, 266, 995, 284),
+        L("*软件*办公软件正版授权许可", 46, 296, 200, 314), L("套", 423, 295, 441, 315), L("41", 526, 296, 544, 314),
+        L("655.19", 600, 296, 655, 313), L("26862.79", 740, 296, 795, 313), L("13%", 810, 296, 840, 313),
+        L("3492.16", 950, 296, 995, 314),
+    ]
+    lines = [*_page(LEGACY_HEADER, body)]
+    for ln in list(lines):  # 合计 and its ¥ totals right below the last row
+        if ln.text in ("合", "计"):
+            lines[lines.index(ln)] = L(ln.text, ln.box[0], 312, ln.box[2], 331)
+    lines += [L("¥26962.79", 730, 311, 795, 330), L("¥3498.16", 940, 311, 995, 330)]
+    page = extract_page(lines)
+    assert [it.value("amount") for it in page.line_items] == ["100.00", "26862.79"]
+    assert page.line_items[1].value("name") == "*软件*办公软件正版授权许可"
+    assert (page.fields["amount_excl_tax"].value, page.fields["tax"].value) == ("26962.79", "3498.16")

@@ -198,6 +198,7 @@ def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
 
 
 _RATE = re.compile(r"^(\d{1,2}(\.\d+)?%|免税|不征税|[*＊※]{2,})$")
+_YEN_LIKE = "¥￥YVN$羊年"
 _NUMBER = re.compile(r"^-?[¥￥YVN$羊年]?[\d.,]*\d[\d.,]*$")  # ¥ as OCR misreads it
 NUMERIC = ("quantity", "unit_price", "amount", "tax")
 TEXTUAL = ("name", "spec", "unit")
@@ -310,9 +311,10 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     stops = [a.box[1] for a in find_anchors(below_header, rule.stop_labels, 80.0, max_start=1)]
     bottom = min([end_box[1] - 0.6 * h if end_box else float("inf")] + [y - 0.3 * h for y in stops])
     body = sorted(
-        (ln for ln in below_header if center(ln)[1] < bottom or _wrapped_name(ln, end_box, centers)),
+        (ln for ln in below_header if center(ln)[1] < bottom or _above_totals(ln, end_box, stops)),
         key=lambda ln: center(ln)[1],
     )
+    in_body = {id(ln) for ln in body}
     read = TableRead(header=hbox, end=end_box)
     read.rows = _rows(body, centers, h)
     if end_box is None and read.rows and _totals_like(read.rows[-1]):
@@ -321,6 +323,7 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
         band = [
             ln for ln in lines
             if end_box[1] - 1.2 * h <= center(ln)[1] <= end_box[3] + 0.5 * h and ln.box[0] > end_box[2]
+            and id(ln) not in in_body
         ]
         for ln in sorted(band, key=lambda ln: ln.box[0]):
             for col, cell in _cells(ln, centers):
@@ -328,12 +331,14 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     return read
 
 
-def _wrapped_name(line: OcrLine, end_box: Box | None, centers: list[tuple[float, str]]) -> bool:
-    """The last line of a wrapped item name, printed right above 合计: under the name header and above
-    the 合计 label's top (the 0.6-line margin that keeps the totals' cells out of the body would cut it)."""
-    if end_box is None or center(line)[1] >= end_box[1]:
+def _above_totals(line: OcrLine, end_box: Box | None, stops: list[float]) -> bool:
+    """A line in the margin above 合计 that is still the table's body: its centre above the label's top
+    and not a total (totals print ¥, which OCR reads as ¥ or a letter of its shape). The margin keeps
+    the totals' cells out of the body; an item row or the last line of a wrapped name printed right
+    above the 合计 row must not be cut with them."""
+    if end_box is None or center(line)[1] >= end_box[1] or any(center(line)[1] >= y for y in stops):
         return False
-    return _column_of(line.text, (line.box[0], line.box[2]), centers) == "name"
+    return squash(line.text)[:1] not in _YEN_LIKE
 
 
 def _totals_like(row: dict[str, Cell]) -> bool:
