@@ -150,3 +150,17 @@ def test_an_item_row_printed_right_above_the_totals_row_is_a_row_and_no_total():
     assert [it.value("amount") for it in page.line_items] == ["100.00", "26862.79"]
     assert page.line_items[1].value("name") == "*软件*办公软件正版授权许可"
     assert (page.fields["amount_excl_tax"].value, page.fields["tax"].value) == ("26962.79", "3498.16")
+
+
+def test_a_model_code_read_at_the_end_of_a_name_line_that_runs_on_under_the_spec_header_is_the_spec():
+    body = [
+        L("*计算机外部设备*激光打印机硒鼓（CF230A", 40, 267, 375, 285), L("支", 423, 266, 441, 285),
+        L("5", 530, 267, 544, 284), L("224.77876106", 570, 267, 660, 282), L("1123.89", 745, 268, 795, 283),
+        L("13%", 810, 268, 840, 283), L("146.11", 957, 266, 995, 284), L("黑色）高容量兼容型", 40, 287, 200, 305),
+    ]
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("name"), item.value("spec")) == ("*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型", "CF230A")
+    # a name that ends in Latin letters short of the spec column keeps them (…27英寸IPS)
+    body[0] = L("*计算机外部设备*液晶显示器（27英寸IPS", 40, 267, 300, 285)
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert item.value("name").startswith("*计算机外部设备*液晶显示器（27英寸IPS") and item.spec is None

@@ -282,7 +282,28 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, C
         split = [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
         return _unsplit_units(split)
     text = line.text.strip()
-    return [(_column_of(text, (x0, x1), centers), Cell(text, line.score, line.box))]
+    col = _column_of(text, (x0, x1), centers)
+    return _spec_run(text, line, centers) if col == "name" else [(col, Cell(text, line.score, line.box))]
+
+
+_SPEC_RUN = re.compile(r"^(.*[\u4e00-\u9fff（(])([A-Za-z0-9][A-Za-z0-9\-./]{2,})$")
+
+
+def _spec_run(text: str, line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:
+    """A name line that runs on under 规格型号 and ends in a model code there (硒鼓（CF230A: the first line
+    of a wrapped name and the spec printed next to it, read as one line): the code is the spec. Where
+    the code sits is estimated from the characters' widths (a Chinese character is two Latin ones)."""
+    whole = [("name", Cell(text, line.score, line.box))]
+    spec = next((x for x, c in centers if c == "spec"), None)
+    m = _SPEC_RUN.match(text)
+    if spec is None or m is None or line.box[2] <= spec:
+        return whole
+    width = [2 if ord(ch) > 0x2E7F else 1 for ch in text]
+    x0, _, x1, _ = line.box
+    start = x0 + (x1 - x0) * sum(width[: len(m[1])]) / sum(width)
+    if min(centers, key=lambda c: abs(c[0] - (start + x1) / 2))[1] != "spec":
+        return whole
+    return [("name", Cell(m[1], line.score, line.box)), ("spec", Cell(m[2], line.score, line.box))]
 
 
 def _unsplit_units(cells: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
