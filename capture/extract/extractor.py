@@ -202,7 +202,8 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
 def legal_form(name: str, forms: Sequence[str]) -> str | None:
     """``name`` with its ending put right when it is one character off a legal form (有限公爵 -> 有限公司;
     the longer forms first, so 毅份有限公司 is 股份有限公司, not a 有限公司 already) or the form without its
-    last character (有限公 -> 有限公司: cut off at the cell's edge); None when it ends with a form already
+    last character (有限公 -> 有限公司: cut off at the cell's edge), or a longer form without its last two
+    (有限责任 -> 有限责任公司); None when it ends with a form already
     or is not close to one."""
     for form in sorted(forms, key=len, reverse=True):
         if name.endswith(form):
@@ -213,6 +214,8 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
             return name[: -len(form)] + form
         if len(form) > 3 and name.endswith(form[:-1]):
             return name + form[-1]
+        if len(form) > 4 and name.endswith(form[:-2]):  # 有限责任 | 股份有限: 公司 cut off
+            return name + form[-2:]
     return None
 
 
