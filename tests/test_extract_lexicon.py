@@ -23,6 +23,12 @@ def test_asterisks_lost_after_a_known_category_come_back():
     assert repair_item_name("维修配件", LEX) is None  # no known category in front: an old-style name
 
 
+def test_a_name_without_asterisks_starting_one_character_off_one_category():
+    assert repair_item_name("存脑设备U盘", LEX) == "*存储设备*U盘"
+    assert repair_item_name("华为手机", LEX) is None  # no category close to its start
+    assert repair_item_name("日刷品宣传折页", LEX) is None  # 印刷品 or 日用品: no answer
+
+
 def test_a_character_no_word_covers_is_changed_when_a_longer_word_points_at_it():
     assert repair_item_name("*现代服务*技术咨沟服务费", LEX) == "*现代服务*技术咨询服务费"
     assert repair_item_name("*不动产租赁服务*房星租赁费", LEX) == "*不动产租赁服务*房屋租赁费"

@@ -5,7 +5,9 @@ Contract: ``Lexicon.load()`` reads the data file once; ``repair_item_name(name, 
 Free text has no checksum, so a character changes only where the vocabulary points at one answer:
 - the category of ``*类别*名称`` is one of the tax classification's short names: a category one character
   off exactly one of them is that one (*芳务* -> *劳务*); a name that starts with a known category and
-  lost the asterisk(s) after it gets them back (*日用杂品清洁用品一批 -> *日用杂品*清洁用品一批);
+  lost the asterisk(s) after it gets them back (*日用杂品清洁用品一批 -> *日用杂品*清洁用品一批), and
+  so does a name without any asterisk that starts one character off exactly one category of three or
+  more characters (存脑设备U盘 -> *存储设备*U盘; one with its first asterisk is left to the second look);
 - in the name after the category, a character that no known word covers and whose change makes a word
   of at least three characters (the name's own category first, then the longest words; at most two
   changes per name) is changed (技术咨沟服务费 -> 技术咨询服务费, 房星租赁费 -> 房屋租赁费);
@@ -135,6 +137,12 @@ def _split(name: str, categories: frozenset[str]) -> tuple[str, str] | None:
     if "*" in bare:
         return None
     known = [c for c in categories if bare.startswith(c) and len(bare) > len(c)]
+    if not known and bare == name:  # 存脑设备U盘: the category one character off, both asterisks lost
+        known = [
+            c for c in categories
+            if len(c) >= MIN_WORD and len(bare) > len(c) and _off_by_one(bare[: len(c)], c) is not None
+        ]
+        return (known[0], bare[len(known[0]) :]) if len(known) == 1 else None
     if not known:
         return None
     category = max(known, key=len)
