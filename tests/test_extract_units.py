@@ -164,3 +164,15 @@ def test_a_model_code_read_at_the_end_of_a_name_line_that_runs_on_under_the_spec
     body[0] = L("*计算机外部设备*液晶显示器（27英寸IPS", 40, 267, 300, 285)
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert item.value("name").startswith("*计算机外部设备*液晶显示器（27英寸IPS") and item.spec is None
+
+
+def test_an_unread_quantity_header_still_takes_the_quantity_from_the_price():
+    """数量 not read at all: the column sits midway between 单位 and 单价, and 5 is its value."""
+    header = [h for h in LEGACY_HEADER if h.text != "数量"]
+    body = [
+        L("*电子计算机*笔记本电脑", 46, 267, 200, 285), L("ThinkPad X1 Carbon", 300, 267, 400, 285),
+        L("台", 423, 266, 441, 285), L("5", 530, 265, 544, 283), L("8260.60", 590, 268, 655, 284),
+        L("41303.00", 740, 268, 795, 283), L("13%", 810, 268, 840, 283), L("5369.39", 950, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("quantity"), item.value("unit_price"), item.value("amount")) == ("5", "8260.60", "41303.00")

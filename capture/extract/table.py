@@ -127,8 +127,11 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
             out.update({c: Anchor(w, c, 0.0, "") for c, w in zip(run, words, strict=True)})
         elif between:
             out[col] = Anchor(tuple(between), col, 0.0, "")
-        elif col == "amount":  # not read at all: every item row has an amount, so place it midway
-            out[col] = _ghost(col, (left.center_x + right.center_x) / 2, hbox)
+        elif col == "amount" or col in NUMERIC:
+            # not read at all (every item row has an amount; 数量 lost leaves its numbers to the price):
+            # the run of unread columns evenly spaced between the read neighbours
+            k, step = run.index(col) + 1, (right.center_x - left.center_x) / (len(run) + 1)
+            out[col] = _ghost(col, left.center_x + k * step, hbox)
     out.update(_edge_columns(order, found, band))
     return out
 
