@@ -29,6 +29,10 @@ def test_a_name_without_asterisks_starting_one_character_off_one_category():
     assert repair_item_name("日刷品宣传折页", LEX) is None  # 印刷品 or 日用品: no answer
 
 
+def test_the_official_transport_service_words():
+    assert repair_item_name("*运输服务*国内通路货物运输服务", LEX) == "*运输服务*国内道路货物运输服务"
+
+
 def test_a_character_no_word_covers_is_changed_when_a_longer_word_points_at_it():
     assert repair_item_name("*现代服务*技术咨沟服务费", LEX) == "*现代服务*技术咨询服务费"
     assert repair_item_name("*不动产租赁服务*房星租赁费", LEX) == "*不动产租赁服务*房屋租赁费"
