@@ -261,3 +261,10 @@ def test_an_amount_one_digit_off_the_one_its_tax_was_levied_on_when_the_taxes_ad
     # two amounts one digit off the reading fit the tax (28957.42 and 28957.43): no answer
     row = LineItem.of(amount="28957.40", tax_rate="6%", tax="1737.45")
     assert amounts_by_tax([row], "1737.45", RATES, 1) == [row]
+
+
+def test_a_unit_price_with_its_point_read_as_a_comma():
+    from capture.extract.normalize import decimal
+
+    assert decimal("179,6460177") == "179.6460177" and decimal("12,5") == "12.5"
+    assert decimal("1,234") == "1234" and decimal("12,345,678") == "12345678"  # thousands groups stay
