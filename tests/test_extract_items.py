@@ -266,5 +266,5 @@ def test_an_amount_one_digit_off_the_one_its_tax_was_levied_on_when_the_taxes_ad
 def test_a_unit_price_with_its_point_read_as_a_comma():
     from capture.extract.normalize import decimal
 
-    assert decimal("179,6460177") == "179.6460177" and decimal("12,5") == "12.5"
+    assert decimal("179,6460177") == "179.6460177" and decimal("1,00") is None  # 1.00 or 1,000: no answer
     assert decimal("1,234") == "1234" and decimal("12,345,678") == "12345678"  # thousands groups stay

@@ -260,8 +260,8 @@ def decimal(text: str | None) -> str | None:
         return None
     s = m[0].translate(DIGIT_CONFUSIONS).replace("。", ".")
     s = re.sub(r"\.{2,}", ".", s).rstrip(".")
-    if re.fullmatch(r"\d+,(?:\d{1,2}|\d{4,})", s):
-        s = s.replace(",", ".")  # 179,6460177: the point read as a comma (no thousands group follows it)
+    if re.fullmatch(r"\d+,\d{4,}", s):
+        s = s.replace(",", ".")  # 179,6460177: a point read as a comma (4+ digits after it: no thousands group)
     if "," in s:
         if not re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
             return None
