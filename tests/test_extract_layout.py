@@ -269,3 +269,15 @@ def test_a_company_name_one_character_off_its_legal_form_is_put_right():
     page.append(L("称：济南启明餐饮管理有限公爵", 345, 891, 693, 926))
     seller = extract_page(page).fields["seller_name"]
     assert seller.value == "济南启明餐饮管理有限公司" and seller.alternatives[0].value == "济南启明餐饮管理有限公爵"
+
+
+def test_a_seller_whose_name_label_was_misread_is_the_one_other_whole_company_name():
+    page = [ln for ln in legacy_page() if ln.box[1] != 896 and ln.text != "称：济南启明餐饮管理有限公司"]
+    page += [L("2", 208, 896, 241, 929), L("济南启明餐饮管理有限公司", 385, 891, 693, 926)]
+    fields = extract_page(page).fields
+    assert fields["seller_name"].value == "济南启明餐饮管理有限公司"
+    assert fields["buyer_name"].value == "济南海纳餐饮管理有限公司"
+    # two candidates (a carrier's name in the remarks as well): no answer
+    page.append(L("承运方上海顺达物流有限公司", 385, 1100, 693, 1130))
+    page.append(L("上海顺达物流有限公司", 385, 1140, 693, 1170))
+    assert "seller_name" not in extract_page(page).fields

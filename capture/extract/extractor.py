@@ -23,7 +23,7 @@ from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
 from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total
 from capture.extract.kinds import normalize_kind
-from capture.extract.layout import Box, find_anchors, reading_order, rows, squash
+from capture.extract.layout import Box, center, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
 from capture.extract.reconcile import reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
@@ -195,8 +195,28 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
         fields["invoice_type"] = FieldValue(rs.default_type, 0.9, Source.DERIVED, page)
     if currency:
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
+    _unlabelled_name(lines, fields, rs, header, page, to_original)
     _legal_forms(fields, rs)
     return fields
+
+
+def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page: int, to_original: Mapper) -> None:
+    """One name field not found (its 名称 label misread) and the other found: the one other line outside
+    the item table that is a whole company name (it ends with a legal form) is its value."""
+    missing = [nm for nm in rs.name_fields if nm not in fields]
+    if len(missing) != 1 or len(missing) == len(rs.name_fields) or not rs.legal_forms:
+        return
+    taken = {squash(fields[nm].value) for nm in rs.name_fields if nm in fields}
+    found = [
+        (value, ln) for ln in lines
+        if (header is None or center(ln)[1] < header[1] or center(ln)[1] > header[3])
+        and (value := normalize_kind("name", ln.text)) is not None
+        and not any(t in squash(ln.text) for t in taken) and squash(ln.text) == squash(value)
+        and any(value.endswith(form) for form in rs.legal_forms)
+    ]
+    if len(found) == 1:
+        value, ln = found[0]
+        fields[missing[0]] = _ocr_value(value, ln.score, ln.box, page, to_original)
 
 
 def legal_form(name: str, forms: Sequence[str]) -> str | None:
