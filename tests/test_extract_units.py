@@ -176,3 +176,10 @@ def test_an_unread_quantity_header_still_takes_the_quantity_from_the_price():
     ]
     [item] = extract_page(_page(header, body)).line_items
     assert (item.value("quantity"), item.value("unit_price"), item.value("amount")) == ("5", "8260.60", "41303.00")
+
+
+def test_a_lower_case_letter_of_a_digits_shape_inside_a_model_code():
+    assert repair_spec("Pz7H-30") == "P27H-30"
+    assert repair_spec("A4 Pz7H-30") == "A4 P27H-30"
+    for spec in ("P27H-30", "ThinkPad X1 Carbon", "MateBook 14", "5000mAh", "iPhone13", "X1s", "64GB USB3.2"):
+        assert repair_spec(spec) is None, spec

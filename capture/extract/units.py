@@ -11,7 +11,8 @@ the repaired text, or None when nothing is to be changed. Both read the packagin
   never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence).
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
 250ml*24盒), a degree sign or a dot read for the * between a measure and a count is that * (250ml°24盒),
-and a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30).
+a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30), and so
+is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def _packaging(spec: str | None) -> re.Match[str] | None:
 # 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count
 _MILLI = re.compile(r"(?<=\d)m1(?=$|[*×/\s°·])")
 _COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)[°·•](?=\d+[\u4e00-\u9fff])")
+# Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
+_CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
+_LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
 _GRADE = re.compile(r"(?<![A-Za-z\d])([SsOoIlBZ])(?=W-\d{2}\b)")  # SAE viscosity grades: 5W-30, 0W-20
 
 
@@ -45,6 +49,7 @@ def repair_spec(spec: str | None) -> str | None:
     if not spec:
         return None
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), spec)
+    fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
     m = _packaging(fixed)
     if m is not None:
@@ -52,6 +57,14 @@ def repair_spec(spec: str | None) -> str | None:
         if re.fullmatch(r"\d+(\.\d+)?", amount):
             fixed = f"{amount}{m['measure']}/{m['package']}"
     return fixed if fixed != spec else None
+
+
+def _code(token: str) -> str:
+    """A model code (capitals and digits, at least one of each) with a lower-case letter of a digit's
+    shape between a capital or digit and a digit read for that digit (Pz7H-30 -> P27H-30)."""
+    if not re.search(r"\d", token) or not re.search(r"[A-Z]", token) or re.search(r"[a-z]{2}", token):
+        return token
+    return _CODE_DIGIT.sub(lambda m: m[0].translate(_LOWER_LOOKALIKES), token)
 
 
 def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> str | None:
