@@ -183,3 +183,16 @@ def test_a_lower_case_letter_of_a_digits_shape_inside_a_model_code():
     assert repair_spec("A4 Pz7H-30") == "A4 P27H-30"
     for spec in ("P27H-30", "ThinkPad X1 Carbon", "MateBook 14", "5000mAh", "iPhone13", "X1s", "64GB USB3.2"):
         assert repair_spec(spec) is None, spec
+
+
+def test_a_trailing_header_label_one_character_off_is_pinned_by_the_cell_under_it():
+    """金额 and 税额 not read, 税率 read as 税车: a rate under it makes it 税率 (not 税额, also one off);
+    the amount then sits between 单价 and it, the tax one pitch right of it."""
+    header = [h for h in LEGACY_HEADER if h.text not in ("金", "额", "税率", "税")]
+    header.append(L("税车", 808, 244, 841, 263))
+    body = [
+        L("*建筑服务*工程服务", 46, 267, 180, 285), L("项", 423, 266, 441, 285),
+        L("169384.86", 720, 268, 790, 283), L("3%", 812, 268, 837, 283), L("5081.55", 950, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("169384.86", "3%", "5081.55")

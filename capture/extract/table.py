@@ -96,7 +96,51 @@ def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
             best = cols
     if len(best) < rule.min_header_columns:
         return {}
+    best = {**best, **_one_off_labels(lines, rule, best)}
     return {**best, **_unread_columns(lines, rule, best)}
+
+
+def _one_off_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
+    """Header lines beyond the outermost found columns one character off a label of a column not found
+    (税率 read as 税车 right of 单价, 金额 and 税额 lost): that column, when its place in the order and
+    the cells under it (rates or not) leave only one. Between found columns the words are counted
+    against the columns instead (``_unread_columns``)."""
+    order = list(rule.columns)
+    hbox = union([a.box for a in found.values()])
+    used = {id(ln) for a in found.values() for ln in a.lines}
+    band = [ln for ln in lines if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5]
+    out: dict[str, Anchor] = {}
+    for ln in band:
+        text, x = squash(ln.text), center(ln)[0]
+        cols = [
+            c for c in order
+            if c not in found and c not in out and _between(c, x, order, found) and _outside(x, found)
+            and any(_one_char_off(text, squash(lab)) for lab in rule.columns[c])
+        ]
+        if len(cols) > 1:  # 税率 or 税额: the first row's cell under the word says which
+            under = [b for b in lines if b.box[1] > hbox[3] and b.box[0] < ln.box[2] and b.box[2] > ln.box[0]]
+            first = min(under, key=lambda b: b.box[1], default=None)
+            rated = first is not None and bool(_RATE.match(squash(first.text)))
+            cols = [c for c in cols if (c == "tax_rate") == rated]
+        if len(cols) == 1:
+            out[cols[0]] = Anchor((ln,), cols[0], 0.0, "")
+    return out
+
+
+def _one_char_off(text: str, label: str) -> bool:
+    return len(text) == len(label) >= 2 and sum(a != b for a, b in zip(text, label, strict=True)) == 1
+
+
+def _outside(x: float, found: dict[str, Anchor]) -> bool:
+    return x > max(a.center_x for a in found.values()) or x < min(a.center_x for a in found.values())
+
+
+def _between(col: str, x: float, order: list[str], found: dict[str, Anchor]) -> bool:
+    """``x`` lies between the found columns that come before and after ``col`` in the rule's order."""
+    i = order.index(col)
+    left = next((found[c] for c in reversed(order[:i]) if c in found), None)
+    right = next((found[c] for c in order[i + 1 :] if c in found), None)
+    return (left is None or left.center_x < x) and (right is None or x < right.center_x)
 
 
 def _rank(a: Anchor) -> tuple[float, int, float]:
