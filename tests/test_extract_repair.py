@@ -134,6 +134,16 @@ def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():
     assert (out["amount_excl_tax"].value, out["tax"].value) == ("66861.59", "4011.70")
 
 
+def test_between_equally_backed_repairs_the_one_the_misreads_are_one_character_off_wins():
+    # QR amount + the line sums: (53827.66, 4844.49, 58672.15) and (53827.66, 42844.49, 96672.15) are
+    # backed by three readings each; the tax read has a digit too many and the total one digit wrong
+    # for the first, nothing near the second (which the less sure reading alone would have picked)
+    fields = {"amount_excl_tax": _fv("53827.66", "qr", 0.99), "tax": _fv("42844.49", conf=0.82),
+              "total": _fv("58672.45", conf=0.80)}
+    out = reconcile(fields, [LineItem.of(amount="53827.66", tax="4844.49")], 1)
+    assert (out["tax"].value, out["total"].value) == ("4844.49", "58672.15")
+
+
 def test_a_trailing_column_whose_header_is_misread_is_placed_at_the_leftover_header_text():
     page = [ln for ln in legacy_page() if not (ln.text in ("税", "额") and ln.box[0] > 1600)]
     page += [L("炭", 1675, 490, 1712, 526, 0.15), L("辉", 1783, 490, 1818, 525, 0.2)]

@@ -9,8 +9,9 @@ readings back any other consistent triple. The readings of each quantity are ind
 - total: the （小写） figure, the capitals (价税合计（大写）), the QR amount (数电 invoices).
 Every consistent triple (a + t = total) built from two readings (the third computed) is scored by how
 many readings equal its values; the best one is taken when it is backed by at least ``MIN_SUPPORT``
-readings and no other triple is backed as well (between equally backed triples, the one that replaces
-the readings OCR was least sure of wins; an exact tie changes nothing): an OCR misread that happens to
+readings and no other triple is backed as well (between equally backed triples, the one that more
+readings are one character off wins, as the misreads it explains; then the one that replaces the
+readings OCR was least sure of; an exact tie changes nothing): an OCR misread that happens to
 agree with two other independent readings to the cent is very unlikely. A QR value is never replaced, and a triple must
 contain it; with a QR value two readings suffice (the QR and one more) when no other triple has as
 many (confidence is no tie-breaker there), but such a repair gets only ``WEAK_CONFIDENCE`` (below the
@@ -25,6 +26,8 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from itertools import product
+
+from rapidfuzz.distance import Levenshtein
 
 from capture.extract.capitals import parse_capitals
 from capture.invoice import FieldValue, LineItem, Source
@@ -76,6 +79,15 @@ def _support(triple: tuple[Decimal, Decimal, Decimal], seen: dict[str, list[tupl
     return sum(v == value for name, value in zip(NAMES, triple, strict=True) for _, v in seen[name])
 
 
+def _near(triple: tuple[Decimal, Decimal, Decimal], seen: dict[str, list[tuple[str, Decimal]]]) -> int:
+    """How many readings are one character off the triple's values (58672.45 for 58672.15, 42844.49
+    for 4844.49): the misreads a triple explains, the tie-breaker between equally backed triples."""
+    return sum(
+        v != value and Levenshtein.distance(f"{v:.2f}", f"{value:.2f}") == 1
+        for name, value in zip(NAMES, triple, strict=True) for _, v in seen[name]
+    )
+
+
 def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[LineItem], page: int) -> dict:
     current = tuple(_dec(fields[n].value) if n in fields else None for n in NAMES)
     if None not in current and current[0] + current[1] == current[2]:
@@ -97,9 +109,9 @@ def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[
         return max([fields[n].confidence for n, v in zip(NAMES, tr, strict=True)
                     if n in fields and _dec(fields[n].value) != v] or [0.0])
 
-    scored = sorted(((_support(tr, seen), -doubt(tr), tr) for tr in triples), reverse=True)
-    best_support, best_doubt, best = scored[0]
-    if len(scored) > 1 and scored[1][:2] == (best_support, best_doubt):
+    scored = sorted(((_support(tr, seen), _near(tr, seen), -doubt(tr), tr) for tr in triples), reverse=True)
+    best_support, best_near, best_doubt, best = scored[0]
+    if len(scored) > 1 and scored[1][:3] == (best_support, best_near, best_doubt):
         return fields
     if best_support >= MIN_SUPPORT:
         confidence = CONFIDENCE
