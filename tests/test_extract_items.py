@@ -107,6 +107,7 @@ def test_the_one_amount_not_read_is_the_total_less_the_other_rows():
 
 def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*现代服务*技术咨询服务费•") == "*现代服务*技术咨询服务费"
+    assert item_name("*建筑服务*工程服务!") == "*建筑服务*工程服务"
     assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
 
 
@@ -268,3 +269,22 @@ def test_a_unit_price_with_its_point_read_as_a_comma():
 
     assert decimal("179,6460177") == "179.6460177" and decimal("1,00") is None  # 1.00 or 1,000: no answer
     assert decimal("1,234") == "1234" and decimal("12,345,678") == "12345678"  # thousands groups stay
+
+
+def test_a_price_of_many_decimals_one_digit_off_the_amount_the_tax_confirms():
+    row = LineItem.of(quantity="12", unit_price="2007.37964602", amount="24084.96", tax_rate="13%", tax="3131.04")
+    got = repair_item(row, RATES)
+    assert got.value("unit_price") == "2007.07964602" and got.unit_price.alternatives[0].value == "2007.37964602"
+    # a price whose product is the amount is left alone (a misread far right cannot be told)
+    row = LineItem.of(quantity="12", unit_price="2007.07964609", amount="24084.96", tax_rate="13%", tax="3131.04")
+    assert repair_item(row, RATES) == row
+
+
+def test_an_amount_and_its_rate_both_misread_when_quantity_times_price_fits_the_tax_at_one_rate():
+    row = LineItem.of(quantity="1.5", unit_price="10417.9245283", amount="13626.89", tax_rate="5%", tax="937.61")
+    got = repair_item(row, RATES)
+    assert (got.value("amount"), got.value("tax_rate")) == ("15626.89", "6%")
+    assert got.tax_rate.alternatives[0].value == "5%"
+    # the rate read fits the amount read: the product is what is wrong, nothing changes
+    row = LineItem.of(quantity="1.5", unit_price="10417.9245283", amount="18752.20", tax_rate="5%", tax="937.61")
+    assert repair_item(row, RATES) == row

@@ -31,6 +31,7 @@ def test_a_letter_of_a_digits_shape_in_a_packaging_amount_is_the_digit():
 def test_an_unknown_unit_is_the_package_the_spec_names():
     assert repair_unit("福", "5L/桶", UNITS) == "桶"
     assert repair_unit("白", "10kg/袋", UNITS) == "袋"
+    assert repair_unit("销", "51/桶", UNITS) == "桶"  # the spec's amount misread too (5L)
     # a known unit is never changed, nor a unit without a packaging spec to name it
     assert repair_unit("千克", "10kg/袋", UNITS) is None
     assert repair_unit("白", "AX3000", UNITS) is None

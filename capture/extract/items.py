@@ -14,10 +14,12 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
 - a quantity with more than 2 decimals and a whole unit price that multiply out to the amount: swapped;
 - an amount not read, or disagreeing with both quantity x price and its own tax (or one digit off the
   product), where quantity x price agrees with the tax (at the rate read or, none read, at exactly one
-  printable rate): quantity x price;
+  printable rate): quantity x price; and when the tax fits neither the amount nor the product at the
+  rate read but the product at exactly one other printable rate, that product and that rate;
 - quantity x price off an amount that its tax confirms, where the amount and one factor give the other
   one digit off (or one digit short of) the reading, or a whole quantity under a unit price of many
-  decimals (which fits one quantity only): that value;
+  decimals (which fits one quantity only), or the one unit price of as many (4 or more) decimals one
+  digit off the reading that gives the amount: that value;
 - a tax one digit off (or short of) amount x the printable rate read, where quantity x price is the
   amount: that product;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
@@ -176,8 +178,10 @@ def _amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if q is None or p is None:
         return item
     product = _fen(q * p)
-    if product == amount or not _taxed(product, item, rates):
+    if product == amount:
         return item
+    if not _taxed(product, item, rates):
+        return _amount_and_rate(item, product, rates, page)
     # an amount that fits the tax too stays, unless one digit off the product of a quantity other than 1
     # (692.16 for 90 x 7.69 = 692.10, both 9% of which round to 62.29; with one unit, the price and the
     # amount are two readings of one number and either may be the misread one)
@@ -185,6 +189,20 @@ def _amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if amount is not None and _taxed(amount, item, rates) and not near:
         return item
     return _set(item, "amount", f"{product:.2f}", _conf(item, "quantity", "unit_price", "tax"), page)
+
+
+def _amount_and_rate(item: LineItem, product: Decimal, rates: tuple[str, ...], page: int) -> LineItem:
+    """Amount and rate both misread: the tax fits neither the amount read at the rate read nor the
+    product at it, and the product at exactly one other printable rate (13626.89 at 5% under
+    1.5 x 10417.9245283 = 15626.89, whose 6% is the tax read): the product at that rate."""
+    amount, tax, read = _dec(item.amount), _dec(item.tax), item.value("tax_rate")
+    if amount is None or tax is None or tax <= 0 or read not in rates or _fen(amount * _rate(read)) == tax:
+        return item
+    fits = [r for r in rates if _fen(product * _rate(r)) == tax]
+    if len(fits) != 1:
+        return item
+    conf = _conf(item, "quantity", "unit_price", "tax")
+    return _set(_set(item, "amount", f"{product:.2f}", conf, page), "tax_rate", fits[0], conf, page)
 
 
 def _one_off(read: str, value: str) -> bool:
@@ -204,11 +222,27 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     price = _price_for(amount, q)
     if price is not None and _one_off(item.value("unit_price"), _plain(price, 2)):
         return _set(item, "unit_price", _plain(price, 2), conf, page)
+    exact = _exact_price(item.value("unit_price"), q, amount)
+    if exact is not None:
+        return _set(item, "unit_price", exact, conf, page)
     qty = _quantity_for(amount, p)
     whole = qty is not None and qty == qty.to_integral_value() and -p.as_tuple().exponent >= PRICE_EXACT
     if qty is not None and (whole or _one_off(item.value("quantity"), _plain(qty))):
         return _set(item, "quantity", _plain(qty), conf, page)
     return item
+
+
+def _exact_price(read: str, quantity: Decimal, amount: Decimal) -> str | None:
+    """The one text one digit off a unit price of many decimals (same decimals) whose product with
+    ``quantity`` is ``amount`` (2007.37964602 for 2007.07964602 under 12 x = 24084.96)."""
+    decimals = len(read.partition(".")[2])
+    if decimals < PRICE_EXACT:
+        return None
+    fits = {
+        c for c in _one_change(read)
+        if len(c.partition(".")[2]) == decimals and _fen(quantity * Decimal(c)) == amount
+    }
+    return fits.pop() if len(fits) == 1 else None
 
 
 def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:

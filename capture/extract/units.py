@@ -5,8 +5,9 @@ the repaired text, or None when nothing is to be changed. Both read the packagin
 ``<amount><measure>/<package>`` (5L/桶, 500ml/瓶, 10kg/袋, 20支/盒):
 - in its amount, a Latin letter of a digit's shape is that digit (SL/桶 -> 5L/桶, 1OOml/瓶 -> 100ml/瓶):
   an amount is a number, and the measure after it says the letter belongs to one;
-- a unit that is no known unit (``units``: the lexicon's list) is the package the spec names, when that
-  is a known unit (a unit misread as 福 under a spec of 5L/桶 is 桶); else a unit of two or more
+- a unit that is no known unit (``units``: the lexicon's list) is the package the spec names at its
+  end (``…/<package>``, the amount before it read right or not), when that is a known unit (a unit
+  misread as 福 under a spec of 5L/桶, or 销 under 51/桶, is 桶); else a unit of two or more
   characters one character off exactly one known unit is that unit (干克 -> 千克); a unit read right is
   never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence).
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
@@ -30,6 +31,10 @@ _PACKAGING = re.compile(
     + "|".join(sorted(map(re.escape, MEASURES), key=len, reverse=True))
     + r")/(?P<package>[\u4e00-\u9fff]{1,2})$"
 )
+
+
+# the package a spec names at its end, whatever OCR made of the amount before it (51/桶 for 5L/桶)
+_PACKAGE_TAIL = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]/(?P<package>[\u4e00-\u9fff]{1,2})$")
 
 
 def _packaging(spec: str | None) -> re.Match[str] | None:
@@ -70,7 +75,7 @@ def _code(token: str) -> str:
 def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> str | None:
     if not unit or unit in units:
         return None
-    m = _packaging(spec)
+    m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
     if m is not None and m["package"] in units:
         return m["package"]
     return _one_off(unit, units) if len(unit) >= 2 else None
