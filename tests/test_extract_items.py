@@ -288,3 +288,22 @@ def test_an_amount_and_its_rate_both_misread_when_quantity_times_price_fits_the_
     # the rate read fits the amount read: the product is what is wrong, nothing changes
     row = LineItem.of(quantity="1.5", unit_price="10417.9245283", amount="18752.20", tax_rate="5%", tax="937.61")
     assert repair_item(row, RATES) == row
+
+
+def test_a_quantity_that_lands_on_the_amount_by_steps_too_large_for_chance():
+    row = LineItem.of(quantity="2", unit_price="12198.43", amount="18297.65", tax_rate="6%", tax="1097.86")
+    got = repair_item(row, RATES)
+    assert got.value("quantity") == "1.5" and got.quantity.alternatives[0].value == "2"
+    # a small price: quantities of one decimal step the product by cents, a fit proves nothing
+    row = LineItem.of(quantity="2", unit_price="3.20", amount="4.80", tax_rate="6%", tax="0.29")
+    assert repair_item(row, RATES).value("quantity") == "2"
+
+
+def test_a_tax_not_read_is_the_confirmed_amount_at_the_rate_read():
+    row = LineItem.of(quantity="2", unit_price="4999.79", amount="9999.58", tax_rate="6%")
+    got = repair_item(row, RATES)
+    assert got.value("tax") == "599.97" and got.tax.source is Source.DERIVED
+    # the amount not confirmed by quantity x price, or no printable rate read: nothing is invented
+    assert repair_item(LineItem.of(quantity="2", unit_price="4999.79", amount="9999.68", tax_rate="6%"),
+                       RATES).tax is None
+    assert repair_item(LineItem.of(quantity="2", unit_price="4999.79", amount="9999.58"), RATES).tax is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from capture.extract.extractor import extract_page
 from capture.extract.lexicon import Lexicon
-from capture.extract.units import repair_spec, repair_unit
+from capture.extract.units import repair_spec, repair_unit, unit_from_spec
 from capture.invoice import Source
 from tests.test_extract_items import _page
 from tests.test_extract_layout import L
@@ -197,3 +197,17 @@ def test_a_trailing_header_label_one_character_off_is_pinned_by_the_cell_under_i
     ]
     [item] = extract_page(_page(header, body)).line_items
     assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("169384.86", "3%", "5081.55")
+
+
+def test_no_unit_read_the_spec_gives_it_itself_or_by_its_package():
+    assert unit_from_spec("批", UNITS) == ("批", True)
+    assert unit_from_spec("70g500张/包", UNITS) == ("包", False)
+    assert unit_from_spec("5W-30 4L", UNITS) is None and unit_from_spec("标准间", UNITS) is None
+    assert repair_unit("↑", "12#", UNITS) == "个"
+    body = [
+        L("*日用杂品*清洁用品一批", 46, 267, 200, 284), L("批", 340, 266, 358, 285),
+        L("1", 526, 267, 540, 284), L("850.44247788", 590, 267, 660, 282), L("850.44", 752, 268, 795, 283),
+        L("13%", 810, 268, 837, 283), L("110.56", 957, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.value("unit")) == (None, "批") and item.unit.source is Source.DERIVED

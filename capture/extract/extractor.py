@@ -28,7 +28,7 @@ from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
 from capture.extract.reconcile import reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
-from capture.extract.units import repair_spec, repair_unit
+from capture.extract.units import repair_spec, repair_unit, unit_from_spec
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
@@ -118,6 +118,10 @@ def _line_item(
         spec = cols.get("spec")
         unit = cols.get("unit")
         _derived(cols, "unit", repair_unit(unit.value, spec.value if spec else None, lexicon.units) if unit else None)
+        if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
+            cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
+            if found[1]:
+                del cols["spec"]
     return repair_item(LineItem(**cols), rates, page)
 
 

@@ -18,10 +18,12 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   rate read but the product at exactly one other printable rate, that product and that rate;
 - quantity x price off an amount that its tax confirms, where the amount and one factor give the other
   one digit off (or one digit short of) the reading, or a whole quantity under a unit price of many
-  decimals (which fits one quantity only), or the one unit price of as many (4 or more) decimals one
-  digit off the reading that gives the amount: that value;
+  decimals (which fits one quantity only), or a quantity whose neighbours of as many decimals step the
+  product by 10 yuan or more (a chance fit to the fen is rare), or the one unit price of as many (4 or
+  more) decimals one digit off the reading that gives the amount: that value;
 - a tax one digit off (or short of) amount x the printable rate read, where quantity x price is the
   amount: that product;
+- no tax read where quantity x price is the amount, at a printable rate read: amount x rate;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount.
 ``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
@@ -47,6 +49,7 @@ FEN = Decimal("0.01")
 EXEMPT = "免税"
 QUANTITY_DECIMALS = (0, 1, 2)  # a derived quantity: the fewest decimals that give the amount back
 PRICE_EXACT = 4  # a unit price with this many decimals or more was computed, and fits one quantity only
+RARE_STEP = Decimal(10)  # yuan: a derived quantity's step in the product that makes a chance fit rare
 
 
 def _dec(fv: FieldValue | None) -> Decimal | None:
@@ -227,9 +230,16 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
         return _set(item, "unit_price", exact, conf, page)
     qty = _quantity_for(amount, p)
     whole = qty is not None and qty == qty.to_integral_value() and -p.as_tuple().exponent >= PRICE_EXACT
-    if qty is not None and (whole or _one_off(item.value("quantity"), _plain(qty))):
+    if qty is not None and (whole or _one_off(item.value("quantity"), _plain(qty)) or _rare_fit(qty, p)):
         return _set(item, "quantity", _plain(qty), conf, page)
     return item
+
+
+def _rare_fit(quantity: Decimal, price: Decimal) -> bool:
+    """Quantities of as many decimals as ``quantity`` step the product by ``RARE_STEP`` or more, so one
+    that lands on the amount to the fen does so by chance at most once in a thousand (1.5 under a price
+    of 12198.43 for an amount of 18297.65, the quantity read as 2)."""
+    return price * Decimal(1).scaleb(quantity.as_tuple().exponent) >= RARE_STEP
 
 
 def _exact_price(read: str, quantity: Decimal, amount: Decimal) -> str | None:
@@ -255,6 +265,16 @@ def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if want != item.value("tax") and _one_off(item.value("tax"), want):
         return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
     return item
+
+
+def _tax_of_amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
+    """No tax read on a row whose amount quantity x price confirms, at a printable rate read: the amount
+    x the rate, rounded to the fen as the invoicing software does (599.97 for 6% of 2 x 4999.79)."""
+    amount, q, p, read = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price), item.value("tax_rate")
+    if item.tax is not None or None in (amount, q, p) or read not in rates or _fen(q * p) != amount:
+        return item
+    conf = _conf(item, "quantity", "unit_price", "tax_rate")
+    return _set(item, "tax", f"{_fen(amount * _rate(read)):.2f}", conf, page)
 
 
 def _confirmed(item: LineItem, rates: tuple[str, ...]) -> bool:
@@ -348,5 +368,5 @@ def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineIt
     item = _swapped(_exempt_tax(item, page))
     item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
-    item = _tax(_factor(item, rates, page), rates, page)
+    item = _tax_of_amount(_tax(_factor(item, rates, page), rates, page), rates, page)
     return _quantity_price(_price_of_one(item, page), page)

@@ -207,11 +207,16 @@ def _start(head: str, lexicon: Lexicon) -> str:
     return head
 
 
+# a place in brackets whose bracket OCR read as another mark (（济南》, (济南）): the full-width pair
+_BRACKETED = re.compile(r"[（(]([\u4e00-\u9fff]{2,4})[》〉)\]}」）](?=[\u4e00-\u9fff])")
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
-    """``name`` with the place of a branch, a place in brackets, its trade words before the legal form
-    and its place at the start put right."""
+    """``name`` with the place of a branch, a place in brackets (and the brackets themselves), its trade
+    words before the legal form and its place at the start put right."""
     form = _form(name, forms)
-    fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", name)
+    fixed = _BRACKETED.sub(lambda m: f"（{m[1]}）", name)
+    fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", fixed)
     if form is not None:
         fixed = _branch(fixed, form, lexicon)
         head, tail = fixed.split(form, 1)

@@ -9,7 +9,10 @@ the repaired text, or None when nothing is to be changed. Both read the packagin
   end (``…/<package>``, the amount before it read right or not), when that is a known unit (a unit
   misread as 福 under a spec of 5L/桶, or 销 under 51/桶, is 桶); else a unit of two or more
   characters one character off exactly one known unit is that unit (干克 -> 千克); a unit read right is
-  never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence).
+  never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence),
+  except a glyph OCR returns for a unit of its shape (↑ for 个, ``GLYPH_UNITS``).
+``unit_from_spec(spec, units)``: no unit read, the unit the spec cell gives: itself when it is exactly a
+known unit (the unit cell drifted under 规格型号), or the package it names at its end.
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
 250ml*24盒), a degree sign or a dot read for the * between a measure and a count is that * (250ml°24盒),
 a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30), and so
@@ -33,6 +36,8 @@ _PACKAGING = re.compile(
 )
 
 
+# glyphs OCR returns for a unit character of their shape (个 read as an arrow)
+GLYPH_UNITS = {"↑": "个"}
 # the package a spec names at its end, whatever OCR made of the amount before it (51/桶 for 5L/桶)
 _PACKAGE_TAIL = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]/(?P<package>[\u4e00-\u9fff]{1,2})$")
 
@@ -75,10 +80,25 @@ def _code(token: str) -> str:
 def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> str | None:
     if not unit or unit in units:
         return None
+    if unit in GLYPH_UNITS:
+        return GLYPH_UNITS[unit]
     m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
     if m is not None and m["package"] in units:
         return m["package"]
     return _one_off(unit, units) if len(unit) >= 2 else None
+
+
+def unit_from_spec(spec: str | None, units: frozenset[str]) -> tuple[str, bool] | None:
+    """No unit read: (the unit, whether the spec cell was the unit itself) when the spec cell is exactly
+    a known unit (批 read in the spec column: the unit cell drifted there) or names its package at its
+    end (70g 500张/包: sold by the 包); else None."""
+    if not spec:
+        return None
+    text = spec.strip()
+    if text in units and re.fullmatch(r"[\u4e00-\u9fff]{1,2}", text):
+        return text, True
+    m = _PACKAGE_TAIL.search(text)
+    return (m["package"], False) if m is not None and m["package"] in units else None
 
 
 def _one_off(text: str, words: frozenset[str]) -> str | None:
