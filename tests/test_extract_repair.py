@@ -127,6 +127,18 @@ def test_name_anchored_by_a_lone_ming_when_cheng_is_not_detected():
     assert inv.value("seller_name") == "济南启明餐饮管理有限公司"
 
 
+def test_a_lone_label_below_the_item_table_is_the_sellers_when_the_buyers_was_misread():
+    # the buyer's 名 and 称： both lost (and its id's label): the one 名称 and the one 纳税人识别号 left are
+    # the seller's (below the table); the buyer's name is the other whole company name on the page
+    page = [L("济南海纳餐饮管理有限公司", 450, 326, 693, 358) if ln.text.startswith("称：济南海纳")
+            else L("91370102471D9D0819", 470, 364, 654, 399) if ln.text.startswith("纳税人识别号：913701024")
+            else ln for ln in legacy_page() if (ln.text, ln.box[1]) != ("名", 328)]
+    inv = extract_page(page)
+    assert inv.value("seller_name") == "济南启明餐饮管理有限公司"
+    assert inv.value("seller_tax_id") == "9137011261613H541R"
+    assert inv.value("buyer_name") == "济南海纳餐饮管理有限公司" and inv.value("buyer_tax_id") is None
+
+
 def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():
     fields = {"amount_excl_tax": _fv("66861.50", conf=0.93), "tax": _fv("4011.70", conf=0.97),
               "total": _fv("70873.29", "qr", 0.99), "total_in_words": _fv("柒万零捌佰柒拾叁圆贰角玖分")}

@@ -184,6 +184,8 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
     paired = {tuple(r.labels) for r in rs.fields.values() if r.occurrence > 1}
     for name, rule in rs.fields.items():
         mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
+        if tuple(rule.labels) in paired:
+            mine, rule = _one_of_pair(mine, rule, header)
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
         if got is None and rule.fallback_labels:
             more = [a for a in anchors if a.label in rule.fallback_labels and a.score >= rule.label_cutoff]
@@ -202,6 +204,17 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
     _unlabelled_name(lines, fields, rs, header, page, to_original)
     _legal_forms(fields, rs)
     return fields
+
+
+def _one_of_pair(anchors: list, rule: FieldRule, header: Box | None) -> tuple[list, FieldRule]:
+    """Only one anchor of a label the buyer and the seller share (名称, 纳税人识别号; the other misread):
+    below the item table's header it is the seller's (the buyer's block is always above the table), so
+    the buyer's field gets no anchor and the seller's takes it as its only one."""
+    if len(anchors) != 1 or header is None or (anchors[0].box[1] + anchors[0].box[3]) / 2 <= header[3]:
+        return anchors, rule
+    if rule.occurrence == 1:
+        return [], rule
+    return anchors, rule.model_copy(update={"occurrence": 1})
 
 
 def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page: int, to_original: Mapper) -> None:
