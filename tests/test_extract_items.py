@@ -185,6 +185,9 @@ def test_amount_glued_to_its_rate_is_split_even_under_one_header():
     ]
     items = extract_page(_page(header, body)).line_items
     assert [(i.value("amount"), i.value("tax_rate")) for i in items] == [("627.81", "6%"), ("100.00", "13%")]
+    body[1] = L("627.81°6%", 650, 255, 740, 273)  # a speck read between them
+    items = extract_page(_page(header, body)).line_items
+    assert [(i.value("amount"), i.value("tax_rate")) for i in items] == [("627.81", "6%"), ("100.00", "13%")]
 
 
 def test_quantity_and_price_read_in_each_others_column():

@@ -59,7 +59,10 @@ def item_name(text: str) -> str | None:
 
 
 # money and rate printed so close that OCR returns one token: 4241.8613% -> 4241.86 | 13%
-_GLUED = re.compile(r"^(-?[¥￥]?\d[\d,]*\.\d{2})(\d{1,2}%|免税|\*{3})$|^(\d{1,2}%)(-?\d[\d,]*\.\d{2})$")
+# (a speck OCR reads between them, 215.62°6%, is neither)
+_GLUED = re.compile(
+    r"^(-?[¥￥]?\d[\d,]*\.\d{2})[°·•']?(\d{1,2}%|免税|\*{3})$|^(\d{1,2}%)[°·•']?(-?\d[\d,]*\.\d{2})$"
+)
 
 
 @dataclass
