@@ -17,11 +17,16 @@ Other specs with a measure: a 1 read for the l of ml right after a number is tha
 250ml*24盒), a degree sign or a dot read for the * between a measure and a count is that * (250ml°24盒),
 a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30), and so
 is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
+Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 before a liquid's container
+with no measure (51/桶 -> 5L/桶); a grade and its volume run together (5W-304L -> 5W-30 4L); the ml of a
+count spec read mP or its * lost (250mP*24盒, 250ml24盒 -> 250ml*24盒); accents OCR put on Latin letters
+dropped (MąteBook -> MateBook).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Latin letters OCR reads for digits of the same shape
 DIGIT_LOOKALIKES = str.maketrans({"S": "5", "s": "5", "O": "0", "o": "0", "l": "1", "I": "1", "B": "8", "Z": "2"})
@@ -47,8 +52,13 @@ def _packaging(spec: str | None) -> re.Match[str] | None:
 
 
 # 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count
-_MILLI = re.compile(r"(?<=\d)m1(?=$|[*×/\s°·])")
-_COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)[°·•](?=\d+[\u4e00-\u9fff])")
+_MILLI = re.compile(r"(?<=\d)m[1IP|](?=$|[*×/\s°·])")
+_COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)[°·•]?(?=\d+[\u4e00-\u9fff])")  # 250ml24盒: the * lost
+# 1.91. for 1.9L: the L of litres read as 1 and its foot as a point, after a number with its own point
+_LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
+# 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
+_LITRE_ONE = re.compile(r"^(\d+)1/(?=[桶瓶罐壶]$)")
+_GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})(\d+(?:\.\d+)?L)\b")  # 5W-304L: the space before 4L lost
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
 _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
@@ -58,7 +68,10 @@ _GRADE = re.compile(r"(?<![A-Za-z\d])([SsOoIlBZ])(?=W-\d{2}\b)")  # SAE viscosit
 def repair_spec(spec: str | None) -> str | None:
     if not spec:
         return None
-    fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), spec)
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
+    fixed = unicodedata.normalize("NFC", bare)
+    fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), fixed)
+    fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
     m = _packaging(fixed)
