@@ -5,7 +5,7 @@ that holds an invoice (a page with neither a QR payload nor any rule set's keywo
 page holds one, the first page is returned so the caller always gets a record to review). ``today`` is
 injected (capture reads no clock). Every box is in original-page pixels. Raises only ``CaptureError``.
 With an engine that has ``recognize_crops`` (and ``InvoiceConfig.second_look``), the lines of a page's
-doubtful names and item names are read again (``capture.ocr.second_look``) and the page extracted
+doubtful names, item names and units are read again (``capture.ocr.second_look``) and the page extracted
 again when a second look changed a text; the page's lines carry the new texts.
 """
 
@@ -20,10 +20,18 @@ import numpy as np
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import squash
 from capture.geometry import bbox
-from capture.invoice import ExtractedInvoice
+from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
 from capture.ocr.reread import ReadCrops
-from capture.ocr.second_look import Judge, agreed_text, gained_stars, reread_lines, star_split
+from capture.ocr.second_look import (
+    Judge,
+    agreed_text,
+    gained_stars,
+    known_unit,
+    known_units,
+    reread_lines,
+    star_split,
+)
 from capture.pipeline import CaptureConfig, PageText, read_document
 from capture.qr import QrPayload, decode_qr, parse_payload
 from capture.validate import ValidationConfig, ValidationResult, validate
@@ -85,9 +93,14 @@ def _mapper(page: PageText):
 
 def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float) -> dict[int, Judge]:
     """Lines worth a second look: a buyer/seller name read with a low score, the first line of an item
-    name that lacks the asterisk between its category and its name."""
+    name that lacks the asterisk between its category and its name, a unit cell read as no known unit
+    (a unit the lexicon put right is ``derived``, not read again)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
+    units = {
+        li.unit.value for li in inv.line_items
+        if li.unit and li.unit.source is Source.OCR and li.unit.value not in known_units()
+    }
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -95,6 +108,8 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
             todo[i] = agreed_text
         elif len(bare) >= 2 and any(name.startswith(bare) for name in items):
             todo[i] = gained_stars
+        elif ln.text.strip() in units and len(ln.text.strip()) <= 2:
+            todo[i] = known_unit
     return todo
 
 

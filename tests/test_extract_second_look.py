@@ -6,7 +6,7 @@ import numpy as np
 
 from capture.extract.extractor import extract_page
 from capture.invoices import _doubtful
-from capture.ocr.second_look import agreed_text, gained_stars, reread_lines
+from capture.ocr.second_look import agreed_text, gained_stars, known_unit, reread_lines
 from tests.test_extract_layout import L, legacy_page
 
 IMAGE = np.full((1200, 2000, 3), 255, np.uint8)
@@ -74,3 +74,20 @@ def test_doubtful_lines_are_low_score_names_and_item_names_missing_a_star():
     inv = extract_page(page)
     todo = _doubtful(page, inv, 0.985)
     assert sorted(page[i].text for i in todo) == ["*民宿服务民宿费", "称：济南海纳餐饮管理有限公司"]
+
+
+def test_known_unit_takes_the_one_unit_of_the_list_that_two_cuts_read():
+    line = L("癌", 0, 0, 20, 20, 0.52)
+    reads = [("瓶", 0.19), ("瓶", 0.30), ("顺", 0.15), ("癌", 0.17), ("癌", 0.15)]
+    assert known_unit(line, reads) == ("瓶", (0.19 + 0.30) / 2)
+    assert known_unit(line, [("瓶", 0.9), ("系", 0.5), ("系", 0.5), ("癌", 0.2), ("癌", 0.2)]) is None  # one cut
+    assert known_unit(line, [("瓶", 0.9), ("瓶", 0.9), ("桶", 0.9), ("癌", 0.2), ("癌", 0.2)]) is None  # two units
+    assert known_unit(L("月", 0, 0, 20, 20, 0.5), [("片", 0.9)] * 5) is None  # read as a unit: left alone
+
+
+def test_a_unit_cell_read_as_no_known_unit_is_doubtful_and_a_known_one_is_not():
+    page = [L("天", 833, 524, 860, 556) if ln.text == "天次" else ln for ln in legacy_page()]
+    assert not any(page[i].text == "天" for i in _doubtful(page, extract_page(page), 0.985))
+    page = [L("夭", 833, 524, 860, 556) if ln.text == "天" else ln for ln in page]
+    todo = _doubtful(page, extract_page(page), 0.985)
+    assert [(page[i].text, judge) for i, judge in todo.items()] == [("夭", known_unit)]

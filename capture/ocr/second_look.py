@@ -17,7 +17,9 @@ text, so the judges only accept what the readings agree on:
   when they are at most ``MAX_STARS``
   (*会议服务会议服务费 + 会议服务*会议服务费 -> *会议服务*会议服务费, the category separator of an item name
   that the first reading lost). Characters of item names are not voted on: on item names even four
-  cuts of five agree on a misread too often (辅防 for 辅助).
+  cuts of five agree on a misread too often (辅防 for 辅助);
+- ``known_unit``: a unit cell read as no known unit gets the one known unit (the lexicon's list) that
+  at least ``UNIT_AGREE`` readings return, none other being read (癌 -> 瓶 when two cuts read 瓶).
 Lines not in ``todo`` are never read again: the cost is a few crops per page.
 """
 
@@ -41,6 +43,7 @@ from capture.ocr.reread import ReadCrops, variants
 Judge = Callable[[OcrLine, list[tuple[str, float]]], tuple[str, float] | None]
 AGREE = 4  # of the 5 cuts: three (the plain and sharpened crops among them) agree on a misread too often
 MAX_STARS = 2  # an item name is *category*name
+UNIT_AGREE = 2  # of the 5 cuts, for a unit of the lexicon's list when the cell was read as no unit
 MARGIN = 0.02
 MAX_CHANGED = 2
 _STARS = "*“”\"″＊※"
@@ -89,6 +92,26 @@ def agreed_text(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, flo
     original = squash(line.text)
     got = _agreed(original, line.score, [(squash(t), t, sc) for t, sc in reads], lambda c: _fit(c) > _fit(original))
     return (got[1], got[2]) if got else None
+
+
+@cache
+def known_units() -> frozenset[str]:
+    """The lexicon's unit list (the rule set that has a lexicon)."""
+    rs = next((rs for rs in load_rulebook() if rs.lexicon), None)
+    return Lexicon.load(rs.lexicon).units if rs is not None else frozenset()
+
+
+def known_unit(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
+    """A unit cell read as no known unit (瓶 read as 癌): the one known unit (the lexicon's list) that
+    at least ``UNIT_AGREE`` readings return, when no other known unit is read. The list is the evidence
+    here, not the scores (the cuts of such a cell are all read unsure)."""
+    seen = Counter(squash(t) for t, _ in reads if squash(t) in known_units())
+    if len(seen) != 1 or squash(line.text) in known_units():
+        return None
+    unit, k = seen.most_common(1)[0]
+    if k < UNIT_AGREE:
+        return None
+    return unit, sum(sc for t, sc in reads if squash(t) == unit) / k
 
 
 def star_split(text: str) -> tuple[str, frozenset[int]]:
