@@ -19,7 +19,8 @@ a viscosity grade's leading digit read as a letter of its shape is the digit (SW
 is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
 Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 before a liquid's container
 with no measure (51/桶 -> 5L/桶); a grade and its volume run together (5W-304L -> 5W-30 4L); the ml of a
-count spec read mP or its * lost (250mP*24盒, 250ml24盒 -> 250ml*24盒); accents OCR put on Latin letters
+count spec read mP or its * lost (250mP*24盒, 250ml24盒 -> 250ml*24盒); the space between a paper's
+grammage and its sheets lost (70g500张/包 -> 70g 500张/包); accents OCR put on Latin letters
 dropped (MąteBook -> MateBook).
 """
 
@@ -53,7 +54,9 @@ def _packaging(spec: str | None) -> re.Match[str] | None:
 
 # 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count
 _MILLI = re.compile(r"(?<=\d)m[1IP|](?=$|[*×/\s°·])")
-_COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)[°·•]?(?=\d+[\u4e00-\u9fff])")  # 250ml24盒: the * lost
+# 250ml°24盒, 250ml24盒: the * read as a mark or lost before a count of one package at the spec's end
+_COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)(?:[°·•](?=\d+[\u4e00-\u9fff])|(?=\d+[\u4e00-\u9fff]$))")
+_PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between grammage and sheets lost
 # 1.91. for 1.9L: the L of litres read as 1 and its foot as a point, after a number with its own point
 _LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
@@ -74,6 +77,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
+    fixed = _PAPER.sub("g ", fixed)
     m = _packaging(fixed)
     if m is not None:
         amount = m["amount"].translate(DIGIT_LOOKALIKES)
