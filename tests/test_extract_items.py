@@ -109,6 +109,7 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*现代服务*技术咨询服务费•") == "*现代服务*技术咨询服务费"
     assert item_name("*建筑服务*工程服务!") == "*建筑服务*工程服务"
     assert item_name("*日用杂品*清洁用品-一批") == "*日用杂品*清洁用品一批"
+    assert item_name("*日用杂品*清洁用品-批") == "*日用杂品*清洁用品一批"
     assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
 
 

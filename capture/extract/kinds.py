@@ -23,6 +23,7 @@ _NAME_JUNK = " \t:：;；|丨_'\"`"
 def name(text: str) -> str | None:
     s = unicodedata.normalize("NFKC", text).strip(_NAME_JUNK)
     s = re.sub(r"^(名\s*称|购\s*买\s*方|销\s*售\s*方)\s*[:：]?", "", s).strip(_NAME_JUNK)
+    s = re.sub(r"^[.,·、。，]+", "", s)  # a speck before the name (.北京恒通…)
     s = s.translate(_FULL_WIDTH) if _CJK.search(s) else s
     if len(s) < 2 or _CIPHER.match(s.replace(" ", "")):
         return None

@@ -41,15 +41,19 @@ def _rate_head(text: str) -> str:
     return head + sign if sign and 0 < len(head.strip()) <= 2 else ""
 
 
+_DASH_BEFORE_ONE = re.compile(r"(?<=[\u4e00-\u9fff])[-－—–](?=一)")
+_DASH_ONE = re.compile(r"(?<=[\u4e00-\u9fff])[-－—–](?=[\u4e00-\u9fff])")
 _STAR_LIKE = str.maketrans({"“": "*", "”": "*", "″": "*", '"': "*", "＊": "*", "※": "*"})
 
 
 def item_name(text: str) -> str | None:
     """A goods/service name as printed, ``*类别*名称``: quote marks OCR reads for the asterisks become
     asterisks again, a lost leading asterisk (图书*企业财务会计实务) is put back, and a dot after the last
-    Chinese character (a speck read as •, ! or |) is dropped, and so is a dash read before a 一 (用品-一批)."""
+    Chinese character (a speck read as •, ! or |) is dropped; a dash between Chinese characters is the 一
+    it was read for (用品-批), or dropped before one (用品-一批)."""
     s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜']+\s*$", "", text.strip()))
-    s = re.sub(r"(?<=[\u4e00-\u9fff])[-－—–](?=一)", "", s) if s else s  # 一 read twice: as a dash, then as 一
+    if s:
+        s = _DASH_ONE.sub("一", _DASH_BEFORE_ONE.sub("", s))
     if s is None:
         return None
     if "*" in s.translate(_STAR_LIKE) and s.count("*") < 2:
