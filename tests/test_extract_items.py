@@ -187,9 +187,10 @@ def test_amount_glued_to_its_rate_is_split_even_under_one_header():
     ]
     items = extract_page(_page(header, body)).line_items
     assert [(i.value("amount"), i.value("tax_rate")) for i in items] == [("627.81", "6%"), ("100.00", "13%")]
-    body[1] = L("627.81°6%", 650, 255, 740, 273)  # a speck read between them
-    items = extract_page(_page(header, body)).line_items
-    assert [(i.value("amount"), i.value("tax_rate")) for i in items] == [("627.81", "6%"), ("100.00", "13%")]
+    for glued in ("627.81°6%", "627.81..6%"):  # a speck or two read between them
+        body[1] = L(glued, 650, 255, 740, 273)
+        items = extract_page(_page(header, body)).line_items
+        assert [(i.value("amount"), i.value("tax_rate")) for i in items] == [("627.81", "6%"), ("100.00", "13%")]
 
 
 def test_quantity_and_price_read_in_each_others_column():
@@ -312,3 +313,22 @@ def test_a_tax_not_read_is_the_confirmed_amount_at_the_rate_read():
     assert repair_item(LineItem.of(quantity="2", unit_price="4999.79", amount="9999.68", tax_rate="6%"),
                        RATES).tax is None
     assert repair_item(LineItem.of(quantity="2", unit_price="4999.79", amount="9999.58"), RATES).tax is None
+
+
+def test_a_row_whose_amount_is_unreadable_starts_at_its_tax():
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("单位", 366, 233, 398, 253), L("数量", 420, 232, 464, 254),
+        L("单价", 503, 232, 569, 253), L("金额", 620, 234, 660, 251), L("税率", 701, 233, 740, 250),
+        L("税额", 800, 234, 840, 251),
+    ]
+    body = [
+        L("*劳务*装卸搬运服务", 40, 269, 168, 288), L("次", 370, 270, 390, 288), L("1", 440, 271, 450, 286),
+        L("1650.60", 505, 271, 560, 286), L("1650.6€", 615, 270, 665, 287), L("6%", 705, 271, 730, 286),
+        L("99.04", 805, 270, 840, 285),
+        L("*运输服务*国内道路货物运输服务", 40, 289, 244, 306), L("次", 370, 289, 390, 307), L("1", 440, 290, 450, 305),
+        L("2027.58", 505, 290, 560, 306), L("2027.58", 615, 289, 665, 306), L("9%", 705, 289, 730, 305),
+        L("182.48", 805, 290, 840, 305),
+    ]
+    items = extract_page(_page(header, body)).line_items
+    assert [i.value("name") for i in items] == ["*劳务*装卸搬运服务", "*运输服务*国内道路货物运输服务"]
+    assert items[0].value("amount") == "1650.60" and items[0].amount.source is Source.DERIVED  # 1 x 1650.60

@@ -160,3 +160,8 @@ def test_taxpayer_id(raw, expected):
 ])
 def test_decimal(raw, expected):
     assert n.decimal(raw) == expected
+
+
+def test_specks_after_the_fen_of_an_amount_are_dropped():
+    assert n.money("969.70:.") == "969.70" and n.money("1500.00。") == "1500.00"
+    assert n.money("969.7:") is None  # a speck after one decimal: the fen itself may be what was lost

@@ -58,7 +58,8 @@ def money(text: str | None, *, implied_decimals: bool = False) -> str | None:
     so a point lost by OCR (``"150000"``) is put back (``"1500.00"``); never done without that hint."""
     if not text:
         return None
-    s = _strip_label(_nfkc(text)).strip()
+    s = re.sub(r"(?<=\.\d{2})[.:：,，;；·•°]+$", "", _nfkc(text).strip())  # specks after the fen (969.70:.)
+    s = _strip_label(s).strip()
     s = s.replace("(", "").replace(")", "")
     negative = False
     if s and s[0] in MINUS_SIGNS:

@@ -64,9 +64,9 @@ def item_name(text: str) -> str | None:
 
 
 # money and rate printed so close that OCR returns one token: 4241.8613% -> 4241.86 | 13%
-# (a speck OCR reads between them, 215.62°6%, is neither)
+# (a speck or two OCR reads between them, 215.62°6%, 12025.47..6%, are neither)
 _GLUED = re.compile(
-    r"^(-?[¥￥]?\d[\d,]*\.\d{2})[°·•']?(\d{1,2}%|免税|\*{3})$|^(\d{1,2}%)[°·•']?(-?\d[\d,]*\.\d{2})$"
+    r"^(-?[¥￥]?\d[\d,]*\.\d{2})[°·•'.:：]{0,2}(\d{1,2}%|免税|\*{3})$|^(\d{1,2}%)[°·•']?(-?\d[\d,]*\.\d{2})$"
 )
 
 
@@ -425,8 +425,11 @@ def _totals_like(row: dict[str, Cell]) -> bool:
 
 def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> list[dict[str, Cell]]:
     cells = [(col, cell, ln) for ln in body for col, cell in _cells(ln, centers)]
+    # a row starts at its amount, or at its tax when the amount is unreadable (1650.6€): a wrapped name's
+    # next line prints neither
     starts = sorted(
-        (cell.box[1] + cell.box[3]) / 2 for col, cell, _ in cells if col == "amount" and n.money(cell.text)
+        (cell.box[1] + cell.box[3]) / 2 for col, cell, _ in cells
+        if col in ("amount", "tax") and CELL_NORMALIZERS[col](cell.text) not in (None, "***")
     )
     if not starts:
         return []
