@@ -332,3 +332,35 @@ def test_a_row_whose_amount_is_unreadable_starts_at_its_tax():
     items = extract_page(_page(header, body)).line_items
     assert [i.value("name") for i in items] == ["*劳务*装卸搬运服务", "*运输服务*国内道路货物运输服务"]
     assert items[0].value("amount") == "1650.60" and items[0].amount.source is Source.DERIVED  # 1 x 1650.60
+
+
+def test_a_rare_fit_quantity_needs_no_tax_to_confirm_the_amount():
+    row = LineItem.of(quantity="15", unit_price="606.91", amount="3034.55", tax_rate="6%", tax="182.67")
+    got = repair_item(row, RATES)
+    assert got.value("quantity") == "5" and got.value("tax") == "182.07"  # then the tax one digit off
+    row = LineItem.of(quantity="15", unit_price="6.91", amount="3034.55", tax_rate="6%", tax="182.67")
+    assert repair_item(row, RATES).value("quantity") == "15"  # small steps: no such evidence
+
+
+def test_a_badly_read_header_and_an_unlabelled_totals_row():
+    # the name header with three characters misread, 数量 and 单价 one off, 金额 and 税额 unreadable;
+    # 合计 read as 言 in the name column: its ¥ amount still makes it the totals row, not an item
+    header = [
+        L("贷物或应积务角，服务名称", 88, 230, 234, 244), L("规格型号", 300, 228, 351, 246),
+        L("单位", 386, 229, 409, 245),
+        L("数爱", 437, 228, 482, 247), L("单", 524, 230, 539, 245), L("信", 562, 229, 577, 244),
+        L("余", 633, 230, 646, 246), L("然", 684, 230, 700, 244), L("税率", 738, 229, 769, 245),
+        L("微", 811, 230, 825, 245), L("燃", 862, 229, 879, 246),
+    ]
+    body = [
+        L("*餐饮服务*餐费", 49, 266, 133, 283), L("次", 389, 266, 409, 282), L("1", 489, 266, 501, 282),
+        L("1621.87", 558, 267, 602, 282), L("1621.87", 684, 267, 732, 282), L("6%", 740, 268, 767, 283),
+        L("97.31", 874, 265, 910, 284),
+        L("言", 90, 384, 105, 398), L("¥1621.87", 675, 383, 730, 401), L("¥97.31", 863, 383, 912, 401),
+    ]
+    page = [ln for ln in _page(header, body) if ln.text not in ("合", "计")]
+    items = extract_page(page).line_items
+    assert [li.to_dict() for li in items] == [
+        {"name": "*餐饮服务*餐费", "spec": None, "unit": "次", "quantity": "1", "unit_price": "1621.87",
+         "amount": "1621.87", "tax_rate": "6%", "tax": "97.31"}
+    ]

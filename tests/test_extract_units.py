@@ -125,6 +125,7 @@ def test_measure_specs_read_with_a_digit_for_a_letter_or_a_mark_for_the_star():
     assert repair_spec("250mP*24盒") == "250ml*24盒" and repair_spec("250ml24盒") == "250ml*24盒"
     assert repair_spec("MąteBook-14") == "MateBook-14"
     assert repair_spec("70g500张/包") == "70g 500张/包"
+    assert repair_spec("5W-30-4L") == "5W-30 4L" and repair_spec("1.9L.") == "1.9L"
     for spec in ("21/盒", "1.91", "10/桶", "12#", "A4（80g）", "25°C", "70g 500张/包"):
         assert repair_spec(spec) is None, spec
     for spec in ("250ml*24盒", "5W-30 4L", "M185", "1.9L", "HDMI1", "25°C", "SWIFT-3"):

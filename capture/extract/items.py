@@ -20,7 +20,8 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   one digit off (or one digit short of) the reading, or a whole quantity under a unit price of many
   decimals (which fits one quantity only), or a quantity whose neighbours of as many decimals step the
   product by 10 yuan or more (a chance fit to the fen is rare), or the one unit price of as many (4 or
-  more) decimals one digit off the reading that gives the amount: that value;
+  more) decimals one digit off the reading that gives the amount: that value; the rare-fit quantity
+  also when no tax confirms the amount (amount and price then confirm each other);
 - a tax one digit off (or short of) amount x the printable rate read, where quantity x price is the
   amount: that product;
 - no tax read where quantity x price is the amount, at a printable rate read: amount x rate;
@@ -219,7 +220,13 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     """Quantity x price off an amount that the tax confirms: the factor one digit off what the amount
     and the other factor give (a price of 1.09 for 1.49 under 1706 x 1.49 = 2541.94)."""
     amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
-    if None in (amount, q, p) or _fen(q * p) == amount or not _taxed(amount, item, rates):
+    if None in (amount, q, p) or _fen(q * p) == amount:
+        return item
+    if not _taxed(amount, item, rates):
+        # no tax to confirm the amount: a quantity that fits it by chance once in a thousand does
+        qty = _quantity_for(amount, p)
+        if qty is not None and _rare_fit(qty, p):
+            return _set(item, "quantity", _plain(qty), _conf(item, "amount", "unit_price"), page)
         return item
     conf = _conf(item, "amount", "tax")
     price = _price_for(amount, q)

@@ -90,9 +90,19 @@ class TableRead:
     end: Box | None = None
 
 
+LONG_LABEL = 8  # characters: a header label this long is matched with ``LONG_CUTOFF``
+LONG_CUTOFF = 65.0
+
+
 def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
     labels = {squash(lab): col for col, labs in rule.columns.items() for lab in labs}
     anchors = find_anchors(lines, list(labels), rule.header_cutoff, max_start=0)
+    # a long label (货物或应税劳务、服务名称) with three characters misread is still no other label
+    taken = {id(ln) for a in anchors for ln in a.lines}
+    long = [lab for lab in labels if len(lab) >= LONG_LABEL]
+    anchors += [
+        a for a in find_anchors(lines, long, LONG_CUTOFF, max_start=0) if not any(id(ln) in taken for ln in a.lines)
+    ]
     best: dict[str, Anchor] = {}
     for group in _bands(anchors):
         cols: dict[str, Anchor] = {}
@@ -418,9 +428,12 @@ def _above_totals(line: OcrLine, end_box: Box | None, stops: list[float]) -> boo
 
 
 def _totals_like(row: dict[str, Cell]) -> bool:
-    """A row of the 合计 kind: an amount printed with ¥ (item amounts never are) and no item name."""
-    amount = row.get("amount")
-    return amount is not None and "name" not in row and squash(amount.text)[:1] in ("¥", "￥")
+    """A row of the 合计 kind: an amount printed with ¥ (item amounts never are) and no item name (at most
+    two characters without asterisks: 合 or 计 misread)."""
+    amount, name = row.get("amount"), row.get("name")
+    # a speck or a misread 合 in the name column (言) does not make it an item
+    nameless = name is None or (len(squash(name.text)) <= 2 and "*" not in name.text)
+    return amount is not None and nameless and squash(amount.text)[:1] in ("¥", "￥")
 
 
 def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> list[dict[str, Cell]]:

@@ -18,7 +18,8 @@ Other specs with a measure: a 1 read for the l of ml right after a number is tha
 a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30), and so
 is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
 Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 before a liquid's container
-with no measure (51/桶 -> 5L/桶); a grade and its volume run together (5W-304L -> 5W-30 4L); the ml of a
+with no measure (51/桶 -> 5L/桶); a grade and its volume run together or joined by a mark (5W-304L,
+5W-30-4L -> 5W-30 4L); a speck after a measure (1.9L.); the ml of a
 count spec read mP or its * lost (250mP*24盒, 250ml24盒 -> 250ml*24盒); the space between a paper's
 grammage and its sheets lost (70g500张/包 -> 70g 500张/包); accents OCR put on Latin letters
 dropped (MąteBook -> MateBook).
@@ -61,7 +62,9 @@ _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between g
 _LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
 _LITRE_ONE = re.compile(r"^(\d+)1/(?=[桶瓶罐壶]$)")
-_GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})(\d+(?:\.\d+)?L)\b")  # 5W-304L: the space before 4L lost
+# 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
+_GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·]?(\d+(?:\.\d+)?L)\b")
+_MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.$")  # 1.9L.: a speck after the measure
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
 _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
@@ -75,6 +78,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = unicodedata.normalize("NFC", bare)
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), fixed)
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
+    fixed = _MEASURE_DOT.sub(r"\1", fixed)
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
     fixed = _PAPER.sub("g ", fixed)
