@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from capture.extract.extractor import extract_page
-from capture.extract.items import amount_from_total, repair_item
+from capture.extract.items import amount_from_total, repair_item, taxes_by_amounts
 from capture.extract.table import item_name
 from capture.invoice import LineItem, Source
 from tests.test_extract_layout import L
@@ -364,3 +364,17 @@ def test_a_badly_read_header_and_an_unlabelled_totals_row():
         {"name": "*餐饮服务*餐费", "spec": None, "unit": "次", "quantity": "1", "unit_price": "1621.87",
          "amount": "1621.87", "tax_rate": "6%", "tax": "97.31"}
     ]
+
+
+def test_a_row_tax_one_digit_off_when_the_amounts_add_up_to_the_invoice_amount():
+    rows = [LineItem.of(amount="2158.62", tax_rate="6%", tax="429.52"),
+            LineItem.of(amount="100.00", tax_rate="6%", tax="6.00")]
+    got = taxes_by_amounts(rows, "2258.62", RATES, 1)
+    assert got[0].value("tax") == "129.52" and got[0].tax.alternatives[0].value == "429.52" and got[1] is rows[1]
+    assert taxes_by_amounts(rows, "2258.00", RATES, 1) == rows  # the amounts are not confirmed
+
+
+def test_a_tax_checks_again_once_a_lone_price_made_the_quantity_one():
+    row = LineItem.of(unit_price="11877.17", amount="11877.17", tax_rate="1%", tax="418.77")
+    got = repair_item(row, RATES)
+    assert (got.value("quantity"), got.value("tax")) == ("1", "118.77")

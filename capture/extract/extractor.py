@@ -21,7 +21,7 @@ from capture.extract import normalize as n
 from capture.extract.capitals import parse_capitals
 from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
-from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total
+from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total, taxes_by_amounts
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, center, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
@@ -316,6 +316,8 @@ def extract_page(
         _merge_qr(fields, qr, qr_box, config, page)
         if "currency" not in fields:
             fields["currency"] = FieldValue("CNY", 1.0, Source.DERIVED, page)
+    if rs is not None and rs.table is not None and (amount := fields.get("amount_excl_tax")) is not None:
+        items = taxes_by_amounts(items, amount.value, tuple(rs.table.rates), page)
     fields = reconcile(fields, items, page)
     _derive(fields, page)
     fields = corroborate(fields, items)

@@ -32,6 +32,9 @@ the invoice's amount before tax less the other rows' amounts, when its tax (or q
 ``tax_from_total(items, tax, rates, page)``: the one row whose tax was not read gets the invoice's tax
 less the other rows' taxes, when that is its amount x the rate read (or, none read, exactly one
 printable rate, which the row then gets too).
+``taxes_by_amounts(items, amount_excl_tax, rates, page)``: the rows' amounts adding up to the invoice's
+amount before tax, a row tax one digit off (or short of) its amount x the printable rate read is that
+product.
 ``amounts_by_tax(items, tax, rates, page)``: the rows' taxes adding up to the invoice's tax, a row whose
 amount neither quantity x price nor its tax confirms gets the one amount one digit off (or short of)
 the reading that its tax at the rate read was levied on.
@@ -340,6 +343,24 @@ def amounts_by_tax(items: list[LineItem], total: str | None, rates: tuple[str, .
     return out
 
 
+def taxes_by_amounts(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+    """The rows' amounts adding up to the invoice's amount before tax (the QR's, on legacy invoices)
+    confirm them: a row tax one digit off (or short of) its amount x the printable rate read is that
+    product (429.52 for 6% of 2158.62 = 129.52)."""
+    amounts = [_dec(it.amount) for it in items]
+    if total is None or not items or None in amounts or sum(amounts) != Decimal(total):
+        return items
+    out = []
+    for it in items:
+        read, rate = it.value("tax"), it.value("tax_rate")
+        if read is not None and rate in rates:
+            want = f"{_fen(_dec(it.amount) * _rate(rate)):.2f}"
+            if want != read and _one_off(read, want):
+                it = _set(it, "tax", want, _conf(it, "amount", "tax_rate"), page)
+        out.append(it)
+    return out
+
+
 def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
     """The one row whose tax was not read gets the invoice's tax less the other rows' taxes, when that
     is its amount x the rate read, or (none read) x exactly one printable rate, which it then gets too."""
@@ -376,4 +397,6 @@ def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineIt
     item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
     item = _tax_of_amount(_tax(_factor(item, rates, page), rates, page), rates, page)
-    return _quantity_price(_price_of_one(item, page), page)
+    item = _quantity_price(_price_of_one(item, page), page)
+    # a quantity or price filled in last confirms the amount: the tax checks once more
+    return _tax_of_amount(_tax(item, rates, page), rates, page)
