@@ -110,6 +110,7 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*建筑服务*工程服务!") == "*建筑服务*工程服务"
     assert item_name("*日用杂品*清洁用品-一批") == "*日用杂品*清洁用品一批"
     assert item_name("*日用杂品*清洁用品-批") == "*日用杂品*清洁用品一批"
+    assert item_name("*劳务*装卸搬运服务i") == "*劳务*装卸搬运服务"
     assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
 
 
@@ -378,3 +379,14 @@ def test_a_tax_checks_again_once_a_lone_price_made_the_quantity_one():
     row = LineItem.of(unit_price="11877.17", amount="11877.17", tax_rate="1%", tax="418.77")
     got = repair_item(row, RATES)
     assert (got.value("quantity"), got.value("tax")) == ("1", "118.77")
+
+
+def test_a_tax_read_negative_under_a_positive_amount_and_a_lost_rate_with_a_misread_tax():
+    row = LineItem.of(quantity="2", unit_price="62.25", amount="124.30", tax_rate="9%", tax="-11.21")
+    got = repair_item(row, RATES)
+    assert (got.value("tax"), got.value("amount")) == ("11.21", "124.50")
+    row = LineItem.of(quantity="18", unit_price="100.63", amount="1811.34", tax="463.02")
+    got = repair_item(row, RATES)
+    assert (got.value("tax"), got.value("tax_rate")) == ("163.02", "9%")
+    red = LineItem.of(quantity="-2", unit_price="62.25", amount="-124.50", tax_rate="9%", tax="-11.21")
+    assert repair_item(red, RATES).value("tax") == "-11.21"  # a red invoice: both negative

@@ -117,7 +117,11 @@ def _line_item(
         _derived(cols, "spec", repair_spec(spec.value) if spec is not None else None)
         spec = cols.get("spec")
         unit = cols.get("unit")
-        _derived(cols, "unit", repair_unit(unit.value, spec.value if spec else None, lexicon.units) if unit else None)
+        fixed = repair_unit(unit.value, spec.value if spec else None, lexicon.units) if unit else None
+        if fixed == "":
+            del cols["unit"]  # a speck read in the unit column
+            unit = None
+        _derived(cols, "unit", fixed)
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
             if found[1]:

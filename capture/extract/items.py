@@ -23,7 +23,8 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
   more) decimals one digit off the reading that gives the amount: that value; the rare-fit quantity
   also when no tax confirms the amount (amount and price then confirm each other);
 - a tax one digit off (or short of) amount x the printable rate read, where quantity x price is the
-  amount: that product;
+  amount: that product; no printable rate read, the one rate at which it is so gives tax and rate;
+- a row tax read negative under a positive amount: positive (a speck read as a minus);
 - no tax read where quantity x price is the amount, at a printable rate read: amount x rate;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount.
@@ -269,12 +270,31 @@ def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     """A tax one digit off (or one digit short of) the amount x the printable rate read, the amount being
     quantity x price: that product (3.15 for 13% of 1 x 408.84955752 = 408.85, i.e. 53.15)."""
     amount, tax, q, p = _dec(item.amount), _dec(item.tax), _dec(item.quantity), _dec(item.unit_price)
-    if None in (amount, tax, q, p) or item.value("tax_rate") not in rates or _fen(q * p) != amount:
+    if None in (amount, tax, q, p) or _fen(q * p) != amount:
         return item  # the amount must be confirmed by quantity x price (a misread amount is not the tax's)
-    want = f"{_fen(amount * _rate(item.value('tax_rate'))):.2f}"
-    if want != item.value("tax") and _one_off(item.value("tax"), want):
-        return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
-    return item
+    read = item.value("tax_rate")
+    if read in rates:
+        want = f"{_fen(amount * _rate(read)):.2f}"
+        if want != item.value("tax") and _one_off(item.value("tax"), want):
+            return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
+        return item
+    # no printable rate read: the tax one digit off the amount at exactly one printable rate gives both
+    fits = {r: f"{_fen(amount * _rate(r)):.2f}" for r in rates}
+    fits = {r: t for r, t in fits.items() if t != item.value("tax") and _one_off(item.value("tax"), t)}
+    if len(fits) != 1:
+        return item
+    (rate, want), = fits.items()
+    conf = _conf(item, "quantity", "unit_price", "tax")
+    return _set(_set(item, "tax", want, conf, page), "tax_rate", rate, conf, page)
+
+
+def _sign(item: LineItem, page: int) -> LineItem:
+    """A row tax read negative under a positive amount (a speck read as a minus: -11.21): the tax. A
+    red invoice prints both negative."""
+    amount, tax = _dec(item.amount), _dec(item.tax)
+    if amount is None or tax is None or not (amount > 0 > tax):
+        return item
+    return _set(item, "tax", f"{-tax:.2f}", item.tax.confidence, page)
 
 
 def _tax_of_amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
@@ -393,7 +413,7 @@ def _swapped(item: LineItem) -> LineItem:
 
 
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
-    item = _swapped(_exempt_tax(item, page))
+    item = _swapped(_sign(_exempt_tax(item, page), page))
     item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
     item = _tax_of_amount(_tax(_factor(item, rates, page), rates, page), rates, page)

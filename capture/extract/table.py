@@ -49,9 +49,9 @@ _STAR_LIKE = str.maketrans({"“": "*", "”": "*", "″": "*", '"': "*", "＊":
 def item_name(text: str) -> str | None:
     """A goods/service name as printed, ``*类别*名称``: quote marks OCR reads for the asterisks become
     asterisks again, a lost leading asterisk (图书*企业财务会计实务) is put back, and a dot after the last
-    Chinese character (a speck read as •, ! or |) is dropped; a dash between Chinese characters is the 一
+    Chinese character (a speck read as •, !, |, i or l) is dropped; a dash between Chinese characters is the 一
     it was read for (用品-批), or dropped before one (用品-一批)."""
-    s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜']+\s*$", "", text.strip()))
+    s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜'iIl]+\s*$", "", text.strip()))
     if s:
         s = _DASH_ONE.sub("一", _DASH_BEFORE_ONE.sub("", s))
     if s is None:

@@ -1,7 +1,8 @@
 """A row's spec and unit put right where the row's own text points at one answer.
 
 Contract: ``repair_spec(spec) -> str | None`` and ``repair_unit(unit, spec, units) -> str | None`` return
-the repaired text, or None when nothing is to be changed. Both read the packaging form of a spec,
+the repaired text, or None when nothing is to be changed ("" from ``repair_unit``: the cell is empty, a
+lone lower-case letter that is no unit being a speck). Both read the packaging form of a spec,
 ``<amount><measure>/<package>`` (5L/桶, 500ml/瓶, 10kg/袋, 20支/盒):
 - in its amount, a Latin letter of a digit's shape is that digit (SL/桶 -> 5L/桶, 1OOml/瓶 -> 100ml/瓶):
   an amount is a number, and the measure after it says the letter belongs to one;
@@ -19,7 +20,8 @@ a viscosity grade's leading digit read as a letter of its shape is the digit (SW
 is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
 Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 before a liquid's container
 with no measure (51/桶 -> 5L/桶); a grade and its volume run together or joined by a mark (5W-304L,
-5W-30-4L -> 5W-30 4L); a speck after a measure (1.9L.); the ml of a
+5W-30-4L -> 5W-30 4L) and its L read as 1 (5W-30 41); a speck after a measure (1.9L.); a paper size
+run into the grammage (A4157g -> A4 157g); the ml of a
 count spec read mP or its * lost (250mP*24盒, 250ml24盒 -> 250ml*24盒); the space between a paper's
 grammage and its sheets lost (70g500张/包 -> 70g 500张/包); accents OCR put on Latin letters
 dropped (MąteBook -> MateBook).
@@ -64,6 +66,8 @@ _LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
 _LITRE_ONE = re.compile(r"^(\d+)1/(?=[桶瓶罐壶]$)")
 # 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·]?(\d+(?:\.\d+)?L)\b")
+_PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)")  # A4157g铜版纸: the space between size and grammage lost
+_GRADE_LITRES = re.compile(r"^(\dW-\d{2} \d)1$")  # 5W-30 41: the L of the volume read as 1
 _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.$")  # 1.9L.: a speck after the measure
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
@@ -79,6 +83,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), fixed)
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", fixed)
+    fixed = _GRADE_LITRES.sub(r"\1L", _PAPER_SIZE.sub(r"\1 \2", fixed))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
     fixed = _PAPER.sub("g ", fixed)
@@ -103,6 +108,8 @@ def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> st
         return None
     if unit in GLYPH_UNITS:
         return GLYPH_UNITS[unit]
+    if re.fullmatch(r"[a-z]", unit):
+        return ""  # a lone lower-case letter that is no unit (v): a speck, the cell is empty
     m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
     if m is not None and m["package"] in units:
         return m["package"]
