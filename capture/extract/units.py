@@ -67,8 +67,8 @@ _LITRE_ONE = re.compile(r"^(\d+)1/(?=[桶瓶罐壶]$)")
 # 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·]?(\d+(?:\.\d+)?L)\b")
 _PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)")  # A4157g铜版纸: the space between size and grammage lost
-_GRADE_LITRES = re.compile(r"^(\dW-\d{2} \d)1$")  # 5W-30 41: the L of the volume read as 1
-_MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.$")  # 1.9L.: a speck after the measure
+_GRADE_LITRES = re.compile(r"^(\dW-\d{2} \d)1\.?$")  # 5W-30 41, 5W-30 41.: the L of the volume read as 1
+_MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
 _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
