@@ -388,5 +388,7 @@ def test_a_tax_read_negative_under_a_positive_amount_and_a_lost_rate_with_a_misr
     row = LineItem.of(quantity="18", unit_price="100.63", amount="1811.34", tax="463.02")
     got = repair_item(row, RATES)
     assert (got.value("tax"), got.value("tax_rate")) == ("163.02", "9%")
+    exempt = LineItem.of(quantity="181", unit_price="3.87", amount="700.47", tax_rate="免税", tax="0.00")
+    assert repair_item(exempt, RATES) == exempt  # 0.00 is one digit off 1% (7.00): an exempt row stays
     red = LineItem.of(quantity="-2", unit_price="62.25", amount="-124.50", tax_rate="9%", tax="-11.21")
     assert repair_item(red, RATES).value("tax") == "-11.21"  # a red invoice: both negative

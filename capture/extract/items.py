@@ -279,6 +279,9 @@ def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
             return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
         return item
     # no printable rate read: the tax one digit off the amount at exactly one printable rate gives both
+    # (not on an exempt row, whose 0.00 is one digit off 1% of many amounts)
+    if read == EXEMPT or tax <= 0:
+        return item
     fits = {r: f"{_fen(amount * _rate(r)):.2f}" for r in rates}
     fits = {r: t for r, t in fits.items() if t != item.value("tax") and _one_off(item.value("tax"), t)}
     if len(fits) != 1:
