@@ -264,6 +264,8 @@ def test_a_company_name_one_character_off_its_legal_form_is_put_right():
     assert legal_form("上海同创建筑工程有限责任", forms) == "上海同创建筑工程有限责任公司"  # 公司 cut off
     assert legal_form("上海同创建筑工程股份有限", forms) == "上海同创建筑工程股份有限公司"
     assert legal_form("上海同创建筑有限", forms) is None  # 有限 alone is too little of a form
+    assert legal_form("武汉海纳供应链管理有限责公司", forms) == "武汉海纳供应链管理有限责任公司"  # 任 lost inside
+    assert legal_form("上海凯盛科技股份限公司", forms) == "上海凯盛科技股份有限公司"
     assert legal_form("北京大学", forms) is None and legal_form("南京汇通新材料有限公司广邦云司", forms) is None
     page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南启明")]
     page.append(L("称：济南启明餐饮管理有限公爵", 345, 891, 693, 926))

@@ -165,3 +165,10 @@ def test_decimal(raw, expected):
 def test_specks_after_the_fen_of_an_amount_are_dropped():
     assert n.money("969.70:.") == "969.70" and n.money("1500.00。") == "1500.00"
     assert n.money("969.7:") is None  # a speck after one decimal: the fen itself may be what was lost
+
+
+def test_a_taxpayer_id_is_no_company_name():
+    from capture.extract.kinds import name
+
+    assert name("91310104399DP8720E") is None and name("110108123456789") is None
+    assert name("上海金桥商贸有限公司") == "上海金桥商贸有限公司" and name("SONY2000") == "SONY2000"

@@ -186,10 +186,13 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
         if header is None or not (header[1] - 2 <= (a.box[1] + a.box[3]) / 2 <= header[3] + 2)
     ]
     paired = {tuple(r.labels) for r in rs.fields.values() if r.occurrence > 1}
+    # where the buyer's block has surely ended: the item table's header, or (no header read) 价税合计
+    totals = [a.box[1] for a in anchors if a.label.startswith("价税合计")]
+    divider = header[3] if header is not None else min(totals, default=None)
     for name, rule in rs.fields.items():
         mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
         if tuple(rule.labels) in paired:
-            mine, rule = _one_of_pair(mine, rule, header)
+            mine, rule = _one_of_pair(mine, rule, divider)
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
         if got is None and rule.fallback_labels:
             more = [a for a in anchors if a.label in rule.fallback_labels and a.score >= rule.label_cutoff]
@@ -210,11 +213,11 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
     return fields
 
 
-def _one_of_pair(anchors: list, rule: FieldRule, header: Box | None) -> tuple[list, FieldRule]:
+def _one_of_pair(anchors: list, rule: FieldRule, divider: float | None) -> tuple[list, FieldRule]:
     """Only one anchor of a label the buyer and the seller share (名称, 纳税人识别号; the other misread):
-    below the item table's header it is the seller's (the buyer's block is always above the table), so
-    the buyer's field gets no anchor and the seller's takes it as its only one."""
-    if len(anchors) != 1 or header is None or (anchors[0].box[1] + anchors[0].box[3]) / 2 <= header[3]:
+    below ``divider`` (the item table's header, else the 价税合计 line) it is the seller's (the buyer's
+    block is always above the table), so the buyer's field gets no anchor and the seller's takes it."""
+    if len(anchors) != 1 or divider is None or (anchors[0].box[1] + anchors[0].box[3]) / 2 <= divider:
         return anchors, rule
     if rule.occurrence == 1:
         return [], rule
@@ -244,7 +247,8 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
     """``name`` with its ending put right when it is one character off a legal form (有限公爵 -> 有限公司;
     the longer forms first, so 毅份有限公司 is 股份有限公司, not a 有限公司 already) or the form without its
     last character (有限公 -> 有限公司: cut off at the cell's edge), or a longer form without its last two
-    (有限责任 -> 有限责任公司); None when it ends with a form already
+    (有限责任 -> 有限责任公司), or a long form with a character inside it lost (有限责公司 -> 有限责任公司);
+    None when it ends with a form already
     or is not close to one."""
     for form in sorted(forms, key=len, reverse=True):
         if name.endswith(form):
@@ -257,6 +261,10 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
             return name + form[-1]
         if len(form) > 4 and name.endswith(form[:-2]):  # 有限责任 | 股份有限: 公司 cut off
             return name + form[-2:]
+        for k in range(1, len(form) - 2):  # a character inside a long form lost (有限责公司)
+            short = form[:k] + form[k + 1 :]
+            if len(form) > 5 and name.endswith(short) and len(name) > len(short):
+                return name[: -len(short)] + form
     return None
 
 

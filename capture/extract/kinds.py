@@ -17,6 +17,8 @@ from capture.taxid import is_valid_uscc
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # 密码区 cipher text: digits and + - * / < > only; it must never leak into a neighbouring field
 _CIPHER = re.compile(r"^[0-9+\-*/<>]{6,}$")
+# a taxpayer id (read where a name should be, its label lost): 15-20 digits and capitals, mostly digits
+_ID_LIKE = re.compile(r"^(?=(?:[A-Z]*\d){10})[0-9A-Z]{15,20}$")
 _NAME_JUNK = " \t:：;；|丨_'\"`"
 
 
@@ -25,7 +27,7 @@ def name(text: str) -> str | None:
     s = re.sub(r"^(名\s*称|购\s*买\s*方|销\s*售\s*方)\s*[:：]?", "", s).strip(_NAME_JUNK)
     s = re.sub(r"^[.,·、。，]+", "", s)  # a speck before the name (.北京恒通…)
     s = s.translate(_FULL_WIDTH) if _CJK.search(s) else s
-    if len(s) < 2 or _CIPHER.match(s.replace(" ", "")):
+    if len(s) < 2 or _CIPHER.match(s.replace(" ", "")) or _ID_LIKE.match(s.replace(" ", "")):
         return None
     if not _CJK.search(s) and not re.search(r"[A-Za-z]{2}", s):
         return None
