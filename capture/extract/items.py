@@ -274,21 +274,34 @@ def _tax(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
         return item  # the amount must be confirmed by quantity x price (a misread amount is not the tax's)
     read = item.value("tax_rate")
     if read in rates:
-        want = f"{_fen(amount * _rate(read)):.2f}"
-        if want != item.value("tax") and _one_off(item.value("tax"), want):
-            return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
-        return item
+        return _tax_one_off(item, amount, read, page)
     # no printable rate read: the tax one digit off the amount at exactly one printable rate gives both
     # (not on an exempt row, whose 0.00 is one digit off 1% of many amounts)
     if read == EXEMPT or tax <= 0:
         return item
-    fits = {r: f"{_fen(amount * _rate(r)):.2f}" for r in rates}
-    fits = {r: t for r, t in fits.items() if t != item.value("tax") and _one_off(item.value("tax"), t)}
+    fits = {r: want for r in rates if _one_off_from(item.value("tax"), want := _tax_at(amount, r))}
     if len(fits) != 1:
         return item
     (rate, want), = fits.items()
     conf = _conf(item, "quantity", "unit_price", "tax")
     return _set(_set(item, "tax", want, conf, page), "tax_rate", rate, conf, page)
+
+
+def _tax_at(amount: Decimal, rate: str) -> str:
+    """The tax the invoicing software prints for ``amount`` at the printable ``rate``."""
+    return f"{_fen(amount * _rate(rate)):.2f}"
+
+
+def _one_off_from(read: str, want: str) -> bool:
+    return want != read and _one_off(read, want)
+
+
+def _tax_one_off(item: LineItem, amount: Decimal, rate: str, page: int) -> LineItem:
+    """The row with the tax ``amount`` x ``rate`` when the tax read is one digit off (or short of) it."""
+    want = _tax_at(amount, rate)
+    if _one_off_from(item.value("tax"), want):
+        return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
+    return item
 
 
 def _sign(item: LineItem, page: int) -> LineItem:
@@ -306,8 +319,7 @@ def _tax_of_amount(item: LineItem, rates: tuple[str, ...], page: int) -> LineIte
     amount, q, p, read = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price), item.value("tax_rate")
     if item.tax is not None or None in (amount, q, p) or read not in rates or _fen(q * p) != amount:
         return item
-    conf = _conf(item, "quantity", "unit_price", "tax_rate")
-    return _set(item, "tax", f"{_fen(amount * _rate(read)):.2f}", conf, page)
+    return _set(item, "tax", _tax_at(amount, read), _conf(item, "quantity", "unit_price", "tax_rate"), page)
 
 
 def _confirmed(item: LineItem, rates: tuple[str, ...]) -> bool:
@@ -373,15 +385,11 @@ def taxes_by_amounts(items: list[LineItem], total: str | None, rates: tuple[str,
     amounts = [_dec(it.amount) for it in items]
     if total is None or not items or None in amounts or sum(amounts) != Decimal(total):
         return items
-    out = []
-    for it in items:
-        read, rate = it.value("tax"), it.value("tax_rate")
-        if read is not None and rate in rates:
-            want = f"{_fen(_dec(it.amount) * _rate(rate)):.2f}"
-            if want != read and _one_off(read, want):
-                it = _set(it, "tax", want, _conf(it, "amount", "tax_rate"), page)
-        out.append(it)
-    return out
+    return [
+        _tax_one_off(it, _dec(it.amount), it.value("tax_rate"), page)
+        if it.tax is not None and it.value("tax_rate") in rates else it
+        for it in items
+    ]
 
 
 def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
@@ -419,7 +427,6 @@ def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineIt
     item = _swapped(_sign(_exempt_tax(item, page), page))
     item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
-    item = _tax_of_amount(_tax(_factor(item, rates, page), rates, page), rates, page)
-    item = _quantity_price(_price_of_one(item, page), page)
-    # a quantity or price filled in last confirms the amount: the tax checks once more
+    item = _quantity_price(_price_of_one(_factor(item, rates, page), page), page)
+    # after the fills: a quantity or price filled in last confirms the amount the tax is checked against
     return _tax_of_amount(_tax(item, rates, page), rates, page)
