@@ -77,6 +77,9 @@ class CachedEngine:
     def recognize_crops(self, crops):
         return self._memo("crops", crops, self.engine.recognize_crops)
 
+    def read_lattices(self, crops):
+        return self._memo("lattices", crops, self.engine.read_lattices)
+
 
 def _kept(folder: Path) -> list[Path]:
     """The sample images a ``--keep`` run wrote (each has a ``<name>.expected.json`` beside it)."""

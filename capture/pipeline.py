@@ -75,7 +75,11 @@ def read_document(data: bytes, *, engine: OcrEngine, config: CaptureConfig | Non
     results = engine.recognize([p.image for p in prepared])
     read_crops = getattr(engine, "recognize_crops", None)
     if config.reread_tax_ids and read_crops is not None:
-        results = [reread_tax_ids(lines, p.image, read_crops) for p, lines in zip(prepared, results, strict=True)]
+        read_lattices = getattr(engine, "read_lattices", None)
+        results = [
+            reread_tax_ids(lines, p.image, read_crops, read_lattices)
+            for p, lines in zip(prepared, results, strict=True)
+        ]
     out = []
     for page, prep, lines in zip(pages, prepared, results, strict=True):
         h, w = page.image.shape[:2]

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from capture.errors import OcrEngineError
 from capture.ocr import OcrEngine
+from capture.ocr.ctc import TOP_K, best_path, word_prob
 from capture.ocr.models import materialize
 from tests.conftest import CJK_FONT, ROOT
 
@@ -56,6 +57,18 @@ def test_batch_returns_one_result_per_image_in_order(engine):
     blank = np.full((200, 400, 3), 255, np.uint8)
     out = engine.recognize([blank, render_lines()])
     assert len(out) == 2 and out[0] == [] and len(out[1]) >= 4
+
+
+def test_lattices_hold_what_the_crop_reading_picks_and_its_alternatives(engine):
+    image = render_lines()
+    crops = [image[100:150, 50:500], image[30:80, 50:400]]  # 开票日期：2024年11月14日, 发票号码：12345678
+    texts = engine.recognize_crops(crops)
+    lattices = engine.read_lattices(crops)
+    assert [best_path(lat) for lat in lattices] == [text for text, _ in texts]
+    assert texts[1][0] == "发票号码：12345678"
+    assert word_prob(lattices[1], "发票号码：12345678") > 0.9
+    assert word_prob(lattices[1], "发票号码：12345679") < 0.01
+    assert all(len(step) == TOP_K and step[0][1] >= step[-1][1] for step in lattices[0])
 
 
 def test_models_materialized_once_and_reused(tmp_path):

@@ -4,7 +4,9 @@ Contract: ``PaddleOcrEngine(config)`` builds nothing until first use; the first 
 explicit ``load()``) materializes the model folders and creates the pipeline once for the life of the
 object. Document orientation, unwarping and text-line orientation are off: preprocessing owns
 geometry. Returned polygons are in the coordinates of the images passed in. ``recognize_crops`` runs the
-recognition model alone on line crops (the pipeline's own model object: paddleocr 3.7 is pinned).
+recognition model alone on line crops (the pipeline's own model object: paddleocr 3.7 is pinned);
+``read_lattices`` runs it the same way and keeps, per time step, the likeliest characters with their
+probabilities (``capture.ocr.ctc``) instead of the greedy text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from capture.errors import OcrEngineError
 from capture.ocr.base import OcrLine
+from capture.ocr.ctc import Lattice, lattice_from_probs
 from capture.ocr.models import materialize
 
 
@@ -105,6 +108,24 @@ class PaddleOcrEngine:
             except Exception as exc:
                 raise OcrEngineError(f"OCR failed: {exc}") from exc
         return [(str(r["rec_text"]), float(r["rec_score"])) for r in results]
+
+    def read_lattices(self, crops: Sequence[np.ndarray]) -> list[Lattice]:
+        """Recognition only, one crop at a time (no padding to a batch's width): each crop's lattice."""
+        if not crops:
+            return []
+        self.load()
+        out = []
+        with self._lock:
+            rec = self._pipeline.paddlex_pipeline._pipeline.text_rec_model
+            try:
+                for crop in crops:
+                    imgs = rec.pre_tfs["Read"](imgs=[np.ascontiguousarray(crop)])
+                    x = rec.pre_tfs["ToBatch"](imgs=rec.pre_tfs["ReisizeNorm"](imgs=imgs))
+                    probs = np.asarray(rec.runner(x=x)[0])[0]
+                    out.append(lattice_from_probs(probs, rec.post_op.character))
+            except Exception as exc:
+                raise OcrEngineError(f"OCR failed: {exc}") from exc
+        return out
 
 
 def _lines(result) -> list[OcrLine]:
