@@ -140,7 +140,8 @@ def test_a_lone_label_below_the_item_table_is_the_sellers_when_the_buyers_was_mi
         inv = extract_page(page)
         assert inv.value("seller_name") == "济南启明餐饮管理有限公司"
         assert inv.value("seller_tax_id") == "9137011261613H541R"
-        assert inv.value("buyer_name") == "济南海纳餐饮管理有限公司" and inv.value("buyer_tax_id") is None
+        assert inv.value("buyer_name") == "济南海纳餐饮管理有限公司"
+        assert inv.value("buyer_tax_id") == "91370102471D9D0819"  # the one valid id above the table
 
 
 def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():
@@ -202,3 +203,19 @@ def test_a_missing_quantity_is_1_when_the_unit_price_is_the_amount():
     first, second = (li.to_dict() for li in extract_page(page).line_items)
     assert (first["quantity"], first["unit_price"], first["amount"]) == ("1", "464.67", "464.67")
     assert second["quantity"] is None  # no unit price printed: nothing to derive from
+
+
+def test_a_tax_id_whose_label_is_misread_is_the_one_valid_id_on_its_side_of_the_item_table():
+    def misread(prefix: str):
+        return [L(ln.text.replace("纳税人识别号", "纳税人职资号"), *ln.box) if ln.text.startswith(prefix) else ln
+                for ln in legacy_page()]
+
+    seller = extract_page(misread("纳税人识别号：9137011261613H541R")).fields
+    assert seller["seller_tax_id"].value == "9137011261613H541R"
+    assert seller["buyer_tax_id"].value == "91370102471D9D0819"
+    buyer = extract_page(misread("纳税人识别号：91370102471D9D0819")).fields
+    assert buyer["buyer_tax_id"].value == "91370102471D9D0819"
+    # an id failing its check character is no evidence
+    page = [L("纳税人职资号：9137011261613H541Q", *ln.box) if ln.text.endswith("9137011261613H541R") else ln
+            for ln in legacy_page()]
+    assert "seller_tax_id" not in extract_page(page).fields

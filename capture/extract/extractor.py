@@ -11,6 +11,7 @@ missing totals are derived from the others (source ``derived``). Nothing here re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +33,7 @@ from capture.extract.units import repair_spec, repair_unit, unit_from_spec
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
+from capture.taxid import is_valid_uscc
 
 Mapper = Callable[[Box], Box]
 
@@ -41,6 +43,9 @@ class ExtractConfig:
     rules: tuple[RuleSet, ...] = field(default_factory=load_rulebook)
     qr_confidence: float = 0.99
     keyword_cutoff: float = 85.0
+
+
+_ID_END = re.compile(r"([0-9][0-9A-Za-z]{17})$")  # a USCC ending a line, after its label or alone
 
 
 def choose_rules(lines: Sequence[OcrLine], config: ExtractConfig) -> RuleSet | None:
@@ -209,6 +214,7 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
     if currency:
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
     _unlabelled_name(lines, fields, rs, header, page, to_original)
+    _unlabelled_id(lines, fields, rs, divider, page, to_original)
     _legal_forms(fields, rs)
     return fields
 
@@ -241,6 +247,29 @@ def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page:
     if len(found) == 1:
         value, ln = found[0]
         fields[missing[0]] = _ocr_value(value, ln.score, ln.box, page, to_original)
+
+
+def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page: int, to_original: Mapper) -> None:
+    """One taxpayer id not found (its label misread: 纳税人职资号) and the other found: the one line on
+    the missing one's side of ``divider`` (the buyer's block is above the item table) that ends in a
+    valid USCC other than the found one is its value. The check character is the evidence."""
+    missing = [k for k, nm in enumerate(rs.id_fields) if nm not in fields]
+    if len(rs.id_fields) != 2 or len(missing) != 1 or divider is None:
+        return
+    below = missing[0] == 1
+    taken = fields[rs.id_fields[1 - missing[0]]].value
+    found = [
+        (value, ln)
+        for ln in lines
+        if ((center(ln)[1] > divider) == below)
+        and (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
+        and (value := n.taxpayer_id(m.group(1))) is not None
+        and is_valid_uscc(value)
+        and value != taken
+    ]
+    if len({value for value, _ in found}) == 1:
+        value, ln = found[0]
+        fields[rs.id_fields[missing[0]]] = _ocr_value(value, ln.score, ln.box, page, to_original)
 
 
 def legal_form(name: str, forms: Sequence[str]) -> str | None:

@@ -94,6 +94,10 @@ class RuleSet(_Strict):
         default_factory=list, description="endings of a company name (有限公司): one character off is a misread"
     )
     name_fields: list[str] = Field(default_factory=list, description="the fields ``legal_forms`` apply to")
+    id_fields: list[str] = Field(
+        default_factory=list, description="the buyer's and the seller's taxpayer id fields, the block above the "
+        "item table first: one not found takes the one other valid USCC of its side of the table"
+    )
     lexicon: str | None = Field(
         default=None, description="vocabulary file in capture/extract/lexicon/ (without .yaml) that repairs "
         "single-character misreads of item names and company names (capture.extract.lexicon)"
