@@ -22,6 +22,7 @@ from capture.extract.layout import squash
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
+from capture.ocr.ctc import reader
 from capture.ocr.reread import ReadCrops
 from capture.ocr.second_look import (
     Judge,
@@ -149,7 +150,8 @@ def capture_invoices(
     """(number of pages, invoices found) for one uploaded file."""
     config = config or InvoiceConfig()
     doc = read_document(data, engine=engine, config=config.capture)
-    read_crops = getattr(engine, "recognize_crops", None)
+    read_lattices = getattr(engine, "read_lattices", None)
+    read_crops = reader(read_lattices) if read_lattices else getattr(engine, "recognize_crops", None)
     found = [
         inv for page in doc.pages
         if (inv := invoice_from_page(page, config=config, today=today, read_crops=read_crops))

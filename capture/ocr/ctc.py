@@ -41,6 +41,23 @@ def best_path(lattice: Lattice) -> str:
     return "".join(out)
 
 
+def path_score(lattice: Lattice) -> float:
+    """The greedy text's score as the recognizer reports it: the mean probability of its characters
+    (each at the first step of its run)."""
+    probs, last = [], None
+    for step in lattice:
+        ch, p = step[0] if step else (BLANK, 0.0)
+        if ch != last and ch != BLANK:
+            probs.append(p)
+        last = ch
+    return sum(probs) / len(probs) if probs else 0.0
+
+
+def reader(read_lattices: ReadLattices) -> Callable[[Sequence[np.ndarray]], list[tuple[str, float, Lattice]]]:
+    """A crop reader that gives, per crop, what ``recognize_crops`` would and the lattice behind it."""
+    return lambda crops: [(best_path(lat), path_score(lat), lat) for lat in read_lattices(crops)]
+
+
 def word_prob(lattice: Lattice, word: str) -> float:
     """P(word | crop): the CTC forward sum over every alignment of ``word`` to the lattice's steps."""
     if not lattice:

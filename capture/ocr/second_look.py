@@ -2,8 +2,10 @@
 
 Contract: ``reread_lines(lines, todo, image, read_crops) -> lines`` returns the lines of one page with
 the text (and score) of some replaced. ``todo`` maps a line index to a ``Judge``; ``image`` is the
-image the lines' polygons refer to; ``read_crops`` is a recognizer over whole crops (no detection),
-e.g. ``PaddleOcrEngine.recognize_crops``. Each line in ``todo`` is read again in 5 cuts (the crop as is,
+image the lines' polygons refer to; ``read_crops`` is a recognizer over whole crops (no detection)
+giving ``(text, score)`` per crop, e.g. ``PaddleOcrEngine.recognize_crops``, or ``(text, score,
+lattice)`` (``capture.ocr.ctc.reader(engine.read_lattices)``), which the unit judge weighs. Each line
+in ``todo`` is read again in 5 cuts (the crop as is,
 sharpened, enlarged 1.5x, 2x and 3x: the recognizer's errors differ between them) and its judge decides
 from the original line and the readings whether one of them replaces it. There is no checksum on free
 text, so the judges only accept what the readings agree on:
@@ -18,8 +20,8 @@ text, so the judges only accept what the readings agree on:
   (*会议服务会议服务费 + 会议服务*会议服务费 -> *会议服务*会议服务费, the category separator of an item name
   that the first reading lost). Characters of item names are not voted on: on item names even four
   cuts of five agree on a misread too often (辅防 for 辅助);
-- ``known_unit``: a unit cell read as no known unit gets the one known unit (the lexicon's list) that
-  at least ``UNIT_AGREE`` readings return, none other being read (癌 -> 瓶 when two cuts read 瓶).
+- ``known_unit``: a unit cell read as no known unit gets the known unit (the lexicon's list) the cuts
+  make clearly likeliest by the recognizer's own probabilities (癌 -> 瓶, 紫 -> 张: see the function).
 Lines not in ``todo`` are never read again: the cost is a few crops per page.
 """
 
@@ -37,13 +39,16 @@ from capture.extract.layout import squash
 from capture.extract.lexicon import Lexicon, company_fit
 from capture.extract.rules import load_rulebook
 from capture.ocr.base import OcrLine
+from capture.ocr.ctc import word_prob
 from capture.ocr.reread import VARIANTS as CUTS
 from capture.ocr.reread import ReadCrops, variants
 
-Judge = Callable[[OcrLine, list[tuple[str, float]]], tuple[str, float] | None]
+Read = tuple  # (text, score) or (text, score, lattice): what the reader gives per cut
+Judge = Callable[[OcrLine, list[Read]], tuple[str, float] | None]
 AGREE = 4  # of the 5 cuts: three (the plain and sharpened crops among them) agree on a misread too often
 MAX_STARS = 2  # an item name is *category*name
-UNIT_AGREE = 2  # of the 5 cuts, for a unit of the lexicon's list when the cell was read as no unit
+UNIT_SURE = 0.1  # mean probability over the 5 cuts of the likeliest known unit, for a cell read as no unit
+UNIT_LEAD = 3.0  # over the next known unit
 MARGIN = 0.02
 MAX_CHANGED = 2
 _STARS = "*“”\"″＊※"
@@ -90,7 +95,7 @@ def agreed_text(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, flo
     """A company name's line: what the readings agree on; with the lexicon's company-name shape
     (a place, a legal form, a branch ``<place>分公司``) as the tie-breaker when they are not surer."""
     original = squash(line.text)
-    got = _agreed(original, line.score, [(squash(t), t, sc) for t, sc in reads], lambda c: _fit(c) > _fit(original))
+    got = _agreed(original, line.score, [(squash(t), t, sc) for t, sc, *_ in reads], lambda c: _fit(c) > _fit(original))
     return (got[1], got[2]) if got else None
 
 
@@ -101,17 +106,28 @@ def known_units() -> frozenset[str]:
     return Lexicon.load(rs.lexicon).units if rs is not None else frozenset()
 
 
-def known_unit(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
-    """A unit cell read as no known unit (瓶 read as 癌): the one known unit (the lexicon's list) that
-    at least ``UNIT_AGREE`` readings return, when no other known unit is read. The list is the evidence
-    here, not the scores (the cuts of such a cell are all read unsure)."""
-    seen = Counter(squash(t) for t, _ in reads if squash(t) in known_units())
-    if len(seen) != 1 or squash(line.text) in known_units():
+def known_unit(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """A unit cell read as no known unit (瓶 read as 癌, 张 as 紫): the known unit (the lexicon's list)
+    the cuts make likeliest, when its mean probability over the cuts reaches ``UNIT_SURE`` and
+    ``UNIT_LEAD`` times the next known unit's. The probability of a unit in a cut is the recognizer's
+    own (``word_prob`` over the cut's lattice) when the reader gives lattices, else 1 for the text
+    read and 0 for any other. The list is the evidence here, not the first choices (the cuts of such a
+    cell are all read unsure, and a cut's first choice is often no unit at all: 崇 0.42 | 张 0.12)."""
+    if squash(line.text) in known_units() or not reads:
         return None
-    unit, k = seen.most_common(1)[0]
-    if k < UNIT_AGREE:
+    odds: Counter[str] = Counter()
+    for text, _score, *lattice in reads:
+        if not lattice:
+            odds[squash(text)] += squash(text) in known_units()
+            continue
+        seen = {ch for step in lattice[0] for ch, _ in step}
+        for unit in known_units():
+            if set(unit) <= seen:
+                odds[unit] += word_prob(lattice[0], unit)
+    (unit, best), (_, runner) = [*odds.most_common(2), ("", 0.0), ("", 0.0)][:2]
+    if best / len(reads) < UNIT_SURE or best < UNIT_LEAD * runner:
         return None
-    return unit, sum(sc for t, sc in reads if squash(t) == unit) / k
+    return unit, best / len(reads)
 
 
 def star_split(text: str) -> tuple[str, frozenset[int]]:
@@ -131,7 +147,7 @@ def _starred(bare: str, stars: frozenset[int]) -> str:
 
 def gained_stars(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
     bare, mine = star_split(line.text)
-    for text, score in reads:
+    for text, score, *_ in reads:
         other, theirs = star_split(text)
         if other == bare and not theirs <= mine and len(mine | theirs) <= MAX_STARS:
             return _starred(bare, mine | theirs), min(score, line.score)
@@ -158,9 +174,9 @@ def reread_lines(
             owners.append(i)
     if not crops:
         return out
-    reads: dict[int, list[tuple[str, float]]] = {i: [] for i in todo}
-    for i, (text, score) in zip(owners, read_crops(crops), strict=True):
-        reads[i].append((text, float(score)))
+    reads: dict[int, list[Read]] = {i: [] for i in todo}
+    for i, read in zip(owners, read_crops(crops), strict=True):
+        reads[i].append(read)
     for i, judge in todo.items():
         got = judge(lines[i], reads[i])
         if got is not None:
