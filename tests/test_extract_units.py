@@ -132,6 +132,12 @@ def test_measure_specs_read_with_a_digit_for_a_letter_or_a_mark_for_the_star():
         assert repair_spec(spec) is None, spec
 
 
+def test_a_speck_beside_a_unit_is_dropped():
+    assert repair_unit(".次", None, UNITS) == "次"
+    assert repair_unit("千克、", None, UNITS) == "千克"
+    assert repair_unit(".白", None, UNITS) is None  # no unit once the speck is gone
+
+
 def test_a_unit_of_two_characters_one_off_exactly_one_known_unit_is_that_unit():
     assert repair_unit("干克", None, UNITS) == "千克"
     assert repair_unit("人欠", None, UNITS) == "人次"

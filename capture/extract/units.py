@@ -11,7 +11,8 @@ lone lower-case letter that is no unit being a speck). Both read the packaging f
   misread as 福 under a spec of 5L/桶, or 销 under 51/桶, is 桶); else a unit of two or more
   characters one character off exactly one known unit is that unit (干克 -> 千克); a unit read right is
   never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence),
-  except a glyph OCR returns for a unit of its shape (↑ for 个, ``GLYPH_UNITS``).
+  except a glyph OCR returns for a unit of its shape (↑ for 个, ``GLYPH_UNITS``); a known unit with a
+  speck beside it (.次) is that unit.
 ``unit_from_spec(spec, units)``: no unit read, the unit the spec cell gives: itself when it is exactly a
 known unit (the unit cell drifted under 规格型号), or the package it names at its end.
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
@@ -103,11 +104,16 @@ def _code(token: str) -> str:
     return _CODE_DIGIT.sub(lambda m: m[0].translate(_LOWER_LOOKALIKES), token)
 
 
+_UNIT_SPECKS = ".,·'`:;、。，_|"
+
+
 def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> str | None:
     if not unit or unit in units:
         return None
     if unit in GLYPH_UNITS:
         return GLYPH_UNITS[unit]
+    if (bare := unit.strip(_UNIT_SPECKS)) != unit and bare in units:
+        return bare  # a speck beside the unit (.次)
     if re.fullmatch(r"[a-z]", unit):
         return ""  # a lone lower-case letter that is no unit (v): a speck, the cell is empty
     m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
