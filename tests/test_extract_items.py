@@ -175,6 +175,21 @@ def test_misread_trailing_headers_pair_up_as_words():
     assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("8635.32", "6%", "518.12")
 
 
+def test_a_header_label_glued_to_a_character_of_its_neighbours_is_cut_off_it():
+    """单位数量 read as one line, 单价 as 价, 金 lost and the 额 of 金额 glued to 税率/征收率 with 税 read
+    as 权, 税额 lost: the 额 heads the amount, 权率/征收率 the rate, and the row is read."""
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位数量", 366, 233, 464, 254),
+        L("价", 550, 237, 568, 254), L("额权率/征收率", 655, 235, 772, 253),
+    ]
+    body = [
+        L("*建筑服务*工程服务", 40, 256, 168, 273), L("43072.839%", 640, 255, 760, 273),
+        L("3876.55", 830, 255, 876, 273),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("43072.83", "9%", "3876.55")
+
+
 def test_amount_glued_to_its_rate_is_split_even_under_one_header():
     header = [
         L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 366, 233, 398, 253),

@@ -192,6 +192,19 @@ def test_an_unread_quantity_header_still_takes_the_quantity_from_the_price():
     assert (item.value("quantity"), item.value("unit_price"), item.value("amount")) == ("5", "8260.60", "41303.00")
 
 
+def test_one_header_word_read_for_two_unread_columns_heads_only_the_nearer_one():
+    """单价 read as 单 alone and 金额 lost: 单 is the price's header, the amount sits at its even place
+    (both had been put at 单: the price went missing and the unit price was taken for the amount)."""
+    header = [h for h in LEGACY_HEADER if h.text not in ("价", "金", "额")] + [LEGACY_HEADER[-1]]
+    body = [
+        L("*水果*苹果", 46, 267, 140, 285), L("千克", 419, 266, 446, 285), L("177.5", 490, 268, 526, 283),
+        L("10.57", 600, 268, 640, 283), L("1876.18", 700, 268, 765, 283), L("9%", 815, 268, 835, 283),
+        L("168.86", 950, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("unit_price"), item.value("amount"), item.value("tax")) == ("10.57", "1876.18", "168.86")
+
+
 def test_a_lower_case_letter_of_a_digits_shape_inside_a_model_code():
     assert repair_spec("Pz7H-30") == "P27H-30"
     assert repair_spec("A4 Pz7H-30") == "A4 P27H-30"

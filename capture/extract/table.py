@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from rapidfuzz import fuzz
+
 from capture.extract import normalize as n
 from capture.extract.kinds import cjk_text
 from capture.extract.layout import Anchor, Box, center, find_anchors, height, squash, union
@@ -92,9 +94,10 @@ class TableRead:
 
 LONG_LABEL = 8  # characters: a header label this long is matched with ``LONG_CUTOFF``
 LONG_CUTOFF = 65.0
+GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
 
-def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
+def _header(lines: Sequence[OcrLine], rule: TableRule, unglue: bool = True) -> dict[str, Anchor]:
     labels = {squash(lab): col for col, labs in rule.columns.items() for lab in labs}
     anchors = find_anchors(lines, list(labels), rule.header_cutoff, max_start=0)
     # a long label (货物或应税劳务、服务名称) with three characters misread is still no other label
@@ -114,8 +117,46 @@ def _header(lines: Sequence[OcrLine], rule: TableRule) -> dict[str, Anchor]:
             best = cols
     if len(best) < rule.min_header_columns:
         return {}
+    if unglue and (split := _unglued(lines, rule, best)) is not None:
+        return _header(split, rule, unglue=False)
     best = {**best, **_one_off_labels(lines, rule, best)}
     return {**best, **_unread_columns(lines, rule, best)}
+
+
+def _unglued(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> list[OcrLine] | None:
+    """The lines with a header line that holds a label after a character or two of its neighbour's
+    (额权率/征收率: the 额 of 金额, then 税率/征收率 with 税 misread) cut in two, each part's box by its
+    share of the characters; None when the header row holds no such line. Labels of ``GLUED_LABEL``
+    characters or more only: a shorter one is too easily found inside other words."""
+    hbox = union([a.box for a in found.values()])
+    used = {id(ln) for a in found.values() for ln in a.lines}
+    long = [squash(lab) for labs in rule.columns.values() for lab in labs if len(squash(lab)) >= GLUED_LABEL]
+    out, changed = [], False
+    for ln in lines:
+        text = squash(ln.text)
+        if id(ln) in used or not hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5:
+            out.append(ln)
+            continue
+        # the label ends the line and is as long as read (the alignment may skip its misread first character)
+        cut = max(
+            (len(text) - len(lab) for lab in long
+             if (al := fuzz.partial_ratio_alignment(lab, text, score_cutoff=rule.header_cutoff)) is not None
+             and 1 <= len(text) - len(lab) <= 2 and al.dest_end == len(text)),
+            default=None,
+        )
+        if cut is None:
+            out.append(ln)
+            continue
+        x0, y0, x1, y1 = ln.box
+        xm = x0 + (x1 - x0) * cut / len(text)
+        out += [_boxed(text[:cut], ln.score, (x0, y0, xm, y1)), _boxed(text[cut:], ln.score, (xm, y0, x1, y1))]
+        changed = True
+    return out if changed else None
+
+
+def _boxed(text: str, score: float, box: Box) -> OcrLine:
+    x0, y0, x1, y1 = box
+    return OcrLine(text, score, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
 def _one_off_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
@@ -185,15 +226,25 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
         run = list(itertools.takewhile(lambda c: c not in found, order[i:]))
         between = sorted((ln for ln in band if left.box[2] <= center(ln)[0] <= right.box[0]), key=lambda ln: ln.box[0])
         words = _words(between)
+        step = (right.center_x - left.center_x) / (len(run) + 1)
+        even = {c: left.center_x + (k + 1) * step for k, c in enumerate(run)}  # where unread headers would be
         if len(run) > 1 and len(words) == len(run):  # 单 价 | 私 器 for 单价 | 金额: one header word each
             out.update({c: Anchor(w, c, 0.0, "") for c, w in zip(run, words, strict=True)})
+        elif len(run) > 1 and 0 < len(words) < len(run):
+            # fewer header words than unread columns (单 of 单价 read, 金额 lost): each word is the column
+            # whose even place it is nearest, the numeric others sit at their even places; a word is
+            # never two columns' header
+            for w in words:
+                wx = (min(ln.box[0] for ln in w) + max(ln.box[2] for ln in w)) / 2
+                c = min((c for c in run if c not in out), key=lambda c: abs(even[c] - wx))
+                out[c] = Anchor(w, c, 0.0, "")
+            out.update({c: _ghost(c, even[c], hbox) for c in run if c not in out and c in NUMERIC})
         elif between:
             out[col] = Anchor(tuple(between), col, 0.0, "")
         elif col == "amount" or col in NUMERIC:
             # not read at all (every item row has an amount; 数量 lost leaves its numbers to the price):
             # the run of unread columns evenly spaced between the read neighbours
-            k, step = run.index(col) + 1, (right.center_x - left.center_x) / (len(run) + 1)
-            out[col] = _ghost(col, left.center_x + k * step, hbox)
+            out[col] = _ghost(col, even[col], hbox)
     out.update(_edge_columns(order, found, band))
     return out
 
