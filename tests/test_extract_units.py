@@ -205,6 +205,19 @@ def test_one_header_word_read_for_two_unread_columns_heads_only_the_nearer_one()
     assert (item.value("unit_price"), item.value("amount"), item.value("tax")) == ("10.57", "1876.18", "168.86")
 
 
+def test_two_units_stacked_in_a_box_wider_than_they_are_are_split_between_the_rows():
+    """张 and 本 of two rows read as one line 张本 whose box (30 x 46) is not 1.6 times as high as wide."""
+    body = [
+        L("*印刷品*宣传折页", 40, 267, 180, 285), L("张本", 417, 265, 447, 311), L("3513", 480, 267, 520, 285),
+        L("0.3539823", 590, 268, 655, 284), L("1243.54", 740, 268, 795, 283), L("13%", 810, 268, 840, 283),
+        L("161.66", 950, 266, 995, 284),
+        L("*图书*企业财务会计实务", 40, 297, 200, 315), L("4", 510, 297, 520, 315), L("53.34", 610, 297, 655, 315),
+        L("213.36", 745, 297, 795, 315), L("9%", 815, 297, 835, 315), L("19.20", 955, 297, 995, 315),
+    ]
+    items = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert [i.value("unit") for i in items] == ["张", "本"]
+
+
 def test_a_lower_case_letter_of_a_digits_shape_inside_a_model_code():
     assert repair_spec("Pz7H-30") == "P27H-30"
     assert repair_spec("A4 Pz7H-30") == "A4 P27H-30"

@@ -372,21 +372,24 @@ def _split_tokens(line: OcrLine) -> list[tuple[str, float, float]]:
     return out
 
 
-def _vertical(line: OcrLine) -> list[Cell] | None:
+def _vertical(line: OcrLine, h: float | None = None) -> list[Cell] | None:
     """A tall narrow line is several one-character cells stacked (OCR merges a column of units such
-    as 项/月/次 into one vertical line): split it, spacing the characters evenly."""
+    as 项/月/次 into one vertical line): split it, spacing the characters evenly. Tall: 1.6 times as
+    high as wide, or (two square units in a box wider than they are: 张本) as high as two text lines of
+    height ``h`` and narrower than its characters laid side by side."""
     x0, y0, x1, y1 = line.box
     text = squash(line.text)
-    if len(text) < 2 or (y1 - y0) < 1.6 * (x1 - x0):
+    stacked = (y1 - y0) >= 1.6 * (x1 - x0) or (h is not None and y1 - y0 >= 1.8 * h and x1 - x0 < len(text) * h)
+    if len(text) < 2 or not stacked:
         return None
     step = (y1 - y0) / len(text)
     return [Cell(ch, line.score, (x0, y0 + i * step, x1, y0 + (i + 1) * step)) for i, ch in enumerate(text)]
 
 
-def _cells(line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:
+def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = None) -> list[tuple[str, Cell]]:
     """A line as cells: split at spaces when its tokens fall in different columns."""
     x0, _, x1, _ = line.box
-    stacked = _vertical(line)
+    stacked = _vertical(line, h)
     if stacked is not None:
         return [(_column_of(c.text, (x0, x1), centers), c) for c in stacked]
     tokens = _split_tokens(line)
@@ -488,7 +491,7 @@ def _totals_like(row: dict[str, Cell]) -> bool:
 
 
 def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> list[dict[str, Cell]]:
-    cells = [(col, cell, ln) for ln in body for col, cell in _cells(ln, centers)]
+    cells = [(col, cell, ln) for ln in body for col, cell in _cells(ln, centers, h)]
     # a row starts at its amount, or at its tax when the amount is unreadable (1650.6€): a wrapped name's
     # next line prints neither
     starts = sorted(
