@@ -407,3 +407,14 @@ def test_a_tax_read_negative_under_a_positive_amount_and_a_lost_rate_with_a_misr
     assert repair_item(exempt, RATES) == exempt  # 0.00 is one digit off 1% (7.00): an exempt row stays
     red = LineItem.of(quantity="-2", unit_price="62.25", amount="-124.50", tax_rate="9%", tax="-11.21")
     assert repair_item(red, RATES).value("tax") == "-11.21"  # a red invoice: both negative
+
+
+def test_a_quantity_glued_to_the_front_of_its_unit_price_is_split_off_by_the_amount():
+    row = LineItem.of(unit_price="1126390.56603774", amount="126390.57", tax_rate="6%", tax="7583.43")
+    got = repair_item(row, RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("1", "126390.56603774")
+    assert got.unit_price.source is Source.DERIVED and got.unit_price.alternatives[0].value == "1126390.56603774"
+    got = repair_item(LineItem.of(unit_price="12488.13", amount="5857.56"), RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("12", "488.13")
+    # no split gives the amount: unchanged
+    assert repair_item(LineItem.of(unit_price="2488.13", amount="2440.65"), RATES).quantity is None

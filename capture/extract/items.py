@@ -27,7 +27,9 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
 - a row tax read negative under a positive amount: positive (a speck read as a minus);
 - no tax read where quantity x price is the amount, at a printable rate read: amount x rate;
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
-  amount.
+  amount; no quantity read and a unit price whose first 1-3 digits times the rest is the amount (the
+  quantity glued to the price: 1126390.56603774 over 126390.57): that quantity and that price, when
+  only one such split exists.
 ``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
 the invoice's amount before tax less the other rows' amounts, when its tax (or quantity x price) says so.
 ``tax_from_total(items, tax, rates, page)``: the one row whose tax was not read gets the invoice's tax
@@ -54,6 +56,7 @@ FEN = Decimal("0.01")
 EXEMPT = "免税"
 QUANTITY_DECIMALS = (0, 1, 2)  # a derived quantity: the fewest decimals that give the amount back
 PRICE_EXACT = 4  # a unit price with this many decimals or more was computed, and fits one quantity only
+GLUED_QUANTITY = 3  # digits: a quantity read glued to the front of its unit price
 RARE_STEP = Decimal(10)  # yuan: a derived quantity's step in the product that makes a chance fit rare
 
 
@@ -142,7 +145,7 @@ def _quantity_price(item: LineItem, page: int) -> LineItem:
     if p is not None:
         qty = _quantity_for(amount, p)
         if qty is None:
-            return item
+            return _glued_quantity(item, amount, page)
         return _set(item, "quantity", _plain(qty), _conf(item, "amount", "unit_price"), page)
     price = _price_for(amount, q)
     if price is not None:
@@ -153,6 +156,24 @@ def _quantity_price(item: LineItem, page: int) -> LineItem:
     conf = _conf(item, "amount", "quantity")
     moved = replace(item, unit_price=replace(item.quantity, source=Source.DERIVED, confidence=conf), quantity=None)
     return _set(moved, "quantity", _plain(qty), conf, page)
+
+
+def _glued_quantity(item: LineItem, amount: Decimal, page: int) -> LineItem:
+    """No quantity read and a unit price whose first digits are the quantity printed against it (1 and
+    126390.56603774 read as one number 1126390.56603774): the split whose product is the amount to the
+    fen, when exactly one is."""
+    read = item.value("unit_price") or ""
+    fits = []
+    for k in range(1, min(GLUED_QUANTITY, len(read)) + 1):
+        head, tail = read[:k], read[k:]
+        if not head.isdigit() or head[0] == "0" or not re.fullmatch(r"(0|[1-9]\d*)\.\d+|[1-9]\d*", tail):
+            continue
+        if _fen(Decimal(head) * Decimal(tail)) == amount:
+            fits.append((head, tail))
+    if len(fits) != 1:
+        return item
+    conf = _conf(item, "amount", "unit_price")
+    return _set(_set(item, "unit_price", fits[0][1], conf, page), "quantity", fits[0][0], conf, page)
 
 
 def _price_of_one(item: LineItem, page: int) -> LineItem:
