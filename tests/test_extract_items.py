@@ -190,6 +190,24 @@ def test_a_header_label_glued_to_a_character_of_its_neighbours_is_cut_off_it():
     assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("43072.83", "9%", "3876.55")
 
 
+def test_the_rate_label_with_two_characters_misread_still_heads_its_column():
+    """税率/征收率 read as 税移/短收率 and 税额 as 设 | 额, a stray 辨 (金额's 额) left of them: the rate and
+    the tax columns are found (they had been lost with every row's rate and tax)."""
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 366, 233, 398, 253),
+        L("数量", 420, 232, 464, 254), L("单", 507, 236, 525, 253), L("价", 550, 237, 568, 254),
+        L("金", 620, 237, 638, 254), L("辨", 661, 237, 681, 253), L("税移/短收率", 704, 235, 772, 253),
+        L("设", 798, 237, 814, 255), L("额", 835, 237, 854, 255),
+    ]
+    body = [
+        L("*日用杂品*清洁用品一批", 40, 258, 184, 275), L("批", 373, 258, 392, 277), L("1", 464, 258, 481, 276),
+        L("1651.99", 541, 257, 594, 275), L("1651.99", 650, 258, 704, 275), L("13%", 725, 258, 749, 275),
+        L("214.76", 833, 257, 877, 275),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("1651.99", "13%", "214.76")
+
+
 def test_amount_glued_to_its_rate_is_split_even_under_one_header():
     header = [
         L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 366, 233, 398, 253),

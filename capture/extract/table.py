@@ -92,7 +92,7 @@ class TableRead:
     end: Box | None = None
 
 
-LONG_LABEL = 8  # characters: a header label this long is matched with ``LONG_CUTOFF``
+LONG_LABEL = 6  # characters: a header label this long is matched with ``LONG_CUTOFF`` (税率/征收率 and longer)
 LONG_CUTOFF = 65.0
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
