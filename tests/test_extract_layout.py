@@ -279,6 +279,10 @@ def test_a_seller_whose_name_label_was_misread_is_the_one_other_whole_company_na
     fields = extract_page(page).fields
     assert fields["seller_name"].value == "济南启明餐饮管理有限公司"
     assert fields["buyer_name"].value == "济南海纳餐饮管理有限公司"
+    # the misread label read with it on one line (名构：): the label is no part of the name
+    misread = [L("名构：济南启明餐饮管理有限公司", 208, 891, 693, 926) if ln.text.startswith("济南启明") else ln
+               for ln in page if ln.text != "2"]
+    assert extract_page(misread).fields["seller_name"].value == "济南启明餐饮管理有限公司"
     # two candidates (a carrier's name in the remarks as well): no answer
     page.append(L("承运方上海顺达物流有限公司", 385, 1100, 693, 1130))
     page.append(L("上海顺达物流有限公司", 385, 1140, 693, 1170))

@@ -241,12 +241,18 @@ def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page:
         (value, ln) for ln in lines
         if (header is None or center(ln)[1] < header[1] or center(ln)[1] > header[3])
         and (value := normalize_kind("name", ln.text)) is not None
-        and not any(t in squash(ln.text) for t in taken) and squash(ln.text) == squash(value)
+        and not any(t in squash(ln.text) for t in taken) and _whole_name(ln.text, value)
         and any(value.endswith(form) for form in rs.legal_forms)
     ]
     if len(found) == 1:
         value, ln = found[0]
         fields[missing[0]] = _ocr_value(value, ln.score, ln.box, page, to_original)
+
+
+def _whole_name(text: str, value: str) -> bool:
+    """The line is the name, or the name after a misread label (名构：)."""
+    head = squash(text)[: -len(squash(value))] if squash(text).endswith(squash(value)) else None
+    return head == "" or (head is not None and len(head) <= 3 and head[-1] in ":：")
 
 
 def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page: int, to_original: Mapper) -> None:
