@@ -136,6 +136,8 @@ def test_a_speck_beside_a_unit_is_dropped():
     assert repair_unit(".次", None, UNITS) == "次"
     assert repair_unit("千克、", None, UNITS) == "千克"
     assert repair_unit(".白", None, UNITS) is None  # no unit once the speck is gone
+    assert repair_unit("台s", None, UNITS) == "台"  # a Latin letter by a Chinese unit
+    assert repair_unit("kg", None, UNITS) is None and repair_unit("台sx", None, UNITS) is None
 
 
 def test_a_unit_of_two_characters_one_off_exactly_one_known_unit_is_that_unit():

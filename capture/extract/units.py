@@ -12,7 +12,7 @@ lone lower-case letter that is no unit being a speck). Both read the packaging f
   characters one character off exactly one known unit is that unit (干克 -> 千克); a unit read right is
   never changed, nor a one-character unit without a packaging spec (白 may be 台 or 日: no evidence),
   except a glyph OCR returns for a unit of its shape (↑ for 个, ``GLYPH_UNITS``); a known unit with a
-  speck beside it (.次) is that unit.
+  speck beside it (.次, 台s: punctuation, or one Latin letter by a Chinese unit) is that unit.
 ``unit_from_spec(spec, units)``: no unit read, the unit the spec cell gives: itself when it is exactly a
 known unit (the unit cell drifted under 规格型号), or the package it names at its end.
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
@@ -105,6 +105,7 @@ def _code(token: str) -> str:
 
 
 _UNIT_SPECKS = ".,·'`:;、。，_|"
+_LATIN_SPECK = re.compile(r"^[A-Za-z](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z]$")  # one letter by a Chinese unit
 
 
 def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> str | None:
@@ -112,8 +113,8 @@ def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> st
         return None
     if unit in GLYPH_UNITS:
         return GLYPH_UNITS[unit]
-    if (bare := unit.strip(_UNIT_SPECKS)) != unit and bare in units:
-        return bare  # a speck beside the unit (.次)
+    if (bare := _LATIN_SPECK.sub("", unit.strip(_UNIT_SPECKS))) != unit and bare in units:
+        return bare  # a speck beside the unit (.次, 台s)
     if re.fullmatch(r"[a-z]", unit):
         return ""  # a lone lower-case letter that is no unit (v): a speck, the cell is empty
     m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
