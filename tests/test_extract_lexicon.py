@@ -59,6 +59,8 @@ def test_a_company_name_starts_with_a_known_place():
     assert repair_company("天成（成部）食品有限公司", LEX, FORMS) == "天成（成都）食品有限公司"
     assert repair_company("永辉（济南》建筑工程股份有限公司", LEX, FORMS) == "永辉（济南）建筑工程股份有限公司"
     assert repair_company("永辉(济南）建筑工程股份有限公司", LEX, FORMS) == "永辉（济南）建筑工程股份有限公司"
+    assert repair_company("星河（杭州食品有限公司", LEX, FORMS) == "星河（杭州）食品有限公司"  # ） lost
+    assert repair_company("星河（新创食品有限公司", LEX, FORMS) is None  # no known place after the bracket
     assert repair_company("深圳智联建筑工程有限公司成部分公司", LEX, FORMS) == "深圳智联建筑工程有限公司成都分公司"
     assert repair_company("成都凯盛软件有限责任公司杭绍分公司", LEX, FORMS) == "成都凯盛软件有限责任公司杭州分公司"
     assert repair_company("成都凯盛软件有限责任公司杭州分公司", LEX, FORMS) is None

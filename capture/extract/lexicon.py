@@ -15,7 +15,8 @@ Free text has no checksum, so a character changes only where the vocabulary poin
   known place, whose start is one character off exactly one place, starts with that place (成鄱宏达广告
   有限公司 -> 成都宏达广告有限公司; not 永辉超市…, whose 超市 is no trade word of the list, nor
   永辉（杭州）…, a trade name first), and so does a place in brackets after the
-  trade name (天成（成部）食品… -> 天成（成都）食品…) or the place of a branch after the legal form
+  trade name (天成（成部）食品… -> 天成（成都）食品…; a closing bracket lost after a known place is put
+  back: 星河（杭州食品… -> 星河（杭州）食品…) or the place of a branch after the legal form
   (…有限公司成部分公司 -> …有限公司成都分公司); the trade words right before the legal form
   likewise (…网络科抆有限公司 -> …网络科技有限公司), unless they end with a known trade word already
   (疆筑工程 ends with 工程: an unknown 智慧科技 must not become 智能科技). The trade name (字号) in between
@@ -211,11 +212,22 @@ def _start(head: str, lexicon: Lexicon) -> str:
 _BRACKETED = re.compile(r"[（(]([\u4e00-\u9fff]{2,4})[》〉)\]}」）](?=[\u4e00-\u9fff])")
 
 
+def _closed(name: str, lexicon: Lexicon) -> str:
+    """A bracket opened before a known place and never closed (星河（杭州食品…, the ） lost): closed
+    after the longest place the text after it starts with."""
+    m = re.search(r"[（(](?=[\u4e00-\u9fff])", name)
+    if m is None or re.search(r"[)）》〉\]}」]", name[m.end():]):
+        return name
+    rest = name[m.end():]
+    place = max((p for p in lexicon.places if rest.startswith(p) and len(rest) > len(p)), key=len, default=None)
+    return name[: m.start()] + f"（{place}）" + rest[len(place):] if place else name
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
-    """``name`` with the place of a branch, a place in brackets (and the brackets themselves), its trade
-    words before the legal form and its place at the start put right."""
+    """``name`` with the place of a branch, a place in brackets (and the brackets themselves, a lost
+    closing one too), its trade words before the legal form and its place at the start put right."""
     form = _form(name, forms)
-    fixed = _BRACKETED.sub(lambda m: f"（{m[1]}）", name)
+    fixed = _BRACKETED.sub(lambda m: f"（{m[1]}）", _closed(name, lexicon))
     fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", fixed)
     if form is not None:
         fixed = _branch(fixed, form, lexicon)
