@@ -97,6 +97,8 @@ def test_punctuation_read_for_j_or_7_is_mapped_back_when_the_check_confirms_it()
 
     [line] = reread_tax_ids([L("纳税人识别号：9133010253375}4877", 10, 10, 400, 40)], PAGE, never)
     assert line.text == "纳税人识别号：9133010253375J4877"
+    [line] = reread_tax_ids([L("纳税人识别号：9133010253375）4877", 10, 10, 400, 40)], PAGE, never)  # full width
+    assert line.text == "纳税人识别号：9133010253375J4877"
 
 
 def test_the_first_variant_with_a_valid_id_replaces_the_id_and_keeps_the_label():

@@ -44,10 +44,10 @@ from capture.taxid import is_valid_uscc
 ReadCrops = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
 
 # an id at the end of a line: id characters plus what OCR makes of J and 7 on poor prints
-_ID_TAIL = re.compile(r"([0-9][0-9A-Za-z}\]/)|]{15,21})\s*$")
+_ID_TAIL = re.compile(r"([0-9][0-9A-Za-z}\]/)|）]{15,21})\s*$")
 _LABEL = re.compile(r"(识别|信用|代码|税号|纳税|社会)[^0-9]*$")  # parts of 统一社会信用代码/纳税人识别号
 VARIANTS = ("crop", "sharp", "double", "otsu")
-_PUNCT_ID = str.maketrans({"}": "J", "]": "J", ")": "J", "/": "7", "|": "1"})
+_PUNCT_ID = str.maketrans({"}": "J", "]": "J", ")": "J", "）": "J", "/": "7", "|": "1"})
 
 
 def id_tail(text: str) -> tuple[str, str] | None:
