@@ -28,6 +28,7 @@ from capture.extract import normalize as n
     ("1,500", "1500.00"),  # thousands separator
     ("12,345,678.90", "12345678.90"),
     ("1500.00.", "1500.00"),
+    ("4.0 ¥57185.75", "57185.75"),  # a speck or misread label before the ¥
 ])
 def test_money(raw, expected):
     assert n.money(raw) == expected
