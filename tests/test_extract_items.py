@@ -436,3 +436,23 @@ def test_a_quantity_glued_to_the_front_of_its_unit_price_is_split_off_by_the_amo
     assert (got.value("quantity"), got.value("unit_price")) == ("12", "488.13")
     # no split gives the amount: unchanged
     assert repair_item(LineItem.of(unit_price="2488.13", amount="2440.65"), RATES).quantity is None
+
+
+def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 366, 233, 398, 253),
+        L("数量", 420, 232, 464, 254), L("单价", 503, 232, 569, 253), L("金额", 620, 234, 680, 251),
+        L("税率/征收率", 701, 233, 772, 250), L("税额", 795, 234, 853, 252),
+    ]
+    body = [
+        L("*印刷品*宣传折页", 40, 256, 168, 273), L("2648.80", 630, 255, 680, 273), L("13%", 725, 255, 749, 273),
+        L("344.34", 830, 255, 870, 273),
+        L("*会议服务*会议服务费", 40, 280, 168, 297), L("17019.43", 625, 280, 680, 297), L("6%", 725, 280, 749, 297),
+        L("1021.17", 830, 280, 870, 297),
+        L("¥19668.2y", 620, 407, 680, 426), L("¥1365.51", 825, 407, 870, 426),
+    ]
+    fields = extract_page(_page(header, body)).fields
+    assert (fields["amount_excl_tax"].value, fields["total"].value) == ("19668.23", "21033.74")
+    assert fields["amount_excl_tax"].source is Source.DERIVED
+    body[-1] = L("¥1365.52", 825, 407, 870, 426)  # the rows' taxes do not add up to it: no amount
+    assert "amount_excl_tax" not in extract_page(_page(header, body)).fields

@@ -155,7 +155,7 @@ def _merge_qr(fields: dict[str, FieldValue], qr: QrPayload, qr_box: Box | None, 
             fields[name] = FieldValue(q, config.qr_confidence, Source.QR, page, box, alts)
 
 
-def _derive(fields: dict[str, FieldValue], page: int) -> None:
+def _derive(fields: dict[str, FieldValue], items: Sequence[LineItem], page: int) -> None:
     def dec(name: str) -> Decimal | None:
         fv = fields.get(name)
         return Decimal(fv.value) if fv is not None and fv.value is not None else None
@@ -163,6 +163,7 @@ def _derive(fields: dict[str, FieldValue], page: int) -> None:
     def conf(*names: str) -> float:
         return min(fields[nm].confidence for nm in names)
 
+    _from_rows(fields, items, page)
     amount, tax, total = dec("amount_excl_tax"), dec("tax"), dec("total")
     if total is None and "total_in_words" in fields:
         words = parse_capitals(fields["total_in_words"].value)
@@ -175,6 +176,34 @@ def _derive(fields: dict[str, FieldValue], page: int) -> None:
         fields["amount_excl_tax"] = FieldValue(f"{total - tax:.2f}", conf("total", "tax"), Source.DERIVED, page)
     elif tax is None and total is not None and amount is not None:
         fields["tax"] = FieldValue(f"{total - amount:.2f}", conf("total", "amount_excl_tax"), Source.DERIVED, page)
+
+
+def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: int) -> None:
+    """The invoice's amount before tax not read (¥52835.2y) while its tax was, and the rows' taxes add
+    up to that tax: the rows are all there and read right, so their amounts add up to the amount
+    (and the other way round for a tax not read). Two independent prints agree: the total tax and
+    every row's tax as read."""
+    for missing, known, other in (("amount_excl_tax", "tax", "amount"), ("tax", "amount_excl_tax", "tax")):
+        if missing in fields or known not in fields or not items:
+            continue
+        column = "tax" if known == "tax" else "amount"
+        given, wanted = _row_sum(items, column), _row_sum(items, other)
+        if given is None or wanted is None or f"{given:.2f}" != fields[known].value:
+            continue
+        if any(getattr(li, column).source is not Source.OCR for li in items):
+            continue  # a row value derived from the invoice's own total proves nothing about it
+        conf = min(fields[known].confidence, *(getattr(li, other).confidence for li in items))
+        fields[missing] = FieldValue(f"{wanted:.2f}", conf, Source.DERIVED, page)
+
+
+def _row_sum(items: Sequence[LineItem], column: str) -> Decimal | None:
+    values = [getattr(li, column) for li in items]
+    if any(fv is None or fv.value is None for fv in values):
+        return None
+    try:
+        return sum((Decimal(fv.value) for fv in values), Decimal(0))
+    except ArithmeticError:
+        return None
 
 
 def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_original: Mapper) -> dict:
@@ -366,6 +395,6 @@ def extract_page(
     if rs is not None and rs.table is not None and (amount := fields.get("amount_excl_tax")) is not None:
         items = taxes_by_amounts(items, amount.value, tuple(rs.table.rates), page)
     fields = reconcile(fields, items, page)
-    _derive(fields, page)
+    _derive(fields, items, page)
     fields = corroborate(fields, items)
     return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr)
