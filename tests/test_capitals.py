@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from capture.extract.capitals import integer_capitals, parse_capitals, to_capitals
+from capture.extract.capitals import capitals_off, capitals_text, integer_capitals, parse_capitals, to_capitals
 from samples.capitals import to_capitals as generator_to_capitals
 
 KNOWN = [
@@ -98,3 +98,12 @@ def test_integer_capitals_bounds():
         integer_capitals(-1)
     with pytest.raises(ValueError):
         integer_capitals(10**16)
+
+
+def test_capitals_that_do_not_parse_are_kept_as_a_reading_when_mostly_capitals():
+    misread = "伍万陆仟额佰零柒调叁角贰分"  # 捌 read as 额, 圆 as 调
+    assert parse_capitals(misread) is None and capitals_text(misread) == misread
+    assert capitals_text("⊗伍万陆仟额佰零柒元叁角贰分") == "伍万陆仟额佰零柒圆叁角贰分"  # canonical characters
+    assert capitals_text("开户行及账号") is None and capitals_text("伍") is None
+    assert capitals_off(misread, Decimal("56807.32")) == 2
+    assert capitals_off(misread, Decimal("56807.82")) == 3

@@ -146,6 +146,22 @@ def test_a_lone_label_below_the_item_table_is_the_sellers_when_the_buyers_was_mi
         assert inv.value("buyer_tax_id") == "91370102471D9D0819"  # the one valid id above the table
 
 
+def test_capitals_that_do_not_parse_still_pick_the_total_they_are_two_characters_off():
+    # the QR amount, a tax read with a digit too many and a total read one off: the rows' tax and the
+    # total read back two triples equally; the misread capitals are the capitals of one of them only
+    fields = {"amount_excl_tax": _fv("50649.04", "qr", 0.99), "tax": _fv("15158.28", conf=0.92),
+              "total": _fv("56807.82", conf=0.9)}
+    items = [LineItem.of(amount="6087.09", tax="365.23"), LineItem.of(amount="44561.95", tax="5793.05")]
+    assert reconcile(fields, items, 1) == fields  # a tie: nothing changes
+    fields["total_in_words"] = _fv("伍万陆仟额佰零柒调叁角贰分")
+    out = reconcile(fields, items, 1)
+    assert (out["tax"].value, out["total"].value) == ("6158.28", "56807.32")
+    inv = extract_page([L("价税合计（大写）", 10, 10, 100, 30), L("伍万陆仟额佰零柒调叁角贰分", 120, 10, 300, 30),
+                        L("（小写）¥56807.32", 400, 10, 500, 30)])
+    assert inv.value("total_in_words") == "伍万陆仟捌佰零柒圆叁角贰分"  # put right by the total
+    assert inv.fields["total_in_words"].alternatives[0].value == "伍万陆仟额佰零柒调叁角贰分"
+
+
 def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():
     fields = {"amount_excl_tax": _fv("66861.50", conf=0.93), "tax": _fv("4011.70", conf=0.97),
               "total": _fv("70873.29", "qr", 0.99), "total_in_words": _fv("柒万零捌佰柒拾叁圆贰角玖分")}

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from rapidfuzz.distance import Levenshtein
+
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _SMALL_UNITS = {"拾": 10, "佰": 100, "仟": 1000}
 _GROUP_UNITS = ("", "万", "亿", "万亿")
@@ -203,3 +205,25 @@ def parse_capitals(text: str | None) -> Decimal | None:
     value = Decimal(yuan) + Decimal(jiao) / 10 + Decimal(fen) / 100
     value = value.quantize(Decimal("0.01"))
     return -value if negative and value else value
+
+
+CAPITALS_OFF = 2  # characters: capitals that do not parse still read a total this close to its capitals
+CAPITAL_SHARE = 0.7  # of a misread capital amount's characters still capital numerals or units
+_CAPITAL_CHARS = set(DIGITS) | set(_SMALL_UNITS) | set("万亿圆角分整")
+
+
+def capitals_text(text: str | None) -> str | None:
+    """A capital amount that does not parse (伍万陆仟额佰零柒调叁角贰分: 捌 and 圆 misread), in canonical
+    characters, when at least ``CAPITAL_SHARE`` of its characters are still capital numerals or units:
+    a reading to compare with the capitals of candidate totals (``capitals_off``); else None."""
+    if not text:
+        return None
+    s, negative = _canonical(text)
+    if len(s) < 3 or sum(ch in _CAPITAL_CHARS for ch in s) < CAPITAL_SHARE * len(s):
+        return None
+    return ("负" if negative else "") + s
+
+
+def capitals_off(text: str, amount: Decimal) -> int:
+    """How many characters the capitals ``text`` are off the capitals of ``amount``."""
+    return Levenshtein.distance(_canonical(text)[0], to_capitals(amount).removeprefix("负"))

@@ -19,7 +19,7 @@ from decimal import Decimal
 from rapidfuzz import fuzz
 
 from capture.extract import normalize as n
-from capture.extract.capitals import parse_capitals
+from capture.extract.capitals import CAPITALS_OFF, capitals_off, parse_capitals, to_capitals
 from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
 from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total, taxes_by_amounts
@@ -176,6 +176,19 @@ def _derive(fields: dict[str, FieldValue], items: Sequence[LineItem], page: int)
         fields["amount_excl_tax"] = FieldValue(f"{total - tax:.2f}", conf("total", "tax"), Source.DERIVED, page)
     elif tax is None and total is not None and amount is not None:
         fields["tax"] = FieldValue(f"{total - amount:.2f}", conf("total", "amount_excl_tax"), Source.DERIVED, page)
+
+
+def _capitals_of_total(fields: dict[str, FieldValue], page: int) -> None:
+    """Capitals that do not parse, at most ``CAPITALS_OFF`` characters off the total's: the total's
+    capitals (derived; the reading kept as the alternative)."""
+    words, total = fields.get("total_in_words"), fields.get("total")
+    if words is None or total is None or parse_capitals(words.value) is not None:
+        return
+    if capitals_off(words.value, Decimal(total.value)) <= CAPITALS_OFF:
+        fields["total_in_words"] = FieldValue(
+            to_capitals(total.value), min(words.confidence, total.confidence), Source.DERIVED, page, words.box,
+            (words,),
+        )
 
 
 def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: int) -> None:
@@ -396,5 +409,6 @@ def extract_page(
         items = taxes_by_amounts(items, amount.value, tuple(rs.table.rates), page)
     fields = reconcile(fields, items, page)
     _derive(fields, items, page)
+    _capitals_of_total(fields, page)
     fields = corroborate(fields, items)
     return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr)

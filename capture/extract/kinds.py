@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable
 
 from capture.extract import normalize as n
-from capture.extract.capitals import parse_capitals, to_capitals
+from capture.extract.capitals import capitals_text, parse_capitals, to_capitals
 from capture.taxid import is_valid_uscc
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -70,8 +70,10 @@ def text(value: str) -> str | None:
 
 
 def capitals(value: str) -> str | None:
+    """The capitals in their printed form; capitals that do not parse as read (in canonical characters)
+    when they are still mostly capital characters (the totals repair reads them against candidates)."""
     amount = parse_capitals(value)
-    return None if amount is None else to_capitals(amount)
+    return capitals_text(value) if amount is None else to_capitals(amount)
 
 
 def doc_id(value: str) -> str | None:

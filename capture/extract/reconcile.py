@@ -6,7 +6,9 @@ readings back any other consistent triple. The readings of each quantity are ind
 - amount_excl_tax: the 合计 amount (or the label's value), the sum of the line amounts, the QR amount
   (legacy invoices);
 - tax: the 合计 tax, the sum of the line taxes;
-- total: the （小写） figure, the capitals (价税合计（大写）), the QR amount (数电 invoices).
+- total: the （小写） figure, the capitals (价税合计（大写）; capitals that do not parse read the one
+  candidate total they are at most ``CAPITALS_OFF`` characters off, the others being further), the QR
+  amount (数电 invoices).
 Every consistent triple (a + t = total) built from two readings (the third computed) is scored by how
 many readings equal its values; the best one is taken when it is backed by at least ``MIN_SUPPORT``
 readings and no other triple is backed as well (between equally backed triples, the one that more
@@ -29,7 +31,7 @@ from itertools import product
 
 from rapidfuzz.distance import Levenshtein
 
-from capture.extract.capitals import parse_capitals
+from capture.extract.capitals import CAPITALS_OFF, capitals_off, parse_capitals
 from capture.invoice import FieldValue, LineItem, Source
 
 NAMES = ("amount_excl_tax", "tax", "total")
@@ -88,6 +90,18 @@ def _near(triple: tuple[Decimal, Decimal, Decimal], seen: dict[str, list[tuple[s
     )
 
 
+def _capitals_near(totals: set[Decimal], words: FieldValue | None) -> list[tuple[str, Decimal]]:
+    """Capitals that do not parse (伍万陆仟额佰零柒调叁角贰分: 捌 and 圆 misread) as a reading of the one
+    candidate total whose capitals they are at most ``CAPITALS_OFF`` characters off, every other
+    candidate being further off."""
+    if words is None or not words.value or parse_capitals(words.value) is not None:
+        return []
+    off = sorted((capitals_off(words.value, t), t) for t in totals)
+    if not off or off[0][0] > CAPITALS_OFF or (len(off) > 1 and off[1][0] == off[0][0]):
+        return []
+    return [("capitals", off[0][1])]
+
+
 def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[LineItem], page: int) -> dict:
     current = tuple(_dec(fields[n].value) if n in fields else None for n in NAMES)
     if None not in current and current[0] + current[1] == current[2]:
@@ -104,6 +118,8 @@ def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[
     }
     if not triples:
         return fields
+    seen["total"] += _capitals_near({tr[2] for tr in triples}, fields.get("total_in_words"))
+
     def doubt(tr: tuple[Decimal, Decimal, Decimal]) -> float:
         """How sure OCR was of the readings this triple replaces (the least sure are replaced first)."""
         return max([fields[n].confidence for n, v in zip(NAMES, tr, strict=True)
