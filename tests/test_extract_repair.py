@@ -160,6 +160,11 @@ def test_capitals_that_do_not_parse_still_pick_the_total_they_are_two_characters
                         L("（小写）¥56807.32", 400, 10, 500, 30)])
     assert inv.value("total_in_words") == "伍万陆仟捌佰零柒圆叁角贰分"  # put right by the total
     assert inv.fields["total_in_words"].alternatives[0].value == "伍万陆仟额佰零柒调叁角贰分"
+    # three characters off (仔 试 温 for 仟 贰 圆), the other candidate four: a tax read with a digit too many
+    fields = {"amount_excl_tax": _fv("6815.04", "qr", 0.99), "tax": _fv("1408.90", conf=0.9),
+              "total_in_words": _fv("柒仔贰佰试拾叁温玖角肆分")}
+    items = [LineItem.of(amount="6815.04", tax="408.90")]
+    assert reconcile(fields, items, 1)["tax"].value == "408.90"
 
 
 def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():

@@ -207,7 +207,7 @@ def parse_capitals(text: str | None) -> Decimal | None:
     return -value if negative and value else value
 
 
-CAPITALS_OFF = 2  # characters: capitals that do not parse still read a total this close to its capitals
+CAPITALS_OFF = 3  # characters: capitals that do not parse still read a total this close to its capitals
 CAPITAL_SHARE = 0.7  # of a misread capital amount's characters still capital numerals or units
 _CAPITAL_CHARS = set(DIGITS) | set(_SMALL_UNITS) | set("万亿圆角分整")
 
