@@ -456,3 +456,9 @@ def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_t
     assert fields["amount_excl_tax"].source is Source.DERIVED
     body[-1] = L("¥1365.52", 825, 407, 870, 426)  # the rows' taxes do not add up to it: no amount
     assert "amount_excl_tax" not in extract_page(_page(header, body)).fields
+    # neither total of the 合计 row read, the total printed: the rows' amounts and taxes add up to it
+    body[-2:] = [L("（小写）¥21033.74", 600, 436, 700, 455)]
+    fields = extract_page(_page(header, body)).fields
+    assert (fields["amount_excl_tax"].value, fields["tax"].value) == ("19668.23", "1365.51")
+    body[-1] = L("（小写）¥21033.75", 600, 436, 700, 455)
+    assert "tax" not in extract_page(_page(header, body)).fields

@@ -195,7 +195,8 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
     """The invoice's amount before tax not read (¥52835.2y) while its tax was, and the rows' taxes add
     up to that tax: the rows are all there and read right, so their amounts add up to the amount
     (and the other way round for a tax not read). Two independent prints agree: the total tax and
-    every row's tax as read."""
+    every row's tax as read. Neither read, the rows' amounts and taxes adding up to the total read:
+    both sums."""
     for missing, known, other in (("amount_excl_tax", "tax", "amount"), ("tax", "amount_excl_tax", "tax")):
         if missing in fields or known not in fields or not items:
             continue
@@ -207,6 +208,15 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
             continue  # a row value derived from the invoice's own total proves nothing about it
         conf = min(fields[known].confidence, *(getattr(li, other).confidence for li in items))
         fields[missing] = FieldValue(f"{wanted:.2f}", conf, Source.DERIVED, page)
+    # neither read (the 合计 row lost), the total read: the rows' amounts and taxes as read add up to it
+    if "amount_excl_tax" in fields or "tax" in fields or "total" not in fields or not items:
+        return
+    amounts, taxes = _row_sum(items, "amount"), _row_sum(items, "tax")
+    if amounts is None or taxes is None or f"{amounts + taxes:.2f}" != fields["total"].value:
+        return  # (no row value came from these totals: neither was read)
+    conf = min(fields["total"].confidence, *(min(li.amount.confidence, li.tax.confidence) for li in items))
+    fields["amount_excl_tax"] = FieldValue(f"{amounts:.2f}", conf, Source.DERIVED, page)
+    fields["tax"] = FieldValue(f"{taxes:.2f}", conf, Source.DERIVED, page)
 
 
 def _row_sum(items: Sequence[LineItem], column: str) -> Decimal | None:
