@@ -5,8 +5,10 @@ that holds an invoice (a page with neither a QR payload nor any rule set's keywo
 page holds one, the first page is returned so the caller always gets a record to review). ``today`` is
 injected (capture reads no clock). Every box is in original-page pixels. Raises only ``CaptureError``.
 With an engine that has ``recognize_crops`` (and ``InvoiceConfig.second_look``), the lines of a page's
-doubtful names, item names and units are read again (``capture.ocr.second_look``) and the page extracted
-again when a second look changed a text; the page's lines carry the new texts.
+doubtful names, item names and units are read again (``capture.ocr.second_look``; through
+``read_lattices`` when the engine has it, so that the unit judge can weigh the recognizer's own
+alternatives) and the page extracted again when a second look changed a text; the page's lines carry
+the new texts.
 """
 
 from __future__ import annotations
