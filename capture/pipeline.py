@@ -3,7 +3,8 @@
 Contract: ``read_document(data, engine=..., config=...)`` decodes the upload (content-sniffed), runs
 preprocessing on each page, sends all pages of the document to the engine in one batch, reads again the
 taxpayer ids that fail their checksum (``capture.ocr.reread``, when the engine has ``recognize_crops``;
-then among the recognizer's alternatives when it also has ``read_lattices``) and maps every line back through the page's recorded transforms. It raises only ``capture.errors.CaptureError``
+then among the recognizer's alternatives when it also has ``read_lattices``) and maps every line back
+through the page's recorded transforms. It raises only ``capture.errors.CaptureError``
 subclasses. No database, web or environment access happens here.
 """
 
