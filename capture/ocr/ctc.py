@@ -24,8 +24,14 @@ BLANK = ""
 
 
 def lattice_from_probs(probs: np.ndarray, chars: Sequence[str], blank: int = 0, k: int = TOP_K) -> Lattice:
-    """``probs`` (steps x classes, softmax outputs) to a lattice; ``chars[blank]`` is the CTC blank."""
-    top = np.argsort(-probs, axis=1)[:, :k]
+    """``probs`` (steps x classes, softmax outputs) to a lattice; ``chars[blank]`` is the CTC blank.
+    The top ``k`` by partition, then sorted (a full sort of ~18000 classes per step took 35 ms a crop)."""
+    if probs.shape[1] > k:
+        part = np.argpartition(-probs, k, axis=1)[:, :k]
+        rows = np.arange(probs.shape[0])[:, None]
+        top = part[rows, np.argsort(-probs[rows, part], axis=1)]
+    else:
+        top = np.argsort(-probs, axis=1)
     return tuple(
         tuple((BLANK if c == blank else chars[c], float(probs[t, c])) for c in top[t]) for t in range(probs.shape[0])
     )

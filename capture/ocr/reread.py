@@ -14,8 +14,9 @@ before it is kept), with the crop's score. An id that is valid once the punctuat
 as it was. Measured on poor scans: about half of the failing ids come back valid. A random misread
 passes the check character about once in 31 times, which is the residual risk of accepting a variant.
 
-With ``read_lattices`` (``capture.ocr.ctc``), an id that no variant reads valid is looked for among
-the recognizer's own alternatives: in each of 6 cuts (the variants, the crop 1.5x and 3x), the valid
+With ``read_lattices`` (``capture.ocr.ctc``) the 6 cuts below are read once, as lattices, and the
+variants' texts are their greedy paths; an id that no variant reads valid is looked for among the
+recognizer's own alternatives: in each of the 6 cuts (the variants, the crop 1.5x and 3x), the valid
 USCCs within ``MAX_EDITS`` edits of the first choice, an edit being a character swapped for one the
 recognizer gave at least ``ALT_RATIO`` of its first choice's probability there, dropped for the blank,
 or inserted where a blank step had such a character (a last character half cut off). Each cut adds
@@ -38,7 +39,7 @@ import numpy as np
 
 from capture.extract.normalize import taxpayer_id
 from capture.ocr.base import OcrLine
-from capture.ocr.ctc import BLANK, Lattice, ReadLattices
+from capture.ocr.ctc import BLANK, Lattice, ReadLattices, best_path, path_score
 from capture.taxid import is_valid_uscc
 
 ReadCrops = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
@@ -112,12 +113,24 @@ def variants(image: np.ndarray, box: tuple[float, float, float, float]) -> list[
 def reread_tax_ids(
     lines: Sequence[OcrLine], image: np.ndarray, read_crops: ReadCrops, read_lattices: ReadLattices | None = None
 ) -> list[OcrLine]:
-    out = _reread_texts([_repaired(ln) for ln in lines], image, read_crops)
-    if read_lattices is None:
-        return out
-    for i, ln in enumerate(out):
-        if needs_reread(ln):
-            got = likeliest_id(read_lattices(_lattice_cuts(image, ln.box)))
+    out = [_repaired(ln) for ln in lines]
+    for i, ln in enumerate(list(out)):
+        if not needs_reread(ln):
+            continue
+        # with lattices, the 6 cuts are read once: the VARIANTS' greedy texts first, then the alternatives
+        cuts = _lattice_cuts(image, ln.box) if read_lattices else variants(image, ln.box)
+        if not cuts:
+            continue
+        lattices = read_lattices(cuts) if read_lattices else []
+        reads = [(best_path(lat), path_score(lat)) for lat in lattices] if lattices else read_crops(cuts)
+        for text, score in reads[: len(VARIANTS)]:
+            m = _ID_TAIL.search(text.replace(" ", ""))
+            fixed = valid_id(m.group(1)) if m else None
+            if fixed is not None:
+                out[i] = OcrLine(id_tail(ln.text)[0] + fixed, float(score), ln.polygon)
+                break
+        else:
+            got = likeliest_id(lattices) if lattices else None
             if got is not None:
                 out[i] = OcrLine(id_tail(ln.text)[0] + got[0], ln.score * min(1.0, got[1]), ln.polygon)
     return out
@@ -129,32 +142,6 @@ def _lattice_cuts(image: np.ndarray, box: tuple[float, float, float, float]) -> 
     if not made:
         return []
     return made + [cv2.resize(made[0], None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC) for f in (1.5, 3.0)]
-
-
-def _reread_texts(lines: list[OcrLine], image: np.ndarray, read_crops: ReadCrops) -> list[OcrLine]:
-    todo = [i for i, ln in enumerate(lines) if needs_reread(ln)]
-    if not todo:
-        return lines
-    crops, owners = [], []
-    for i in todo:
-        for crop in variants(image, lines[i].box):
-            crops.append(crop)
-            owners.append(i)
-    if not crops:
-        return list(lines)
-    reads = read_crops(crops)
-    out = list(lines)
-    done: set[int] = set()
-    for i, (text, score) in zip(owners, reads, strict=True):
-        if i in done:
-            continue
-        m = _ID_TAIL.search(text.replace(" ", ""))
-        fixed = valid_id(m.group(1)) if m else None
-        if fixed is not None:
-            head = id_tail(lines[i].text)[0]
-            out[i] = OcrLine(head + fixed, float(score), lines[i].polygon)
-            done.add(i)
-    return out
 
 
 # ------------------------------------------------------------------ ids from the recognizer's lattices
