@@ -111,3 +111,13 @@ def test_reread_tax_ids_turns_to_the_lattices_when_no_cut_reads_a_valid_id():
     assert out.score == 0.9  # six cuts' odds of 0.67 add up to more than one sure reading
     [kept] = reread_tax_ids([line], page, lambda crops: [(WRONG, 0.9)] * len(crops))
     assert kept is line  # an engine without lattices: as before
+
+
+def test_no_shifted_id_comes_out_of_the_lattice():
+    # a 9 read in front of a valid id's first 17 characters, the recognizer unsure of that 9 and holding
+    # the id's last character after the end: dropping the one and adding the other (or taking the last
+    # 18 of 19) gives a valid id one place off what was printed; never proposed
+    read = "9" + RIGHT[:17]
+    assert not is_valid_uscc(read)
+    cut = _steps(read, {0: {"9": 0.6, "": 0.4}}, tail={"": 0.5, RIGHT[17]: 0.4})
+    assert likeliest_id([cut] * 6) is None
