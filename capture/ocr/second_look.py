@@ -91,7 +91,7 @@ def _fit(text: str) -> int:
     return company_fit(rest if colon and len(head) <= 3 else text, *vocabulary)
 
 
-def agreed_text(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
+def agreed_text(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     """A company name's line: what the readings agree on; with the lexicon's company-name shape
     (a place, a legal form, a branch ``<place>分公司``) as the tie-breaker when they are not surer."""
     original = squash(line.text)
@@ -145,7 +145,7 @@ def _starred(bare: str, stars: frozenset[int]) -> str:
     return "".join(("*" if k in stars else "") + ch for k, ch in enumerate(bare))
 
 
-def gained_stars(line: OcrLine, reads: list[tuple[str, float]]) -> tuple[str, float] | None:
+def gained_stars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     bare, mine = star_split(line.text)
     for text, score, *_ in reads:
         other, theirs = star_split(text)
