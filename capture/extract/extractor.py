@@ -26,7 +26,7 @@ from capture.extract.items import amount_from_total, amounts_by_tax, repair_item
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Box, center, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
-from capture.extract.reconcile import reconcile
+from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
 from capture.extract.units import repair_spec, repair_unit, unit_from_spec
@@ -201,7 +201,7 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
         if missing in fields or known not in fields or not items:
             continue
         column = "tax" if known == "tax" else "amount"
-        given, wanted = _row_sum(items, column), _row_sum(items, other)
+        given, wanted = line_sum(items, column), line_sum(items, other)
         if given is None or wanted is None or f"{given:.2f}" != fields[known].value:
             continue
         if any(getattr(li, column).source is not Source.OCR for li in items):
@@ -211,22 +211,12 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
     # neither read (the 合计 row lost), the total read: the rows' amounts and taxes as read add up to it
     if "amount_excl_tax" in fields or "tax" in fields or "total" not in fields or not items:
         return
-    amounts, taxes = _row_sum(items, "amount"), _row_sum(items, "tax")
+    amounts, taxes = line_sum(items, "amount"), line_sum(items, "tax")
     if amounts is None or taxes is None or f"{amounts + taxes:.2f}" != fields["total"].value:
         return  # (no row value came from these totals: neither was read)
     conf = min(fields["total"].confidence, *(min(li.amount.confidence, li.tax.confidence) for li in items))
     fields["amount_excl_tax"] = FieldValue(f"{amounts:.2f}", conf, Source.DERIVED, page)
     fields["tax"] = FieldValue(f"{taxes:.2f}", conf, Source.DERIVED, page)
-
-
-def _row_sum(items: Sequence[LineItem], column: str) -> Decimal | None:
-    values = [getattr(li, column) for li in items]
-    if any(fv is None or fv.value is None for fv in values):
-        return None
-    try:
-        return sum((Decimal(fv.value) for fv in values), Decimal(0))
-    except ArithmeticError:
-        return None
 
 
 def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_original: Mapper) -> dict:

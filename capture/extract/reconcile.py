@@ -49,7 +49,8 @@ def _dec(value: str | None) -> Decimal | None:
         return None
 
 
-def _line_sum(items, column: str) -> Decimal | None:
+def line_sum(items, column: str) -> Decimal | None:
+    """The rows' ``column`` added up; None when a row lacks it (or there are no rows)."""
     values = [_dec(getattr(li, column).value) if getattr(li, column) is not None else None for li in items]
     if not values or None in values:
         return None
@@ -71,7 +72,7 @@ def readings(fields: dict[str, FieldValue], items) -> dict[str, list[tuple[str, 
     if words is not None and (value := parse_capitals(words.value)) is not None:
         out["total"].append(("capitals", value))
     for name, column in (("amount_excl_tax", "amount"), ("tax", "tax")):
-        value = _line_sum(items, column)
+        value = line_sum(items, column)
         if value is not None:
             out[name].append(("lines", value))
     return out
