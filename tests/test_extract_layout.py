@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from capture.extract.extractor import ExtractConfig, extract_page
 from capture.extract.layout import find_anchors, rows, squash
-from capture.extract.rules import RuleError, load_ruleset
+from capture.extract.rules import RuleError, load_rulebook, load_ruleset
 from capture.extract.table import item_name
 from capture.ocr.base import OcrLine
 
@@ -197,6 +198,18 @@ def test_rules_are_validated_at_load(tmp_path: Path):
     kind.write_text("name: x\nkeywords: [a]\nfields:\n  invoice_number: {labels: [No], kind: banana}\n")
     with pytest.raises(RuleError, match="kind"):
         load_ruleset(kind)
+
+
+def test_a_rule_file_is_parsed_once_per_version(tmp_path: Path):
+    rule = tmp_path / "r.yaml"
+    rule.write_text("name: one\nkeywords: [a]\nfields:\n  invoice_number: {labels: [NUMBER], kind: doc_id}\n")
+    first = load_rulebook([rule])
+    assert load_rulebook([rule]) is first  # the same files: not parsed again
+    rule.write_text("name: two\nkeywords: [a]\nfields:\n  invoice_number: {labels: [NUMBER], kind: doc_id}\n")
+    os.utime(rule, ns=(rule.stat().st_atime_ns, rule.stat().st_mtime_ns + 1_000_000))
+    assert [rs.name for rs in load_rulebook([rule])] == ["two"]  # edited: read again
+    with pytest.raises(RuleError, match="gone.yaml"):
+        load_rulebook([tmp_path / "gone.yaml"])
 
 
 def test_a_new_layout_is_a_new_rule_file(tmp_path: Path):

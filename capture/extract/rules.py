@@ -8,6 +8,7 @@ rule's explicit ``label_cutoff``; ``kind`` names a normalizer in ``capture.extra
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -129,7 +130,23 @@ def load_ruleset(path: Path) -> RuleSet:
 
 
 def load_rulebook(paths: list[Path] | None = None) -> tuple[RuleSet, ...]:
+    """The rule sets of ``paths`` (default: every rule file in RULES_DIR). Parsed once per version of
+    the files (path, size, modification time): every capture builds a default config, and parsing
+    the YAML again each time cost ~57 ms per document; an edited or new rule file is read again."""
     files = paths if paths is not None else sorted(RULES_DIR.glob("*.yaml"))
     if not files:
         raise RuleError(f"no rule files in {RULES_DIR}")
-    return tuple(load_ruleset(p) for p in files)
+    return _parsed(tuple(_stamp(Path(p)) for p in files))
+
+
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise RuleError(f"{path}: {exc}") from exc
+    return path, st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=32)
+def _parsed(stamps: tuple[tuple[Path, int, int], ...]) -> tuple[RuleSet, ...]:
+    return tuple(load_ruleset(p) for p, _, _ in stamps)
