@@ -208,7 +208,7 @@ def test_a_rule_file_is_parsed_once_per_version(tmp_path: Path):
     rule.write_text("name: two\nkeywords: [a]\nfields:\n  invoice_number: {labels: [NUMBER], kind: doc_id}\n")
     os.utime(rule, ns=(rule.stat().st_atime_ns, rule.stat().st_mtime_ns + 1_000_000))
     assert [rs.name for rs in load_rulebook([rule])] == ["two"]  # edited: read again
-    with pytest.raises(RuleError, match="gone.yaml"):
+    with pytest.raises(RuleError, match=r"gone\.yaml"):
         load_rulebook([tmp_path / "gone.yaml"])
 
 
