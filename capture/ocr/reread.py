@@ -172,7 +172,7 @@ def _edits(lattice: Lattice, emitted: list[tuple[str, list[int]]], start: int) -
     """Single edits of the path from character ``start`` on, as (position, replacement, odds): a
     character swapped for another of its steps' list, or one added where a blank step between two
     characters (or after the last: the check character half cut off) had a character among its
-    alternatives. Nothing is dropped: a drop and an add make a shifted id, which the check character
+    alternatives (not next to a step of the same character: CTC merges the two). Nothing is dropped: a drop and an add make a shifted id, which the check character
     passes as often as any other (137011277717034629 for 913701127717034620)."""
     edits = []
     for k in range(start, len(emitted)):
@@ -186,10 +186,12 @@ def _edits(lattice: Lattice, emitted: list[tuple[str, list[int]]], start: int) -
         for alt, p in alts.items():
             if p >= ALT_RATIO * best:
                 edits.append((2 * k + 1, alt, p / best))  # odd positions: the character k itself
-        for t in range(steps[-1] + 1, emitted[k + 1][1][0] if k + 1 < len(emitted) else len(lattice)):
+        after = emitted[k + 1] if k + 1 < len(emitted) else (None, [len(lattice)])
+        for t in range(steps[-1] + 1, after[1][0]):
             blank = dict(lattice[t]).get(BLANK, 0.0)
             for alt, p in lattice[t]:
-                if alt != BLANK and blank and p >= ALT_RATIO * blank:
+                twin = (alt == ch and t == steps[-1] + 1) or (alt == after[0] and t == after[1][0] - 1)
+                if alt != BLANK and blank and p >= ALT_RATIO * blank and not twin:
                     edits.append((2 * k + 2, alt, p / blank))  # even positions: after character k
     return edits
 
