@@ -172,8 +172,9 @@ def _edits(lattice: Lattice, emitted: list[tuple[str, list[int]]], start: int) -
     """Single edits of the path from character ``start`` on, as (position, replacement, odds): a
     character swapped for another of its steps' list, or one added where a blank step between two
     characters (or after the last: the check character half cut off) had a character among its
-    alternatives (not next to a step of the same character: CTC merges the two). Nothing is dropped: a drop and an add make a shifted id, which the check character
-    passes as often as any other (137011277717034629 for 913701127717034620)."""
+    alternatives (not next to a step of the same character: CTC merges the two). Nothing is dropped:
+    a drop and an add make a shifted id, which the check character passes as often as any other
+    (137011277717034629 for 913701127717034620)."""
     edits = []
     for k in range(start, len(emitted)):
         ch, steps = emitted[k]
