@@ -221,6 +221,7 @@ class IssueCode(StrEnum):
     INVALID_NUMBER = "invalid_number"  # 发票号码 length
     NUMBER_YEAR_MISMATCH = "number_year_mismatch"  # 数电 number's first two digits vs the date
     INVALID_CHECK_CODE = "invalid_check_code"  # 校验码 not 20 digits
+    REGION_MISMATCH = "region_mismatch"  # issuing province (number/code) vs the seller tax id's
     FUTURE_DATE = "future_date"
     DATE_TOO_OLD = "date_too_old"  # older than the verification window
     QR_MISMATCH = "qr_mismatch"  # QR payload and OCR reading disagree

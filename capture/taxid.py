@@ -5,9 +5,10 @@ Contract
   ``ALPHABET``, check = 31 - (sum v_i * w_i mod 31), 31 -> 0; raises ValueError on bad input.
 - ``is_valid_uscc(code)``: 18 characters of ``ALPHABET`` with the right check character.
 - ``classify(code)`` tells what an (already normalized) id is: ``"uscc"`` (valid USCC), ``"bad_check"``
-  (18 USCC characters, wrong check character), ``"legacy"`` (15, 17 or 20 upper-case alphanumerics: the
-  older 税务登记号 / ID-card based numbers; they carry no check character we can verify, so they are
-  format-valid only), or ``"invalid"``.
+  (18 USCC characters, wrong check character), ``"legacy"`` (15, 17 or 20 upper-case alphanumerics
+  beginning with a 6-digit region code of a province in ``PROVINCES``: the older 税务登记号 / ID-card
+  based numbers; they carry no check character we can verify, so they are format-valid only), or
+  ``"invalid"`` (a USCC with a character lost, 9111010865M0G9309, is no legacy number).
 - ``repair_candidates(code)`` lists the valid USCCs reachable by ONE OCR-confusion substitution
   (0/O/D, 1/I/L, 2/Z, 5/S, 8/B); the caller accepts a repair only when exactly one exists: any
   single wrong character has about a one-in-four chance (measured) of SOME confusable substitution passing the
@@ -21,6 +22,13 @@ from typing import Literal
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 LEGACY_LENGTHS = (15, 17, 20)
+# GB/T 2260 province codes: a legacy number begins with the 6-digit region code of the office (15) or of
+# the ID card (17, 20), so its first two digits are one of these; a USCC begins with its registration
+# authority and entity type (91, 92, 12, 52, ...), never a province: a "legacy" 9144... is a USCC cut short
+PROVINCES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
+    "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
+})
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
 CONFUSION_GROUPS: tuple[str, ...] = ("0OD", "1IL", "2Z", "5S", "8B")
 _CONFUSABLE = {c: "".join(g.replace(c, "")) for g in CONFUSION_GROUPS for c in g}
@@ -49,7 +57,10 @@ def classify(code: str | None) -> Kind:
         return "invalid"
     if len(code) == 18 and all(c in _INDEX for c in code):
         return "uscc" if is_valid_uscc(code) else "bad_check"
-    if len(code) in LEGACY_LENGTHS and code.isascii() and code.isalnum() and code == code.upper():
+    if (
+        len(code) in LEGACY_LENGTHS and code.isascii() and code.isalnum() and code == code.upper()
+        and code[:6].isdigit() and code[:2] in PROVINCES
+    ):
         return "legacy"
     return "invalid"
 

@@ -17,6 +17,10 @@ Contract
 - Code year: digits 5-6 (10-digit code) / 6-7 (12-digit) give the year the blank was printed; an
   invoice cannot be issued before it (error) and rarely more than ``code_year_slack`` years after
   (warning). A 数电 number's first two digits are the year of issue (error when they differ).
+- Issuing province: the province of the tax office that issued the invoice (a 数电 number's digits 3-4,
+  a legacy code's first region digits) is the seller's (a USCC's characters 3-4, a legacy id's first
+  two): an error when they differ, since one of three key fields is then most likely misread (a seller
+  registered in another province than it invoices from is rare; a person confirms).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from capture.invoice import (
     Severity,
     Source,
 )
-from capture.taxid import check_char, classify, repair_candidates
+from capture.taxid import PROVINCES, check_char, classify, repair_candidates
 from capture.vendors import VendorList
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -241,6 +245,23 @@ class _Checker:
             self.add(IssueCode.NUMBER_YEAR_MISMATCH, "invoice_number", E, value=number,
                      number_year=number[:2], date_year=self.day.year)
 
+    def region(self) -> None:
+        number, code = self.inv.value("invoice_number"), self.inv.value("invoice_code")
+        seller = self.inv.value("seller_tax_id")
+        kind = classify(seller)
+        if seller is None or kind not in ("uscc", "legacy"):
+            return
+        theirs = seller[2:4] if kind == "uscc" else seller[:2]
+        if number is not None and len(number) == 20 and number.isdigit():
+            field_name, ours = "invoice_number", number[2:4]
+        elif code is not None and code.isdigit() and len(code) in (10, 12):
+            field_name, ours = "invoice_code", code[:2] if len(code) == 10 else code[1:3]
+        else:
+            return
+        if ours in PROVINCES and theirs in PROVINCES and ours != theirs:
+            self.add(IssueCode.REGION_MISMATCH, field_name, E, value=self.inv.value(field_name), province=ours,
+                     seller_tax_id=seller, seller_province=theirs)
+
     def check_code(self) -> None:
         value = self.inv.value("check_code")
         if value is not None and not (value.isdigit() and len(value) == 20):
@@ -395,6 +416,7 @@ def validate(inv: ExtractedInvoice, *, config: ValidationConfig, today: date,
     c.number()
     c.check_code()
     c.tax_ids()
+    c.region()
     c.totals()
     c.qr()
     if vendors is not None:

@@ -58,6 +58,9 @@ def test_check_char_rejects_bad_input():
     ("11010519800101123X", "bad_check"),  # 18 characters: judged as a USCC
     ("1101051980010112", "invalid"),  # 16 characters
     ("11010519800101123456", "legacy"),  # 20: ID card number + 2 digits
+    ("91440303006392526", "invalid"),  # a USCC with its check character lost: 91 is no province
+    ("9111010865M0G9309", "invalid"),  # a USCC with a character lost
+    ("99010501234567X", "invalid"),  # 99 is no province
     ("11010501234567x", "invalid"),  # lower case is not normalized
     ("", "invalid"),
 ])

@@ -25,7 +25,7 @@ from capture.vendors import VendorList
 
 TODAY = date(2024, 11, 14)
 CFG = ValidationConfig()
-SELLER = "91350100MA5G4263W6"
+SELLER = "91310115MA1K4263WC"  # Shanghai (31), like the invoice code and number below
 BUYER = "91110105MA01ABCD1" + check_char("91110105MA01ABCD1")
 
 
@@ -45,7 +45,7 @@ def lines():
 def ordinary(**overrides) -> ExtractedInvoice:
     """A consistent 04 (ordinary paper) invoice; keyword overrides replace (or with None remove) fields."""
     fields = {
-        "invoice_type": fv("04"), "invoice_code": fv("1100231330"), "invoice_number": fv("12345678"),
+        "invoice_type": fv("04"), "invoice_code": fv("3100231330"), "invoice_number": fv("12345678"),
         "date": fv("2024-03-15"), "amount_excl_tax": fv("147.79"), "tax": fv("6.21"), "total": fv("154.00"),
         "total_in_words": fv(to_capitals("154.00")), "check_code": fv("76939056883466677916"),
         "machine_number": fv("499161234567"), "buyer_name": fv("北京华信科技有限公司"),
@@ -61,7 +61,7 @@ def ordinary(**overrides) -> ExtractedInvoice:
 
 
 def special(**overrides) -> ExtractedInvoice:
-    base = {"invoice_type": "01", "invoice_code": "1100231130", "check_code": None}
+    base = {"invoice_type": "01", "invoice_code": "3100231130", "check_code": None}
     return ordinary(**{**base, **overrides})
 
 
@@ -190,6 +190,24 @@ def test_legacy_tax_id_is_format_valid_and_garbage_is_not():
     assert issue.detail["reason"] == "format"
 
 
+def test_the_issuing_province_is_the_sellers():
+    # held-out 2222: 26544000978106923335 read for 26511000978106923335, accepted; the seller is in 51
+    issue = only(run(digital(invoice_number="24442000000123456789")), IssueCode.REGION_MISMATCH)
+    assert (issue.field, issue.severity) == ("invoice_number", Severity.ERROR)
+    assert issue.detail == {"value": "24442000000123456789", "province": "44", "seller_tax_id": SELLER,
+                                 "seller_province": "31"}
+    assert only(run(ordinary(invoice_code="4400231330")), IssueCode.REGION_MISMATCH).field == "invoice_code"
+    assert only(run(ordinary(invoice_code="044002300104")), IssueCode.REGION_MISMATCH).detail["province"] == "44"
+    assert run(digital()).status is InvoiceStatus.ACCEPTED  # 31 and 31
+    legacy_seller = "310105012345678"  # an old 15-digit number: its region code comes first
+    assert run(digital(seller_tax_id=legacy_seller)).issues == ()
+    assert only(run(digital(seller_tax_id=legacy_seller, invoice_number="24442000000123456789")),
+                IssueCode.REGION_MISMATCH).detail["seller_province"] == "31"
+    national = "11100000" + "000013428"  # registered nationally (region 100000): no province to compare
+    national += check_char(national)
+    assert run(digital(seller_tax_id=national)).issues == ()
+
+
 @pytest.mark.parametrize("code,issue_code,severity", [
     ("110023133", IssueCode.INVALID_CODE, Severity.ERROR),  # 9 digits
     ("112001800304", IssueCode.INVALID_CODE, Severity.ERROR),  # 12 digits not starting with 0
@@ -204,7 +222,7 @@ def test_code_structure(code, issue_code, severity):
 
 
 def test_twelve_digit_code_year_is_digits_6_7():
-    assert run(ordinary(invoice_code="011002300104")).issues == ()  # 0 1100 23 001 04
+    assert run(ordinary(invoice_code="031002300104")).issues == ()  # 0 3100 23 001 04
     assert only(run(ordinary(invoice_code="011002500104")), IssueCode.CODE_YEAR_MISMATCH).detail[
         "code_year"] == 2025
 
@@ -259,7 +277,7 @@ def qr_inv(inv, payload):
 
 
 def test_qr_agreeing_is_silent_and_amount_matches_the_right_field():
-    legacy = qr_inv(ordinary(), "01,04,1100231330,12345678,147.79,20240315,76939056883466677916,ABCD,")
+    legacy = qr_inv(ordinary(), "01,04,3100231330,12345678,147.79,20240315,76939056883466677916,ABCD,")
     assert run(legacy).issues == ()
     dig = qr_inv(digital(), "01,32,,24312000000123456789,154.00,20241001,,9D0B,")
     assert run(dig).issues == ()
@@ -269,14 +287,14 @@ def test_qr_agreeing_is_silent_and_amount_matches_the_right_field():
 
 
 def test_qr_vs_ocr_number_disagreement_is_an_error_naming_both():
-    inv = qr_inv(ordinary(), "01,04,1100231330,12345679,147.79,20240315,76939056883466677916,ABCD,")
+    inv = qr_inv(ordinary(), "01,04,3100231330,12345679,147.79,20240315,76939056883466677916,ABCD,")
     issue = only(run(inv), IssueCode.QR_MISMATCH)
     assert issue.field == "invoice_number" and issue.severity is Severity.ERROR
     assert issue.detail == {"qr": "12345679", "ocr": "12345678", "chosen_source": "ocr"}
 
 
 def test_qr_amount_matching_neither_field():
-    inv = qr_inv(ordinary(), "01,04,1100231330,12345678,150.00,20240315,76939056883466677916,ABCD,")
+    inv = qr_inv(ordinary(), "01,04,3100231330,12345678,150.00,20240315,76939056883466677916,ABCD,")
     issue = only(run(inv), IssueCode.QR_MISMATCH)
     assert issue.field == "amount_excl_tax" and issue.detail["qr"] == "150.00"
 
@@ -284,7 +302,7 @@ def test_qr_amount_matching_neither_field():
 def test_qr_won_and_ocr_alternative_disagrees_is_a_warning():
     chosen = fv("12345678", 1.0, Source.QR, alternatives=(fv("12345G78", 0.7),))
     inv = qr_inv(ordinary(invoice_number=chosen),
-                 "01,04,1100231330,12345678,147.79,20240315,76939056883466677916,ABCD,")
+                 "01,04,3100231330,12345678,147.79,20240315,76939056883466677916,ABCD,")
     result = run(inv)
     issue = only(result, IssueCode.QR_MISMATCH)
     assert issue.severity is Severity.WARNING and issue.detail["ocr"] == "12345G78"
@@ -292,7 +310,7 @@ def test_qr_won_and_ocr_alternative_disagrees_is_a_warning():
 
 
 def test_qr_date_and_type_disagreement():
-    inv = qr_inv(ordinary(), "01,10,1100231330,12345678,147.79,20240316,76939056883466677916,ABCD,")
+    inv = qr_inv(ordinary(), "01,10,3100231330,12345678,147.79,20240316,76939056883466677916,ABCD,")
     assert {i.field for i in run(inv).issues if i.code is IssueCode.QR_MISMATCH} == {"invoice_type", "date"}
 
 
@@ -362,7 +380,7 @@ def test_known_vendor_written_the_same_gives_no_issue():
 
 # ------------------------------------------------------------------------------- record shapes
 def test_to_dict_shapes_are_json_ready():
-    inv = qr_inv(ordinary(), "01,04,1100231330,12345678,147.79,20240315,76939056883466677916,ABCD,")
+    inv = qr_inv(ordinary(), "01,04,3100231330,12345678,147.79,20240315,76939056883466677916,ABCD,")
     d = inv.to_dict()
     assert list(d["fields"]) == list(FIELD_NAMES)
     assert d["fields"]["remarks"] is None  # absent fields are null
