@@ -72,12 +72,19 @@ class PageInvoice:
 
 
 def _qr(page: PageText) -> tuple[QrPayload | None, tuple[float, float, float, float] | None]:
-    image = page.prepared.image
-    for hit in decode_qr(image):
+    """The page's QR payload and its box (original-page pixels): read on the prepared page, else on
+    the page as loaded. Deskewing resamples the image, and a low-resolution code (2 pixels per module)
+    blurs past reading: 9 of 80 hard samples read only before it (bench: seed 3131)."""
+    for hit in decode_qr(page.prepared.image):
         payload = parse_payload(hit.text)
         if payload is not None:
-            pts = page.prepared.chain.to_original(np.asarray(hit.polygon, float))
-            return payload, bbox(pts)
+            return payload, bbox(page.prepared.chain.to_original(np.asarray(hit.polygon, float)))
+    if page.original is None or not page.prepared.chain.steps:  # nothing resampled: no second chance
+        return None, None
+    for hit in decode_qr(page.original):
+        payload = parse_payload(hit.text)
+        if payload is not None:
+            return payload, bbox(np.asarray(hit.polygon, float))
     return None, None
 
 

@@ -41,6 +41,7 @@ class PageText:
     quality: QualityReport
     steps: list[dict]
     prepared: Prepared
+    original: np.ndarray | None = None  # the page as loaded (upright per EXIF), before any preprocessing
 
     def to_dict(self) -> dict:
         return {
@@ -95,6 +96,7 @@ def read_document(data: bytes, *, engine: OcrEngine, config: CaptureConfig | Non
                 quality=prep.quality,
                 steps=list(prep.steps),
                 prepared=prep,
+                original=page.image,
             )
         )
     return DocumentText(media_type=pages[0].media_type if pages else "", pages=out)
