@@ -154,6 +154,8 @@ class ExtractedInvoice:
     line_items: tuple[LineItem, ...] = ()
     page: int = 1
     qr: QrPayload | None = None
+    # fields whose label was found with text after it that no reading made a value of (name -> the text)
+    unread: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.fields) - set(FIELD_NAMES)
@@ -222,6 +224,7 @@ class IssueCode(StrEnum):
     NUMBER_YEAR_MISMATCH = "number_year_mismatch"  # 数电 number's first two digits vs the date
     INVALID_CHECK_CODE = "invalid_check_code"  # 校验码 not 20 digits
     REGION_MISMATCH = "region_mismatch"  # issuing province (number/code) vs the seller tax id's
+    UNREADABLE_FIELD = "unreadable_field"  # a key field's label is there, its value could not be read
     FUTURE_DATE = "future_date"
     DATE_TOO_OLD = "date_too_old"  # older than the verification window
     QR_MISMATCH = "qr_mismatch"  # QR payload and OCR reading disagree

@@ -17,6 +17,9 @@ Contract
 - Code year: digits 5-6 (10-digit code) / 6-7 (12-digit) give the year the blank was printed; an
   invoice cannot be issued before it (error) and rarely more than ``code_year_slack`` years after
   (warning). A 数电 number's first two digits are the year of issue (error when they differ).
+- A key field whose label was found with text after it that the extractor could make no value of
+  (``ExtractedInvoice.unread``) is an error (``unreadable_field``, with the text), even where the
+  invoice type does not require the field: something is printed there and a person must read it.
 - Issuing province: the province of the tax office that issued the invoice (a 数电 number's digits 3-4,
   a legacy code's first region digits) is the seller's (a USCC's characters 3-4, a legacy id's first
   two): an error when they differ, since one of three key fields is then most likely misread (a seller
@@ -174,6 +177,11 @@ class _Checker:
         if self.rule.check_code == "absent" and self.inv.get("check_code") is not None:
             self.add(IssueCode.UNEXPECTED_FIELD, "check_code", W, invoice_type=self.type,
                      value=self.inv.value("check_code"))
+
+    def unreadable(self) -> None:
+        for name, text in self.inv.unread.items():
+            if name in KEY_FIELDS and self.inv.get(name) is None:
+                self.add(IssueCode.UNREADABLE_FIELD, name, E, text=text)
 
     def low_confidence(self) -> list[str]:
         low = []
@@ -411,6 +419,7 @@ def validate(inv: ExtractedInvoice, *, config: ValidationConfig, today: date,
     """Run every check on ``inv`` (see the module contract)."""
     c = _Checker(inv, config, today)
     c.presence()
+    c.unreadable()
     c.dates()
     c.code()
     c.number()

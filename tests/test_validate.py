@@ -190,6 +190,17 @@ def test_legacy_tax_id_is_format_valid_and_garbage_is_not():
     assert issue.detail["reason"] == "format"
 
 
+def test_a_key_field_printed_but_unreadable_is_an_error_even_where_it_is_optional():
+    from dataclasses import replace
+
+    inv = replace(ordinary(buyer_tax_id=None), unread={"buyer_tax_id": "9112010438574区8463", "remarks": "xx 区"})
+    issue = only(run(inv), IssueCode.UNREADABLE_FIELD)
+    assert (issue.field, issue.severity, issue.detail) == ("buyer_tax_id", Severity.ERROR,
+                                                           {"text": "9112010438574区8463"})
+    assert run(inv).status is InvoiceStatus.NEEDS_REVIEW
+    assert run(ordinary(buyer_tax_id=None)).status is InvoiceStatus.ACCEPTED  # nothing printed there
+
+
 def test_the_issuing_province_is_the_sellers():
     # held-out 2222: 26544000978106923335 read for 26511000978106923335, accepted; the seller is in 51
     issue = only(run(digital(invoice_number="24442000000123456789")), IssueCode.REGION_MISMATCH)

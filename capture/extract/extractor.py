@@ -219,7 +219,15 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
     fields["tax"] = FieldValue(f"{taxes:.2f}", conf, Source.DERIVED, page)
 
 
-def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_original: Mapper) -> dict:
+UNREAD_DIGITS = 4  # digits after a label that make an unreadable value (not a stray mark, not label text)
+
+
+def _read_fields(
+    lines, rs: RuleSet, table: TableRead | None, page: int, to_original: Mapper, unread: dict[str, str]
+) -> dict:
+    """The labelled fields; ``unread`` gets the fields whose label was found with text after it (with at
+    least ``UNREAD_DIGITS`` digits: every key field is mostly digits) that is no value of the field
+    (9112010438574区8463 after 纳税人识别号; not the rest of a label read in two parts, /纳税人识额号)."""
     fields: dict[str, FieldValue] = {}
     currency = _currency(lines, rs)
     hints = {"date_order": rs.date_order.get(currency or "", rs.date_order.get("default"))}
@@ -248,6 +256,10 @@ def _read_fields(lines, rs: RuleSet, table: TableRead | None, page: int, to_orig
             got = top_line(lines, rule, rs, anchors)
         if got is not None:
             fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
+        else:
+            at = mine[rule.occurrence - 1 : rule.occurrence] if tuple(rule.labels) in paired else mine[:1]
+            if at and sum(ch.isdigit() for ch in at[0].rest) >= UNREAD_DIGITS:
+                unread[name] = at[0].rest
     titled = _title_type(lines, rs)
     if titled is not None:
         fields["invoice_type"] = _ocr_value(titled[0], titled[1].score, titled[1].box, page, to_original)
@@ -388,9 +400,10 @@ def extract_page(
     rs = choose_rules(lines, config)
     fields: dict[str, FieldValue] = {}
     items: list[LineItem] = []
+    unread: dict[str, str] = {}
     if rs is not None:
         table = read_table(lines, rs.table) if rs.table is not None else None
-        fields.update(_read_fields(lines, rs, table, page, to_original))
+        fields.update(_read_fields(lines, rs, table, page, to_original, unread))
         if table is not None and rs.table is not None:
             rates = tuple(rs.table.rates)
             lexicon = Lexicon.load(rs.lexicon) if rs.lexicon else None
@@ -411,4 +424,5 @@ def extract_page(
     _derive(fields, items, page)
     _capitals_of_total(fields, page)
     fields = corroborate(fields, items)
-    return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr)
+    unread = {k: v for k, v in unread.items() if k not in fields or not fields[k].present}
+    return ExtractedInvoice(fields=fields, line_items=tuple(items), page=page, qr=qr, unread=unread)

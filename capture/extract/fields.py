@@ -40,8 +40,11 @@ class FieldRead:
     label_score: float
 
 
-def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule):
-    """(raw text, confidence, box) candidates for the value of ``anchor``, in rule order."""
+def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule, others: frozenset = frozenset()):
+    """(raw text, confidence, box) candidates for the value of ``anchor``, in rule order. The search
+    to the right or below stops at a line of ``others`` (the other anchors of the label): the
+    seller's 纳税人识别号 line beside the buyer's is never the buyer's value, even when the buyer's
+    own id is unreadable (held-out 2424: 9112010438574区8463 gave both parties the seller's id)."""
     h = height(anchor.last)
     gap = rule.max_gap * h
     used = set(anchor.lines)
@@ -56,6 +59,8 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule):
             if start:
                 boxes.append(value_part(anchor.last, start))
             for ln in right_of(anchor.box if not start else anchor.last.box, lines, gap, exclude=used)[:4]:
+                if ln in others:
+                    break
                 text = ln.text.strip() if rule.kind in SPACED_KINDS else squash(ln.text)
                 if parts:  # the line alone first: a stray mark (⊗ read as X) must not lower confidence
                     yield text, ln.score, ln.box
@@ -65,6 +70,8 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule):
                 yield "".join(parts), min(scores), union(boxes)
         elif where == "below":
             for ln in below(anchor.box, lines, gap, exclude=used)[:1]:
+                if ln in others:
+                    break
                 text = ln.text.strip()
                 box, score = ln.box, ln.score
                 if rule.multiline:
@@ -109,7 +116,8 @@ def read_field(
     # start with a label); a later occurrence (the seller's 名称) is that anchor or nothing
     tries = anchors if rule.occurrence == 1 and not strict else [anchors[rule.occurrence - 1]]
     for anchor in tries:
-        for raw, conf, box in _candidates(anchor, lines, rule):
+        others = frozenset(ln for a in anchors if a is not anchor for ln in a.lines) - set(anchor.lines)
+        for raw, conf, box in _candidates(anchor, lines, rule, others):
             value = normalize_kind(rule.kind, raw, **hints)
             if value is not None:
                 return FieldRead(value, conf, box, raw, anchor.score)

@@ -67,6 +67,7 @@ const ISSUES = {
   code_category_mismatch: "代码类别与类型不符 code category", invalid_number: "发票号码无效 invalid number",
   number_year_mismatch: "号码年份与日期不符 number year", invalid_check_code: "校验码无效 invalid check code",
   region_mismatch: "开票地区与销售方税号地区不符 issuing province ≠ seller's",
+  unreadable_field: "有内容但无法识别 printed but unreadable",
   future_date: "日期在未来 future date", date_too_old: "超出查验期限 too old to verify",
   qr_mismatch: "二维码与识别不一致 QR ≠ OCR", low_confidence: "识别置信度低 low confidence",
   duplicate: "重复发票 duplicate",
