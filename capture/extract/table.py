@@ -515,7 +515,39 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> li
                 row[col].box = union([row[col].box, cell.box])
             continue
         row[col] = Cell(cell.text, cell.score, cell.box)
+    for row in rows:
+        _overhung_unit(row, centers, h)
     return rows
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _overhung_unit(row: dict[str, Cell], centers: list[tuple[float, str]], h: float) -> None:
+    """A row without a unit whose spec (or name) line ends with a Chinese character centred under 单位:
+    it is the unit, glued to the spec by the detector (A4 157g铜版纸张 with 张 under 单位). Character
+    positions are estimated from the line's box, a Latin letter or digit counting as about half a
+    Chinese character (measured: the unit within 0.1 of a character of the header's centre, the
+    character before it about one character left); the character before must sit clearly left of the
+    unit's centre, so a spec that merely overflows its cell keeps its end. One character only: the
+    estimate cannot tell 纸张 from 纸 + 张."""
+    unit_x = next((x for x, col in centers if col == "unit"), None)
+    col = "spec" if "spec" in row else "name"
+    cell = row.get(col)
+    if unit_x is None or "unit" in row or cell is None or cell.box[3] - cell.box[1] > 1.5 * h:
+        return
+    text = cell.text.rstrip()
+    x0, y0, x1, y1 = cell.box
+    widths = [1.0 if _CJK.match(ch) else 0.55 for ch in text]
+    if x1 <= unit_x or len(text) < 3 or sum(widths) == 0:
+        return
+    per = (x1 - x0) / sum(widths)
+    ends = [x0 + per * sum(widths[: k + 1]) for k in range(len(text))]
+    centre = [e - per * w / 2 for e, w in zip(ends, widths, strict=True)]
+    if _CJK.match(text[-1]) and abs(centre[-1] - unit_x) <= 0.5 * per and centre[-2] <= unit_x - 0.8 * per:
+        cut = ends[-2]
+        row[col] = Cell(text[:-1].rstrip(), cell.score, (x0, y0, cut, y1))
+        row["unit"] = Cell(text[-1], cell.score, (cut, y0, x1, y1))
 
 
 __all__ = ["CELL_NORMALIZERS", "Cell", "TableRead", "height", "read_table"]
