@@ -21,6 +21,7 @@ import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import squash
+from capture.extract.table import stacked_cells
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
@@ -107,10 +108,7 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
     (a unit the lexicon put right is ``derived``, not read again)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
-    units = {
-        li.unit.value for li in inv.line_items
-        if li.unit and li.unit.source is Source.OCR and li.unit.value not in known_units()
-    }
+    units = _unknown_units(inv)
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -121,6 +119,49 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
         elif ln.text.strip() in units and len(ln.text.strip()) <= 2:
             todo[i] = known_unit
     return todo
+
+
+def _unknown_units(inv: ExtractedInvoice) -> set[str]:
+    return {
+        li.unit.value for li in inv.line_items
+        if li.unit and li.unit.source is Source.OCR and li.unit.value not in known_units()
+    }
+
+
+def _stacked_units(lines: Sequence[OcrLine], inv: ExtractedInvoice) -> list[tuple[int, int, OcrLine]]:
+    """(line index, character index, the character's own line) for each character read as no known
+    unit in a line of units stacked down the unit column (这喜 for 次 over 项: the detector merges a
+    column of one-character units into one tall box, and the recognizer reads such a box worse than
+    one character at a time). The character's box is its share of the tall one, as the table splits it."""
+    unknown = _unknown_units(inv)
+    out = []
+    for i, ln in enumerate(lines):
+        cells = stacked_cells(ln)
+        if not cells or not any(c.text in unknown for c in cells):
+            continue
+        for k, c in enumerate(cells):
+            if c.text not in known_units():
+                x0, y0, x1, y1 = c.box
+                out.append((i, k, OcrLine(c.text, ln.score, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))))
+    return out
+
+
+def _second_look(
+    lines: Sequence[OcrLine], todo: dict[int, Judge], pieces: list[tuple[int, int, OcrLine]], image, read_crops
+) -> list[OcrLine]:
+    """The doubtful lines read again (``reread_lines``), and each stacked unit character read again on
+    its own: a known unit the cuts make clearly likeliest (``known_unit``) takes its place in its line."""
+    n = len(lines)
+    todo = {**todo, **{n + j: known_unit for j in range(len(pieces))}}
+    got = reread_lines([*lines, *(piece for _, _, piece in pieces)], todo, image, read_crops)
+    out = got[:n]
+    for j, (i, k, piece) in enumerate(pieces):
+        new = got[n + j].text
+        if new != piece.text and len(new) == 1:
+            chars = list(squash(out[i].text))
+            chars[k] = new
+            out[i] = OcrLine("".join(chars), out[i].score, out[i].polygon)
+    return out
 
 
 def _with_lines(page: PageText, lines: list[OcrLine]) -> PageText:
@@ -144,8 +185,9 @@ def invoice_from_page(
         return None
     inv = _extract(page, qr, qr_box, config)
     todo = _doubtful(page.processed_lines, inv, config.name_sure) if read_crops and config.second_look else {}
-    if todo:
-        lines = reread_lines(page.processed_lines, todo, page.prepared.image, read_crops)
+    pieces = _stacked_units(page.processed_lines, inv) if read_crops and config.second_look else []
+    if todo or pieces:
+        lines = _second_look(page.processed_lines, todo, pieces, page.prepared.image, read_crops)
         if lines != page.processed_lines:
             page = _with_lines(page, lines)
             inv = _extract(page, qr, qr_box, config)

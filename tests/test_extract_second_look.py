@@ -112,3 +112,20 @@ def test_a_unit_cell_read_as_no_known_unit_is_doubtful_and_a_known_one_is_not():
     page = [L("夭", 833, 524, 860, 556) if ln.text == "天" else ln for ln in page]
     todo = _doubtful(page, extract_page(page), 0.985)
     assert [(page[i].text, judge) for i, judge in todo.items()] == [("夭", known_unit)]
+
+
+def test_a_unit_misread_in_a_stack_of_units_is_read_again_on_its_own():
+    # 天 over 次 merged by the detector into one tall box, 天 read as 夭: the 夭 alone is read again
+    from capture.invoices import _second_look, _stacked_units
+
+    page = [L("夭次", *ln.box) if ln.text == "天次" else ln for ln in legacy_page()]
+    i = next(k for k, ln in enumerate(page) if ln.text == "夭次")
+    pieces = _stacked_units(page, extract_page(page))
+    assert [(k, c, piece.text) for k, c, piece in pieces] == [(i, 0, "夭")]
+    x0, y0, x1, y1 = page[i].box
+    assert pieces[0][2].box == (x0, y0, x1, (y0 + y1) / 2)  # the upper half of the box: its own cell
+    read_crops, calls = fake_reader([[("天", 0.9)] * 5])
+    out = _second_look(page, {}, pieces, IMAGE, read_crops)
+    assert calls == [5] and out[i].text == "天次" and out[i].polygon == page[i].polygon
+    assert [ln for k, ln in enumerate(out) if k != i] == [ln for k, ln in enumerate(page) if k != i]
+    assert _stacked_units(legacy_page(), extract_page(legacy_page())) == []  # every unit known

@@ -372,7 +372,7 @@ def _split_tokens(line: OcrLine) -> list[tuple[str, float, float]]:
     return out
 
 
-def _vertical(line: OcrLine, h: float | None = None) -> list[Cell] | None:
+def stacked_cells(line: OcrLine, h: float | None = None) -> list[Cell] | None:
     """A tall narrow line is several one-character cells stacked (OCR merges a column of units such
     as 项/月/次 into one vertical line): split it, spacing the characters evenly. Tall: 1.6 times as
     high as wide, or (two square units in a box wider than they are: 张本) as high as two text lines of
@@ -389,7 +389,7 @@ def _vertical(line: OcrLine, h: float | None = None) -> list[Cell] | None:
 def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = None) -> list[tuple[str, Cell]]:
     """A line as cells: split at spaces when its tokens fall in different columns."""
     x0, _, x1, _ = line.box
-    stacked = _vertical(line, h)
+    stacked = stacked_cells(line, h)
     if stacked is not None:
         return [(_column_of(c.text, (x0, x1), centers), c) for c in stacked]
     tokens = _split_tokens(line)
@@ -550,4 +550,4 @@ def _overhung_unit(row: dict[str, Cell], centers: list[tuple[float, str]], h: fl
         row["unit"] = Cell(text[-1], cell.score, (cut, y0, x1, y1))
 
 
-__all__ = ["CELL_NORMALIZERS", "Cell", "TableRead", "height", "read_table"]
+__all__ = ["CELL_NORMALIZERS", "Cell", "TableRead", "height", "read_table", "stacked_cells"]
