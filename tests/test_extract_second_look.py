@@ -96,6 +96,10 @@ def test_known_unit_is_the_unit_of_the_list_the_cuts_make_clearly_likeliest():
     split = [_cut(崇=0.5, 张=0.3, 桶=0.15)] * 5  # two units, neither three times the other
     assert known_unit(line, split) is None
     assert known_unit(L("月", 0, 0, 20, 20, 0.5), [_cut(片=0.9)] * 5) is None  # read as a unit: left alone
+    # held-out 2424: 项 read as 顾, one cut in five reading 项 first, the others holding it as a trace
+    gu = [_cut(顾=0.73, 頭=0.06, 项=0.03), _cut(项=0.295, 琐=0.155, 顾=0.135), _cut(顾=0.512, 硕=0.139, 项=0.061),
+          _cut(顾=0.634, 颐=0.126, 项=0.02), _cut(顾=0.597, 颐=0.139, 项=0.024)]
+    assert known_unit(L("顾", 0, 0, 20, 20, 0.81), gu)[0] == "项"
 
 
 def test_known_unit_from_texts_alone_counts_the_cuts_that_read_a_unit():
