@@ -259,3 +259,30 @@ def test_an_unreadable_id_never_takes_the_other_partys_id_beside_it():
     halves = [L("统一社会信用代码/纳税人识额号", *ln.box) if "91370102471D9D0819" in ln.text else ln
               for ln in legacy_page()]
     assert extract_page(halves).unread == {}
+
+
+def test_a_lone_name_label_belongs_to_the_block_whose_label_is_beside_it():
+    # held-out 2424 (数电, blocks side by side): the buyer's 名称： not read, the seller's is; the one
+    # 名称 anchor is the seller's, beside 销售方, and the buyer's name is the other whole company name
+    page = [
+        L("电子发票（普通发票）", 306, 28, 514, 67), L("发票号码：25441000802512906787", 591, 34, 783, 51),
+        L("开票日期：2025年12月19日", 587, 55, 736, 75),
+        L("购买方信息", 36, 116, 55, 198), L("销售方值息", 418, 124, 438, 205),
+        L("深圳金桥企业管理咨询有限公司", 102, 130, 275, 150),
+        L("名称：深圳瑞丰文化传媒股份有限公司", 450, 139, 657, 157),
+        L("统一社会信用代码/纳税人识别号：914403057047234906", 64, 163, 359, 187),
+        L("统一社会信用代码/纳税人识别号：91440303433655200M", 449, 174, 745, 194),
+        L("价税合计（大写）", 49, 387, 150, 408),
+    ]
+    names = ("深圳金桥企业管理咨询有限公司", "深圳瑞丰文化传媒股份有限公司")
+    fields = extract_page(page).fields
+    assert (fields["buyer_name"].value, fields["seller_name"].value) == names
+    assert (fields["buyer_tax_id"].value, fields["seller_tax_id"].value) == ("914403057047234906", "91440303433655200M")
+    # the buyer's 名称 read and the seller's not: the lone anchor stays the buyer's
+    flipped = [
+        L("名称：" + names[0], 64, 130, 275, 150) if ln.text == names[0]
+        else L(names[1], 486, 139, 657, 157) if ln.text == "名称：" + names[1] else ln
+        for ln in page
+    ]
+    fields = extract_page(flipped).fields
+    assert (fields["buyer_name"].value, fields["seller_name"].value) == names

@@ -24,7 +24,7 @@ from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
 from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total, taxes_by_amounts
 from capture.extract.kinds import normalize_kind
-from capture.extract.layout import Box, center, find_anchors, reading_order, rows, squash
+from capture.extract.layout import Anchor, Box, center, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
@@ -241,13 +241,14 @@ def _read_fields(
         if header is None or not (header[1] - 2 <= (a.box[1] + a.box[3]) / 2 <= header[3] + 2)
     ]
     paired = {tuple(r.labels) for r in rs.fields.values() if r.occurrence > 1}
+    parties = [next(iter(find_anchors(lines, [label], 80.0)), None) for label in rs.party_labels]
     # where the buyer's block has surely ended: the item table's header, or (no header read) 价税合计
     totals = [a.box[1] for a in anchors if a.label.startswith("价税合计")]
     divider = header[3] if header is not None else min(totals, default=None)
     for name, rule in rs.fields.items():
         mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
         if tuple(rule.labels) in paired:
-            mine, rule = _one_of_pair(mine, rule, divider)
+            mine, rule = _one_of_pair(mine, rule, divider, parties)
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
         if got is None and rule.fallback_labels:
             more = [a for a in anchors if a.label in rule.fallback_labels and a.score >= rule.label_cutoff]
@@ -273,15 +274,39 @@ def _read_fields(
     return fields
 
 
-def _one_of_pair(anchors: list, rule: FieldRule, divider: float | None) -> tuple[list, FieldRule]:
+def _one_of_pair(
+    anchors: list, rule: FieldRule, divider: float | None, parties: Sequence[Anchor | None] = ()
+) -> tuple[list, FieldRule]:
     """Only one anchor of a label the buyer and the seller share (名称, 纳税人识别号; the other misread):
-    below ``divider`` (the item table's header, else the 价税合计 line) it is the seller's (the buyer's
-    block is always above the table), so the buyer's field gets no anchor and the seller's takes it."""
-    if len(anchors) != 1 or divider is None or (anchors[0].box[1] + anchors[0].box[3]) / 2 <= divider:
+    it is the seller's when it sits in the seller's block (``_party``: the block label beside it;
+    数电 invoices print the two blocks side by side) or, no block label read, below ``divider`` (the
+    item table's header, else the 价税合计 line: the buyer's block is always above the table); then
+    the buyer's field gets no anchor and the seller's takes it, and the other way round."""
+    if len(anchors) != 1:
         return anchors, rule
-    if rule.occurrence == 1:
-        return [], rule
-    return anchors, rule.model_copy(update={"occurrence": 1})
+    side = _party(anchors[0], parties)
+    if side is None and divider is not None:
+        side = 1 if (anchors[0].box[1] + anchors[0].box[3]) / 2 > divider else None
+    if side is None or side == rule.occurrence - 1:
+        return anchors, rule.model_copy(update={"occurrence": 1}) if side is not None else rule
+    return [], rule
+
+
+def _party(anchor: Anchor, parties: Sequence[Anchor | None]) -> int | None:
+    """0 (buyer) or 1 (seller): the block whose label (``RuleSet.party_labels``) is beside ``anchor``,
+    on its rows and nearest to its left; None when neither label was read or neither is beside it."""
+    x0, y0, _, y1 = anchor.box
+    h = y1 - y0
+    cy = (y0 + y1) / 2
+    best: tuple[float, float, int] | None = None
+    for k, label in enumerate(parties):
+        if label is None or x0 < label.box[0] - h:
+            continue
+        _, ly0, lx1, ly1 = label.box
+        key = (max(0.0, ly0 - cy, cy - ly1), x0 - lx1, k)
+        if key[0] <= 2 * h and (best is None or key < best):
+            best = key
+    return best[2] if best is not None else None
 
 
 def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page: int, to_original: Mapper) -> None:
