@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from capture.extract.extractor import ExtractConfig, extract_page
+from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import find_anchors, rows, squash
 from capture.extract.rules import RuleError, load_rulebook, load_ruleset
 from capture.extract.table import item_name
@@ -300,3 +300,12 @@ def test_a_seller_whose_name_label_was_misread_is_the_one_other_whole_company_na
     page.append(L("承运方上海顺达物流有限公司", 385, 1100, 693, 1130))
     page.append(L("上海顺达物流有限公司", 385, 1140, 693, 1170))
     assert "seller_name" not in extract_page(page).fields
+
+
+def test_a_speck_read_as_a_letter_does_not_make_a_chinese_invoice_english():
+    # a lone t is "100% of" TOTAL, QTY and RECEIPT by partial ratio: keywords count in lines as long
+    page = [*legacy_page(), L("t", 297, 326, 310, 338)]
+    assert choose_rules(page, ExtractConfig()).name == "cn_vat"
+    english = [L("TAX INVOICE", 100, 50, 400, 80), L("BILL TO: Acme Pty Ltd", 100, 100, 500, 130),
+               L("TOTAL 120.00", 100, 400, 400, 430), L("发", 500, 500, 520, 520)]
+    assert choose_rules(english, ExtractConfig()).name == "en_invoice"

@@ -1,8 +1,8 @@
 """A row's spec and unit put right where the row's own text points at one answer.
 
 Contract: ``repair_spec(spec) -> str | None`` and ``repair_unit(unit, spec, units) -> str | None`` return
-the repaired text, or None when nothing is to be changed ("" from ``repair_unit``: the cell is empty, a
-lone lower-case letter that is no unit being a speck). Both read the packaging form of a spec,
+the repaired text, or None when nothing is to be changed ("": the cell is empty, a lone lower-case
+letter (or mark) that is no unit or spec being a speck). Both read the packaging form of a spec,
 ``<amount><measure>/<package>`` (5L/桶, 500ml/瓶, 10kg/袋, 20支/盒):
 - in its amount, a Latin letter of a digit's shape is that digit (SL/桶 -> 5L/桶, 1OOml/瓶 -> 100ml/瓶):
   an amount is a number, and the measure after it says the letter belongs to one;
@@ -63,6 +63,7 @@ _COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)(?:[°·•](?=\d+[\u4e00-\u9fff
 _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between grammage and sheets lost
 # 1.91. for 1.9L: the L of litres read as 1 and its foot as a point, after a number with its own point
 _LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
+_SPECK = re.compile(r"[a-z.,:;'`·°\-]")  # one lower-case letter or mark: no spec is that
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
 _LITRE_ONE = re.compile(r"^(\d+)1/(?=[桶瓶罐壶]$)")
 # 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
@@ -79,6 +80,8 @@ _GRADE = re.compile(r"(?<![A-Za-z\d])([SsOoIlBZ])(?=W-\d{2}\b)")  # SAE viscosit
 def repair_spec(spec: str | None) -> str | None:
     if not spec:
         return None
+    if _SPECK.fullmatch(spec.strip()):
+        return ""  # a speck under the table read as a lone letter or mark: no spec
     bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
     fixed = unicodedata.normalize("NFC", bare)
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), fixed)
