@@ -29,6 +29,8 @@ from capture.extract import normalize as n
     ("12,345,678.90", "12345678.90"),
     ("1500.00.", "1500.00"),
     ("4.0 ¥57185.75", "57185.75"),  # a speck or misread label before the ¥
+    ("7869:03", "7869.03"),  # the point read as a colon (a speck over it)
+    ("¥1022；97", "1022.97"),
 ])
 def test_money(raw, expected):
     assert n.money(raw) == expected

@@ -60,6 +60,7 @@ def money(text: str | None, *, implied_decimals: bool = False) -> str | None:
     if not text:
         return None
     s = re.sub(r"(?<=\.\d{2})[.:：,，;；·•°]+$", "", _nfkc(text).strip())  # specks after the fen (969.70:.)
+    s = re.sub(r"^([¥￥]?[\d,]*\d)[:：;；](\d{2})$", r"\1.\2", s)  # the point read with a speck over it (7869:03)
     s = _strip_label(s).strip()
     s = s.replace("(", "").replace(")", "")
     negative = False

@@ -315,7 +315,8 @@ def _bands(anchors: list[Anchor]) -> list[list[Anchor]]:
 
 _RATE = re.compile(r"^(\d{1,2}(\.\d+)?%|免税|不征税|[*＊※]{2,})$")
 _YEN_LIKE = "¥￥YVN$羊年"
-_NUMBER = re.compile(r"^-?[¥￥YVN$羊年]?[\d.,]*\d[\d.,]*$")  # ¥ as OCR misreads it
+# ¥ as OCR misreads it; the point before the fen read as a colon (7869:03)
+_NUMBER = re.compile(r"^-?[¥￥YVN$羊年]?[\d.,]*\d[\d.,]*(?:[:：;；]\d{2})?$")
 NUMERIC = ("quantity", "unit_price", "amount", "tax")
 TEXTUAL = ("name", "spec", "unit")
 
