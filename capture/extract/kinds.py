@@ -25,7 +25,8 @@ _NAME_JUNK = " \t:：;；|丨_'\"`"
 def name(text: str) -> str | None:
     s = unicodedata.normalize("NFKC", text).strip(_NAME_JUNK)
     s = re.sub(r"^(名\s*称|购\s*买\s*方|销\s*售\s*方)\s*[:：]?", "", s).strip(_NAME_JUNK)
-    s = re.sub(r"^(名[\u4e00-\u9fff]|[\u4e00-\u9fff]称)\s*[:：]", "", s).strip(_NAME_JUNK)  # 名称 misread: 名构：
+    # 名称 misread (名构：, 有：): a company name holds no colon, one or two characters before one are a label
+    s = re.sub(r"^[\u4e00-\u9fff]{1,2}\s*[:：]", "", s).strip(_NAME_JUNK)
     s = re.sub(r"^[.,·、。，]+", "", s)  # a speck before the name (.北京恒通…)
     s = s.translate(_FULL_WIDTH) if _CJK.search(s) else s
     if len(s) < 2 or _CIPHER.match(s.replace(" ", "")) or _ID_LIKE.match(s.replace(" ", "")):
