@@ -21,7 +21,7 @@ import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import squash
-from capture.extract.table import stacked_cells
+from capture.extract.table import item_name, stacked_cells
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
@@ -30,7 +30,10 @@ from capture.ocr.reread import ReadCrops
 from capture.ocr.second_look import (
     Judge,
     agreed_text,
+    category_of,
     gained_stars,
+    known_categories,
+    known_category,
     known_unit,
     known_units,
     reread_lines,
@@ -109,6 +112,12 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
+    # item names with both asterisks and a category that is none of the list's (the lexicon's repair
+    # of a single misread character did not apply): their first line, read as *类别*
+    odd = {
+        cat for li in inv.line_items
+        if li.name and (cat := category_of(li.name.value)) is not None and cat not in known_categories()
+    }
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -118,6 +127,8 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
             todo[i] = gained_stars
         elif ln.text.strip() in units and len(ln.text.strip()) <= 2:
             todo[i] = known_unit
+        elif odd and category_of(item_name(ln.text) or ln.text) in odd:
+            todo[i] = known_category
     return todo
 
 

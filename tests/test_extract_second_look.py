@@ -133,3 +133,36 @@ def test_a_unit_misread_in_a_stack_of_units_is_read_again_on_its_own():
     assert calls == [5] and out[i].text == "天次" and out[i].polygon == page[i].polygon
     assert [ln for k, ln in enumerate(out) if k != i] == [ln for k, ln in enumerate(page) if k != i]
     assert _stacked_units(legacy_page(), extract_page(legacy_page())) == []  # every unit known
+
+
+def _text_cut(text: str, alts: dict[int, dict[str, float]] | None = None):
+    """One cut's (text, score, lattice) reading ``text``: character k's step holds ``alts[k]`` (else
+    the character surely), each followed by a blank step."""
+    alts = alts or {}
+    steps = []
+    for k, ch in enumerate(text):
+        steps.append(tuple(sorted(alts.get(k, {ch: 0.98}).items(), key=lambda kv: -kv[1])))
+        steps.append((("", 0.99),))
+    return "".join(steps[2 * k][0][0] for k in range(len(text))), 0.9, tuple(steps)
+
+
+def test_known_category_is_the_category_of_the_list_the_cuts_make_clearly_likeliest():
+    from capture.ocr.second_look import known_category
+
+    line = L("*乳翻品晶*纯牛奶", 0, 0, 200, 20, 0.84)  # two characters off 乳制品: no text repair
+    cuts = [_text_cut("乳翻品*纯牛奶", {1: {"翻": 0.6, "制": 0.3}})] * 5  # the cuts lost the first *
+    assert known_category(line, cuts) == ("*乳制品*纯牛奶", 0.5)
+    faint = [_text_cut("乳翻品*纯牛奶", {1: {"翻": 0.95, "制": 0.04}})] * 5
+    assert known_category(line, faint) is None  # the category of the list never more than a trace
+    # 日刷品: 印刷品 and 日用品 are each one swap away, equally likely: neither
+    split = [_text_cut("*日刷品*宣传折页", {1: {"日": 0.6, "印": 0.3}, 2: {"刷": 0.6, "用": 0.3}})] * 5
+    assert known_category(L("*日刷品*宣传折页", 0, 0, 200, 20, 0.7), split) is None
+    assert known_category(L("*乳制品*纯牛奶", 0, 0, 200, 20, 0.7), cuts) is None  # a known category: kept
+
+
+def test_an_item_name_of_an_unknown_category_is_doubtful():
+    from capture.ocr.second_look import known_category
+
+    page = [L("*乳翻品晶*纯牛奶", 147, 527, 341, 555) if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page()]
+    todo = _doubtful(page, extract_page(page), 0.985)
+    assert [(page[i].text, judge) for i, judge in todo.items()] == [("*乳翻品晶*纯牛奶", known_category)]

@@ -49,6 +49,9 @@ AGREE = 4  # of the 5 cuts: three (the plain and sharpened crops among them) agr
 MAX_STARS = 2  # an item name is *category*name
 UNIT_SURE = 0.05  # mean probability over the 5 cuts of the likeliest known unit, for a cell read as no unit
 UNIT_LEAD = 3.0  # over the next known unit
+CATEGORY_EDITS = 2
+CATEGORY_SURE = 0.1  # mean odds over the 5 cuts of the likeliest category, for an item name's unknown one
+CATEGORY_LEAD = 3.0  # over the next category
 MARGIN = 0.02
 MAX_CHANGED = 2
 _STARS = "*“”\"″＊※"
@@ -128,6 +131,73 @@ def known_unit(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     if best / len(reads) < UNIT_SURE or best < UNIT_LEAD * runner:
         return None
     return unit, best / len(reads)
+
+
+@cache
+def known_categories() -> frozenset[str]:
+    """The lexicon's tax classification categories (the rule set that has a lexicon)."""
+    rs = next((rs for rs in load_rulebook() if rs.lexicon), None)
+    return Lexicon.load(rs.lexicon).categories if rs is not None else frozenset()
+
+
+def _category_span(text: str) -> tuple[int, int] | None:
+    """(start, end) of the category between the first two asterisks (or what OCR reads for them)."""
+    first = next((i for i, ch in enumerate(text) if ch in _STARS), None)
+    if first is None:
+        return None
+    second = next((i for i in range(first + 1, len(text)) if text[i] in _STARS), None)
+    return (first + 1, second) if second is not None and second > first + 1 else None
+
+
+def _bare_category(text: str, size: int) -> tuple[int, int] | None:
+    """Where a cut that lost the asterisks (the first, or both) has the category: up to its one
+    asterisk, else its first ``size`` characters (the length read on the page)."""
+    stars = [i for i, ch in enumerate(text) if ch in _STARS]
+    if len(stars) == 1 and 1 < stars[0] <= size + 1:
+        return 0, stars[0]
+    return (0, size) if not stars and len(text) > size else None
+
+
+def category_of(text: str) -> str | None:
+    """The category of an item name ``*类别*名称`` (None without two asterisks)."""
+    span = _category_span(squash(text))
+    return squash(text)[span[0] : span[1]] if span is not None else None
+
+
+def known_category(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """An item name whose category (``*类别*``) is no category of the list (乳翻品晶, 日刷品: more than
+    one character wrong, or one wrong with two categories one character off): the category of the
+    list the cuts make clearly likeliest (a cut that lost the asterisks: see ``_bare_category``). In
+    each cut with a lattice, a category within
+    ``CATEGORY_EDITS`` edits of the one read there is put in place of it and the cut's text so changed
+    is weighed against the text as read (``word_prob``: the recognizer's own odds for the swap, the
+    rest of the line being the same); a cut that reads a category of the list counts 1 for it. The
+    odds' mean over the cuts must reach ``CATEGORY_SURE`` and ``CATEGORY_LEAD`` times the next
+    category's."""
+    span = _category_span(line.text) or _bare_category(line.text, len(line.text))
+    if span is None or line.text[span[0] : span[1]] in known_categories() or not reads:
+        return None
+    odds: Counter[str] = Counter()
+    size = span[1] - span[0]
+    for text, _score, *lattice in reads:
+        cut = _category_span(text) or _bare_category(text, size)
+        if cut is None:
+            continue
+        read = text[cut[0] : cut[1]]
+        if read in known_categories():
+            odds[read] += 1.0
+            continue
+        base = word_prob(lattice[0], text) if lattice else 0.0
+        if base <= 0.0:
+            continue
+        for word in known_categories():
+            if abs(len(word) - len(read)) <= 1 and Levenshtein.distance(word, read) <= CATEGORY_EDITS:
+                odds[word] += word_prob(lattice[0], text[: cut[0]] + word + text[cut[1] :]) / base
+    (word, best), (_, runner) = [*odds.most_common(2), ("", 0.0), ("", 0.0)][:2]
+    mean = best / len(reads)
+    if mean < CATEGORY_SURE or best < CATEGORY_LEAD * runner:
+        return None
+    return line.text[: span[0]] + word + line.text[span[1] :], min(line.score, mean)
 
 
 def star_split(text: str) -> tuple[str, frozenset[int]]:
