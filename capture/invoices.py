@@ -29,8 +29,8 @@ from capture.ocr.ctc import reader
 from capture.ocr.reread import ReadCrops
 from capture.ocr.second_look import (
     Judge,
-    agreed_text,
     category_of,
+    company_name,
     gained_stars,
     known_categories,
     known_category,
@@ -122,7 +122,7 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
         if ln.score < name_sure and any(name in squash(ln.text) for name in names):
-            todo[i] = agreed_text
+            todo[i] = company_name
         elif len(bare) >= 2 and any(name.startswith(bare) for name in items):
             todo[i] = gained_stars
         elif ln.text.strip() in units and len(ln.text.strip()) <= 2:

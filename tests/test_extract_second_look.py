@@ -166,3 +166,38 @@ def test_an_item_name_of_an_unknown_category_is_doubtful():
     page = [L("*乳翻品晶*纯牛奶", 147, 527, 341, 555) if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page()]
     todo = _doubtful(page, extract_page(page), 0.985)
     assert [(page[i].text, judge) for i, judge in todo.items()] == [("*乳翻品晶*纯牛奶", known_category)]
+
+
+def test_a_name_character_the_recognizer_is_torn_over_takes_the_one_common_in_company_names():
+    from capture.ocr.second_look import common_name_chars
+
+    text = "名称：武汉凯露机械设备有限公司"
+    at = text.index("露")
+    line = L(text, 0, 0, 300, 20, 0.96)
+    torn = [_text_cut(text, {at: {"盛": 0.8, "露": 0.2}})] * 2 + [_text_cut(text, {at: {"露": 0.56, "盛": 0.44}})] * 3
+    assert common_name_chars(line, torn) == ("名称：武汉凯盛机械设备有限公司", 0.96)
+    sure = [_text_cut(text, {at: {"露": 0.9, "盛": 0.1}})] * 5  # 3 x 0.11 x 5 < 5: the reading stands
+    assert common_name_chars(line, sure) is None
+    label = text.index("称")  # the label is no name: 称 stays though 谷 is common in names
+    assert common_name_chars(line, [_text_cut(text, {label: {"称": 0.5, "谷": 0.5}})] * 5) is None
+
+
+def test_a_lone_shared_label_goes_by_the_party_labels_only_when_both_were_read():
+    from capture.extract.extractor import _party
+    from capture.extract.layout import find_anchors
+
+    lines = [L("购买方信息", 35, 126, 53, 206), L("鹤售方信息", 417, 125, 435, 206),
+             L("名称：天津正大信息技术有限责任公司", 448, 138, 654, 152)]
+    [anchor] = find_anchors(lines, ["名称"], 80.0)
+    buyer, seller = (next(iter(find_anchors(lines, [lab], 80.0)), None) for lab in ("购买方", "销售方"))
+    assert buyer is not None and seller is None  # 销售方 misread
+    assert _party(anchor, [buyer, seller]) is None  # not the buyer's for want of the seller's label
+    seller = find_anchors([L("销售方信息", 417, 125, 435, 206)], ["销售方"], 80.0)[0]
+    assert _party(anchor, [buyer, seller]) == 1
+
+
+def test_a_persons_name_is_left_to_the_recognizer():
+    from capture.ocr.second_look import common_name_chars
+
+    line = L("名称：孙志刚", 0, 0, 100, 20, 0.9)  # 郑 is common in names of places (郑州), 孙 is not
+    assert common_name_chars(line, [_text_cut(line.text, {3: {"孙": 0.5, "郑": 0.5}})] * 5) is None

@@ -45,7 +45,9 @@ class ExtractConfig:
     keyword_cutoff: float = 85.0
 
 
-_ID_END = re.compile(r"([0-9][0-9A-Za-z]{17})$")  # a USCC ending a line, after its label or alone
+# a USCC ending a line, after its label or alone: a whole token, never the last 18 of a longer number
+# (a 20-digit invoice number or check code passes a check character once in 31: held-out 2525)
+_ID_END = re.compile(r"(?<![0-9A-Za-z])([0-9][0-9A-Za-z]{17})$")
 
 
 def choose_rules(lines: Sequence[OcrLine], config: ExtractConfig) -> RuleSet | None:
@@ -300,7 +302,11 @@ def _one_of_pair(
 
 def _party(anchor: Anchor, parties: Sequence[Anchor | None]) -> int | None:
     """0 (buyer) or 1 (seller): the block whose label (``RuleSet.party_labels``) is beside ``anchor``,
-    on its rows and nearest to its left; None when neither label was read or neither is beside it."""
+    on its rows and nearest to its left; None unless both labels were read (with one, the nearest
+    label to the left may be the other block's, far off: 销售方 misread, the seller's 名称 is right of
+    购买方 too) or when neither is beside it."""
+    if len(parties) < 2 or any(label is None for label in parties):
+        return None
     x0, y0, _, y1 = anchor.box
     h = y1 - y0
     cy = (y0 + y1) / 2

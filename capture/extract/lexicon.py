@@ -46,13 +46,15 @@ class Lexicon:
     trades: frozenset[str]
     words: frozenset[str]
     units: frozenset[str] = frozenset()
+    name_chars: frozenset[str] = frozenset()  # characters common in trade names (a prior, see the file)
 
     @staticmethod
     @cache
     def load(name: str = "cn") -> Lexicon:
         data = yaml.safe_load((LEXICON_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
         keys = ("categories", "places", "trades", "words", "units")
-        return Lexicon(*(frozenset(str(w) for w in data.get(k) or ()) for k in keys))
+        chars = frozenset(ch for ch in str(data.get("name_chars") or "") if not ch.isspace())
+        return Lexicon(*(frozenset(str(w) for w in data.get(k) or ()) for k in keys), name_chars=chars)
 
 
 def _off_by_one(text: str, word: str) -> int | None:

@@ -64,6 +64,20 @@ def reader(read_lattices: ReadLattices) -> Callable[[Sequence[np.ndarray]], list
     return lambda crops: [(best_path(lat), path_score(lat), lat) for lat in read_lattices(crops)]
 
 
+def emitted_path(lattice: Lattice) -> list[tuple[str, list[int]]]:
+    """The greedy path as (character, the steps that emitted it), blanks and repeats collapsed."""
+    out: list[tuple[str, list[int]]] = []
+    last = None
+    for t, step in enumerate(lattice):
+        ch = step[0][0] if step else BLANK
+        if ch != BLANK and ch == last:
+            out[-1][1].append(t)
+        elif ch != BLANK:
+            out.append((ch, [t]))
+        last = ch
+    return out
+
+
 def word_prob(lattice: Lattice, word: str) -> float:
     """P(word | crop): the CTC forward sum over every alignment of ``word`` to the lattice's steps."""
     if not lattice:

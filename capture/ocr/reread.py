@@ -42,7 +42,7 @@ import numpy as np
 
 from capture.extract.normalize import taxpayer_id
 from capture.ocr.base import OcrLine
-from capture.ocr.ctc import BLANK, Lattice, ReadLattices, best_path, path_score
+from capture.ocr.ctc import BLANK, Lattice, ReadLattices, best_path, emitted_path, path_score
 from capture.taxid import is_valid_uscc
 
 ReadCrops = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
@@ -154,20 +154,6 @@ ID_SURE = 0.2  # summed over the cuts, in units of a cut's first choice
 ID_LEAD = 3.0  # over the next valid id
 
 
-def _emitted(lattice: Lattice) -> list[tuple[str, list[int]]]:
-    """The greedy path as (character, the steps that emitted it), blanks and repeats collapsed."""
-    out: list[tuple[str, list[int]]] = []
-    last = None
-    for t, step in enumerate(lattice):
-        ch = step[0][0] if step else BLANK
-        if ch != BLANK and ch == last:
-            out[-1][1].append(t)
-        elif ch != BLANK:
-            out.append((ch, [t]))
-        last = ch
-    return out
-
-
 def _edits(lattice: Lattice, emitted: list[tuple[str, list[int]]], start: int) -> list[tuple[int, str, float]]:
     """Single edits of the path from character ``start`` on, as (position, replacement, odds): a
     character swapped for another of its steps' list, or one added where a blank step between two
@@ -209,7 +195,7 @@ def _apply(emitted: list[tuple[str, list[int]]], chosen: Sequence[tuple[int, str
 def lattice_ids(lattice: Lattice) -> dict[str, float]:
     """The valid USCCs within ``MAX_EDITS`` likely edits of one cut's id, each with its odds against
     the cut's first choice (1.0 for the first choice itself)."""
-    emitted = _emitted(lattice)
+    emitted = emitted_path(lattice)
     text = "".join(ch for ch, _ in emitted)
     m = _ID_TAIL.search(text) if " " not in text else None
     if m is None:
