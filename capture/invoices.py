@@ -29,6 +29,7 @@ from capture.ocr.ctc import reader
 from capture.ocr.reread import ReadCrops
 from capture.ocr.second_look import (
     Judge,
+    after_category,
     category_of,
     company_name,
     gained_stars,
@@ -36,6 +37,7 @@ from capture.ocr.second_look import (
     known_category,
     known_unit,
     known_units,
+    misread_star,
     reread_lines,
     star_split,
 )
@@ -129,6 +131,8 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
             todo[i] = known_unit
         elif odd and category_of(item_name(ln.text) or ln.text) in odd:
             todo[i] = known_category
+        elif after_category(squash(ln.text)) is not None:  # an item name: its category, no asterisk after
+            todo[i] = misread_star
     return todo
 
 

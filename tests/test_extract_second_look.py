@@ -201,3 +201,21 @@ def test_a_persons_name_is_left_to_the_recognizer():
 
     line = L("名称：孙志刚", 0, 0, 100, 20, 0.9)  # 郑 is common in names of places (郑州), 孙 is not
     assert common_name_chars(line, [_text_cut(line.text, {3: {"孙": 0.5, "郑": 0.5}})] * 5) is None
+
+
+def test_the_asterisk_after_a_known_category_read_as_a_character_is_put_back():
+    from capture.ocr.second_look import misread_star
+
+    line = L("*运输服务气国内道路货物运输服务", 0, 0, 300, 20, 0.96)
+    fixed = "*运输服务*国内道路货物运输服务"
+    read_star = [_text_cut("运输服务“国内道路货物运输服务")] * 4 + [_text_cut("运输服务气国内道路货物运输服务")]
+    assert misread_star(line, read_star) == (fixed, 0.96)
+    at = len("运输服务")
+    trace = [_text_cut("“运输服务气国内道路货物运输服务", {at + 1: {"气": 0.9, "“": 0.05, "": 0.05}})] * 5
+    assert misread_star(line, trace) == (fixed, 0.96)  # held-out 2525: every cut read 气, with a trace of “
+    # a real first character: blanks among its alternatives are no asterisk (餐饮服务餐费)
+    meal = L("餐饮服务餐费", 0, 0, 100, 20, 0.9)
+    assert misread_star(meal, [_text_cut("餐饮服务餐费", {4: {"餐": 0.5, "": 0.3, "智": 0.2}})] * 5) is None
+    # the cuts read the asterisk AND the character: an asterisk lost, not misread (the lexicon adds it)
+    lost = L("会议服务会议服务费", 0, 0, 100, 20, 0.9)
+    assert misread_star(lost, [_text_cut("会议服务*会议服务费")] * 5) is None

@@ -51,6 +51,7 @@ UNIT_SURE = 0.05  # mean probability over the 5 cuts of the likeliest known unit
 UNIT_LEAD = 3.0  # over the next known unit
 NAME_PRIOR = 3.0  # prior odds of a character common in company names against one that is not
 NAME_EVIDENCE = 0.5  # the common character's odds summed over the cuts (in units of a cut's first choice)
+STAR_TRACE = 0.03  # mean share of asterisk-like characters where the layout puts an asterisk
 CATEGORY_EDITS = 2
 CATEGORY_SURE = 0.1  # mean odds over the 5 cuts of the likeliest category, for an item name's unknown one
 CATEGORY_LEAD = 3.0  # over the next category
@@ -256,6 +257,47 @@ def known_category(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None
     if mean < CATEGORY_SURE or best < CATEGORY_LEAD * runner:
         return None
     return line.text[: span[0]] + word + line.text[span[1] :], min(line.score, mean)
+
+
+def after_category(text: str) -> int | None:
+    """In an item name's line whose known category (at the start, after an asterisk or not) is not
+    followed by an asterisk: the index of the character that follows it."""
+    start = 1 if text[:1] in _STARS else 0
+    found = [c for c in known_categories() if text.startswith(c, start) and len(text) > start + len(c) + 1]
+    if not found:
+        return None
+    at = start + len(max(found, key=len))
+    return at if text[at] not in _STARS else None
+
+
+def misread_star(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """The asterisk after a known category read as a character (*运输服务气国内道路货物运输服务): the
+    layout says an asterisk comes there, so a trace of one in the recognizer's alternatives for that
+    character is enough: in the cuts that read the line alike, the asterisk-like characters' share of
+    its steps averages at least ``STAR_TRACE`` (a real first character of a name holds none)."""
+    at = after_category(line.text)
+    if at is None:
+        return None
+    start = 1 if line.text[:1] in _STARS else 0
+    category = line.text[start:at]
+    shares = []
+    for cut, _score, *lattice in reads:
+        if not lattice:
+            continue
+        k = after_category(cut)
+        if k is None:  # the cut read an asterisk for the character (the same length): 1; else no evidence
+            head = cut[1:] if cut[:1] in _STARS else cut
+            star = head[len(category) : len(category) + 1]
+            if head.startswith(category) and star and star in _STARS and len(head) == len(line.text) - start:
+                shares.append(1.0)
+            continue
+        emitted = emitted_path(lattice[0])
+        if "".join(c for c, _ in emitted) != cut or len(cut) - k != len(line.text) - at:
+            continue  # only a cut that reads the same characters after the category (餐饮服务费 lost 餐)
+        shares.append(max(sum(p for a, p in lattice[0][t] if a and a in _STARS) for t in emitted[k][1]))
+    if not shares or sum(shares) / len(shares) < STAR_TRACE:
+        return None
+    return line.text[:at] + "*" + line.text[at + 1 :], line.score
 
 
 def star_split(text: str) -> tuple[str, frozenset[int]]:
