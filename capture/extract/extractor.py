@@ -253,10 +253,15 @@ def _read_fields(
     # where the buyer's block has surely ended: the item table's header, or (no header read) 价税合计
     totals = [a.box[1] for a in anchors if a.label.startswith("价税合计")]
     divider = header[3] if header is not None else min(totals, default=None)
+    read_twice = {
+        tuple(r.labels): (found[0], found[1]) for r in rs.fields.values() if tuple(r.labels) in paired
+        and len(found := [a for a in anchors if a.label in r.labels and a.score >= r.label_cutoff]) >= 2
+    }
     for name, rule in rs.fields.items():
         mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
         if tuple(rule.labels) in paired:
-            mine, rule = _one_of_pair(mine, rule, divider, parties)
+            pair = next((v for k, v in read_twice.items() if k != tuple(rule.labels)), None)
+            mine, rule = _one_of_pair(mine, rule, divider, parties, pair)
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
         if got is None and rule.fallback_labels:
             more = [a for a in anchors if a.label in rule.fallback_labels and a.score >= rule.label_cutoff]
@@ -283,21 +288,37 @@ def _read_fields(
 
 
 def _one_of_pair(
-    anchors: list, rule: FieldRule, divider: float | None, parties: Sequence[Anchor | None] = ()
+    anchors: list, rule: FieldRule, divider: float | None, parties: Sequence[Anchor | None] = (),
+    pair: tuple[Anchor, Anchor] | None = None,
 ) -> tuple[list, FieldRule]:
     """Only one anchor of a label the buyer and the seller share (名称, 纳税人识别号; the other misread):
     it is the seller's when it sits in the seller's block (``_party``: the block label beside it;
-    数电 invoices print the two blocks side by side) or, no block label read, below ``divider`` (the
+    数电 invoices print the two blocks side by side), or, no block label read, when it is clearly
+    nearer the seller's anchor of another shared label read twice (``pair``: the buyer's and the
+    seller's 纳税人识别号 for a lone 名称), or, neither, below ``divider`` (the
     item table's header, else the 价税合计 line: the buyer's block is always above the table); then
     the buyer's field gets no anchor and the seller's takes it, and the other way round."""
     if len(anchors) != 1:
         return anchors, rule
     side = _party(anchors[0], parties)
+    if side is None and pair is not None:
+        side = _nearer(anchors[0], pair)
     if side is None and divider is not None:
         side = 1 if (anchors[0].box[1] + anchors[0].box[3]) / 2 > divider else None
     if side is None or side == rule.occurrence - 1:
         return anchors, rule.model_copy(update={"occurrence": 1}) if side is not None else rule
     return [], rule
+
+
+def _nearer(anchor: Anchor, pair: tuple[Anchor, Anchor]) -> int | None:
+    """0 or 1: the anchor of ``pair`` (buyer's, seller's) ``anchor`` is clearly nearer (half the
+    distance or less), else None."""
+    def dist(other: Anchor) -> float:
+        (a0, a1, a2, a3), (b0, b1, b2, b3) = anchor.box, other.box
+        return (((a0 + a2) - (b0 + b2)) ** 2 + ((a1 + a3) - (b1 + b3)) ** 2) ** 0.5 / 2
+
+    near, far = sorted((dist(a), k) for k, a in enumerate(pair))
+    return near[1] if near[0] <= 0.5 * far[0] else None
 
 
 def _party(anchor: Anchor, parties: Sequence[Anchor | None]) -> int | None:
