@@ -261,37 +261,34 @@ def test_paper_sizes_grade_litres_and_specks_in_the_unit_column():
     assert repair_unit("v", None, UNITS) == "" and repair_unit("t", None, UNITS) is None  # t: tonnes
 
 
+# a 数电 item table's header as a hard sample reads it (held-out 2424): 金额 and 税额 split in two
+DIGITAL_HEADER = [
+    L("项目名称", 107, 205, 160, 224), L("规格型号", 253, 206, 306, 225), L("单位", 332, 206, 362, 227),
+    L("数量", 380, 207, 421, 227), L("单", 456, 207, 475, 226), L("价", 497, 209, 517, 228),
+    L("金", 562, 209, 577, 227), L("额", 596, 209, 616, 228), L("税率/征收率", 636, 210, 702, 228),
+    L("税", 720, 210, 740, 229), L("额", 754, 211, 774, 230),
+]
+
+
 def test_a_unit_glued_to_the_end_of_the_spec_under_the_unit_header_is_the_unit():
     # held-out 2424 (hard, 数电): the detector ran 张 into the spec line; its place says it is the unit
-    header = [
-        L("项目名称", 107, 205, 160, 224), L("规格型号", 253, 206, 306, 225), L("单位", 332, 206, 362, 227),
-        L("数量", 380, 207, 421, 227), L("单", 456, 207, 475, 226), L("价", 497, 209, 517, 228),
-        L("金", 562, 209, 577, 227), L("额", 596, 209, 616, 228), L("税率/征收率", 636, 210, 702, 228),
-        L("税", 720, 210, 740, 229), L("额", 754, 211, 774, 230),
-    ]
     row = [L("*印刷品*宣传折页", 34, 225, 130, 243), L("809", 405, 229, 432, 245), L("2.38", 506, 229, 539, 249),
            L("1925.42", 589, 229, 660, 248), L("13%", 662, 229, 683, 248), L("250.30", 751, 231, 795, 249)]
     glued = [*row, L("A4157g铜版纸张", 235, 226, 356, 247)]
-    [item] = extract_page(_page(header, glued)).line_items
+    [item] = extract_page(_page(DIGITAL_HEADER, glued)).line_items
     assert (item.value("spec"), item.value("unit"), item.value("quantity")) == ("A4 157g铜版纸", "张", "809")
     assert item.unit.box[0] > 330  # its own box, under 单位
     # a spec that only overflows towards the unit column keeps its end
     short = [*row, L("A4157g铜版纸", 235, 226, 340, 247)]
-    [item] = extract_page(_page(header, short)).line_items
+    [item] = extract_page(_page(DIGITAL_HEADER, short)).line_items
     assert (item.value("spec"), item.value("unit")) == ("A4 157g铜版纸", None)
 
 
 def test_a_speck_read_as_a_lone_letter_under_the_spec_header_is_no_spec():
     assert repair_spec("t") == "" and repair_spec("·") == ""
     assert repair_spec("A") is None and repair_spec("XL") is None  # a size is a spec
-    header = [
-        L("项目名称", 107, 205, 160, 224), L("规格型号", 253, 206, 306, 225), L("单位", 332, 206, 362, 227),
-        L("数量", 380, 207, 421, 227), L("单", 456, 207, 475, 226), L("价", 497, 209, 517, 228),
-        L("金", 562, 209, 577, 227), L("额", 596, 209, 616, 228), L("税率/征收率", 636, 210, 702, 228),
-        L("税", 720, 210, 740, 229), L("额", 754, 211, 774, 230),
-    ]
     row = [L("*现代服务*技术咨询服务费", 34, 225, 170, 243), L("次", 340, 226, 356, 245), L("1", 405, 229, 432, 245),
            L("1925.42", 506, 229, 560, 249), L("1925.42", 589, 229, 640, 248), L("6%", 662, 229, 683, 248),
            L("115.53", 751, 231, 795, 249), L("t", 270, 252, 282, 262)]
-    [item] = extract_page(_page(header, row)).line_items
+    [item] = extract_page(_page(DIGITAL_HEADER, row)).line_items
     assert (item.value("spec"), item.value("unit")) == (None, "次")
