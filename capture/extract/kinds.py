@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from capture.extract import normalize as n
 from capture.extract.capitals import capitals_text, parse_capitals, to_capitals
+from capture.extract.layout import CJK
 from capture.taxid import is_valid_uscc
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # 密码区 cipher text: digits and + - * / < > only; it must never leak into a neighbouring field
 _CIPHER = re.compile(r"^[0-9+\-*/<>]{6,}$")
 # a taxpayer id (read where a name should be, its label lost): 15-20 digits and capitals, mostly digits
@@ -28,10 +28,10 @@ def name(text: str) -> str | None:
     # 名称 misread (名构：, 有：): a company name holds no colon, one or two characters before one are a label
     s = re.sub(r"^[\u4e00-\u9fff]{1,2}\s*[:：]", "", s).strip(_NAME_JUNK)
     s = re.sub(r"^[.,·、。，]+", "", s)  # a speck before the name (.北京恒通…)
-    s = s.translate(_FULL_WIDTH) if _CJK.search(s) else s
+    s = s.translate(_FULL_WIDTH) if CJK.search(s) else s
     if len(s) < 2 or _CIPHER.match(s.replace(" ", "")) or _ID_LIKE.match(s.replace(" ", "")):
         return None
-    if not _CJK.search(s) and not re.search(r"[A-Za-z]{2}", s):
+    if not CJK.search(s) and not re.search(r"[A-Za-z]{2}", s):
         return None
     return s
 
@@ -57,7 +57,7 @@ def cjk_text(value: str) -> str | None:
     """Free text as printed. In Chinese text, ASCII brackets, colons and commas that OCR returns for
     the printed full-width ones become full-width again (（20支/盒）, 订单号：)."""
     s = value.strip().strip(_NAME_JUNK)
-    if _CJK.search(s):
+    if CJK.search(s):
         s = re.sub(r"(?<=[\u4e00-\u9fff])[:;,]|[:;,](?=[\u4e00-\u9fff])", lambda m: m[0].translate(_FULL_WIDTH), s)
         s = re.sub(r"(?<=[\u4e00-\u9fff])\(|\((?=[\u4e00-\u9fff\d])", "（", s)
         s = re.sub(r"(?<=[\u4e00-\u9fff])\)|\)(?=[\u4e00-\u9fff])", "）", s)

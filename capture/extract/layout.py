@@ -10,6 +10,7 @@ where the label ends.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ JOIN_GAP = 5.0  # larger line heights: followers closer than this on a row may c
 Box = tuple[float, float, float, float]
 
 
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")  # a Chinese character (CJK Unified Ideographs)
 
 
 def squash(text: str) -> str:

@@ -32,8 +32,9 @@ from pathlib import Path
 
 import yaml
 
+from capture.extract.layout import CJK
+
 LEXICON_DIR = Path(__file__).with_name("lexicon")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 MIN_WORD = 3  # a two-character word one character off is one shared character: no evidence
 BRANCH = "分公司"
 MAX_WORD_FIXES = 2  # per item name: more changes than that would be rewriting, not repairing
@@ -63,7 +64,7 @@ def _off_by_one(text: str, word: str) -> int | None:
     if len(text) != len(word):
         return None
     diff = [i for i, (a, b) in enumerate(zip(text, word, strict=True)) if a != b]
-    if len(diff) != 1 or not _CJK.match(text[diff[0]]):
+    if len(diff) != 1 or not CJK.match(text[diff[0]]):
         return None
     return diff[0]
 
@@ -88,7 +89,7 @@ def _candidates(text: str, words: frozenset[str], covered: set[int]) -> dict[int
     for w in words:
         for j in range(len(text) - len(w) + 1):
             p = _off_by_one(text[j : j + len(w)], w)
-            if p is None or j + p in covered or not all(_CJK.match(ch) for ch in text[j : j + len(w)]):
+            if p is None or j + p in covered or not all(CJK.match(ch) for ch in text[j : j + len(w)]):
                 continue
             best = out.setdefault(j + p, {})
             best[w[p]] = max(best.get(w[p], 0), len(w))

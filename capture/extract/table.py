@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 
 from capture.extract import normalize as n
 from capture.extract.kinds import cjk_text
-from capture.extract.layout import Anchor, Box, center, find_anchors, height, squash, union
+from capture.extract.layout import CJK, Anchor, Box, center, find_anchors, height, squash, union
 from capture.extract.rules import TableRule
 from capture.ocr.base import OcrLine
 
@@ -521,7 +521,6 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> li
     return rows
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _overhung_unit(row: dict[str, Cell], centers: list[tuple[float, str]], h: float) -> None:
@@ -539,13 +538,13 @@ def _overhung_unit(row: dict[str, Cell], centers: list[tuple[float, str]], h: fl
         return
     text = cell.text.rstrip()
     x0, y0, x1, y1 = cell.box
-    widths = [1.0 if _CJK.match(ch) else 0.55 for ch in text]
+    widths = [1.0 if CJK.match(ch) else 0.55 for ch in text]
     if x1 <= unit_x or len(text) < 3 or sum(widths) == 0:
         return
     per = (x1 - x0) / sum(widths)
     ends = [x0 + per * sum(widths[: k + 1]) for k in range(len(text))]
     centre = [e - per * w / 2 for e, w in zip(ends, widths, strict=True)]
-    if _CJK.match(text[-1]) and abs(centre[-1] - unit_x) <= 0.5 * per and centre[-2] <= unit_x - 0.8 * per:
+    if CJK.match(text[-1]) and abs(centre[-1] - unit_x) <= 0.5 * per and centre[-2] <= unit_x - 0.8 * per:
         cut = ends[-2]
         row[col] = Cell(text[:-1].rstrip(), cell.score, (x0, y0, cut, y1))
         row["unit"] = Cell(text[-1], cell.score, (cut, y0, x1, y1))

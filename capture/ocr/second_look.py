@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from capture.extract.layout import squash
+from capture.extract.layout import CJK, squash
 from capture.extract.lexicon import Lexicon, company_fit
 from capture.extract.rules import load_rulebook
 from capture.ocr.base import OcrLine
@@ -134,7 +134,7 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
     colon = max(text.rfind("："), text.rfind(":"))
     start = colon + 1 if 0 <= colon <= 3 else 0  # the label before the name (名称：) is no name
     for i, ch in enumerate(text):
-        if i < start or ch in common or not ("\u4e00" <= ch <= "\u9fff"):
+        if i < start or ch in common or not CJK.match(ch):
             continue
         like: Counter[str] = Counter()
         for cut, _score, *lattice in reads:
