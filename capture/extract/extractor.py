@@ -305,8 +305,10 @@ def _one_of_pair(
         side = _nearer(anchors[0], pair)
     if side is None and divider is not None:
         side = 1 if (anchors[0].box[1] + anchors[0].box[3]) / 2 > divider else None
-    if side is None or side == rule.occurrence - 1:
-        return anchors, rule.model_copy(update={"occurrence": 1}) if side is not None else rule
+    if side is None:
+        return anchors, rule
+    if side == rule.occurrence - 1:
+        return anchors, rule.model_copy(update={"occurrence": 1})
     return [], rule
 
 
@@ -333,7 +335,7 @@ def _party(anchor: Anchor, parties: Sequence[Anchor | None]) -> int | None:
     cy = (y0 + y1) / 2
     best: tuple[float, float, int] | None = None
     for k, label in enumerate(parties):
-        if label is None or x0 < label.box[0] - h:
+        if x0 < label.box[0] - h:
             continue
         _, ly0, lx1, ly1 = label.box
         key = (max(0.0, ly0 - cy, cy - ly1), x0 - lx1, k)
