@@ -3,7 +3,9 @@
 Contract
 - Startup migrates the database (``models.db.migrate``), opens one engine and session factory, the blob
   store and ONE shared OCR engine (``api.engine.build_engine``, loaded lazily on first use), and, unless
-  ``settings.embedded_worker`` is off, starts one capture worker thread; a thread reads the archived names
+  ``settings.embedded_worker`` is off, starts one capture worker: a child process supervised by a thread
+  (``api.worker.run_processes``; it has its own interpreter lock, so OCR's Python work never delays a
+  request), or with ``settings.worker_process`` off a thread using that engine; a thread reads the archived names
   for name searches at start and again hourly (``api.search.warm_names``); shutdown stops them (the worker
   after the job in hand). Tests pass ``ocr_engine=`` and use ``app.dependency_overrides``.
 - Every error is JSON ``{"error": {"code", "detail", ...}}``: ``CaptureError`` from the upload path maps to
@@ -97,7 +99,7 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from api.engine import build_engine
-        from api.worker import Worker, WorkerConfig
+        from api.worker import Worker, WorkerConfig, run_processes
         from models.blobs import BlobStore
         from models.db import make_engine, make_sessions, migrate
         from models.ingest import GroupCommit
@@ -111,7 +113,11 @@ def create_app(settings: Settings | None = None, *, ocr_engine: OcrEngine | None
         app.state.uploads = GroupCommit(lambda: app.state.sessions())  # the sessions in use at the time
         app.state.ocr_engine = ocr_engine if ocr_engine is not None else build_engine(settings)
         stop, thread, verifier_thread = threading.Event(), None, None
-        if settings.embedded_worker:
+        if settings.embedded_worker and settings.worker_process:  # supervised: restarted if it dies
+            thread = threading.Thread(target=run_processes, args=(1, stop), kwargs={"settings": settings},
+                                      name="capture-worker", daemon=True)
+            thread.start()
+        elif settings.embedded_worker:
             worker = Worker(WorkerConfig.from_settings(settings), app.state.ocr_engine, app.state.sessions,
                             app.state.blobs)
             thread = threading.Thread(target=worker.run_forever, args=(stop,), name="capture-worker", daemon=True)

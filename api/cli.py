@@ -157,8 +157,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.no_worker:
         settings = settings.model_copy(update={"embedded_worker": False})
-    worker = "no worker" if not settings.embedded_worker else "one in-process worker"
-    if settings.embedded_worker:
+    worker = ("no worker" if not settings.embedded_worker
+              else "one worker process" if settings.worker_process else "one worker thread")
+    if settings.embedded_worker and not settings.worker_process:
         # the OCR thread's Python parts hold the GIL for up to the switch interval (5 ms by default) each
         # time a request thread wants it, and a request wants it dozens of times: a 0.5 ms interval took
         # the acknowledgment p95 from ~100 to ~30 ms with OCR running (bench/api_load.py upload --interval 1)
@@ -278,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_ingest)
 
-    p = sub.add_parser("serve", help="run the HTTP API (with one in-process capture worker unless --no-worker)")
+    p = sub.add_parser("serve", help="run the HTTP API (with one capture worker process unless --no-worker)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=positive_int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--no-worker", action="store_true", help="do not capture here (run `invoice-capture worker`)")

@@ -44,8 +44,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="idle workers look for jobs this often")
     worker_nice: int = Field(
         default=10, ge=0, le=19,
-        description="CPU niceness of capture workers (their thread in `serve`): OCR yields to acknowledgments")
-    embedded_worker: bool = Field(default=True, description="the API process runs one capture worker thread")
+        description="CPU niceness of capture workers (of the thread alone for a worker thread): OCR yields to uploads")
+    embedded_worker: bool = Field(default=True, description="`serve` runs one capture worker with the API")
+    worker_process: bool = Field(
+        default=True,
+        description="the embedded worker is a child process of the API (its own interpreter lock: acknowledgments "
+                    "stay fast while OCR runs); false: a thread in the API process")
     # tax cross-check (api/verifier.py, capture/taxcheck/)
     tax_check: bool = Field(default=True, description="the worker and the API process run the verification loop")
     tax_url: str = Field(default="http://127.0.0.1:8100", description="the verification service (POST /verify)")

@@ -237,9 +237,10 @@ def build_worker(settings: Settings) -> Worker:
                   BlobStore(settings.blob_dir()))
 
 
-def _process_main() -> None:
-    """Entry of one worker process (spawned: nothing is inherited but the environment). It stops after the
-    job in hand on SIGTERM (sent by the parent) or when the parent process disappears."""
+def _process_main(settings: Settings | None = None) -> None:
+    """Entry of one worker process (spawned: nothing is inherited but the environment and ``settings``, by
+    default read from that environment). It stops after the job in hand on SIGTERM (sent by the parent) or
+    when the parent process disappears."""
     from api.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(levelname)s %(message)s")
@@ -249,7 +250,7 @@ def _process_main() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:  # the parent was killed: do not linger as an orphan
         threading.Thread(target=lambda: (parent.join(), stop.set()), name="parent-watch", daemon=True).start()
-    build_worker(get_settings()).run_forever(stop)
+    build_worker(settings or get_settings()).run_forever(stop)
 
 
 def stop_on_signals(stop, signals=(signal.SIGINT, signal.SIGTERM)) -> None:
@@ -267,13 +268,14 @@ def stop_on_signals(stop, signals=(signal.SIGINT, signal.SIGTERM)) -> None:
         signal.signal(sig, handler)
 
 
-def run_processes(count: int, stop: threading.Event, *, restart_delay: float = 2.0) -> None:
-    """Run ``count`` worker processes until ``stop`` is set, replacing any that dies; then SIGTERM them and
-    wait while each finishes the job in hand."""
+def run_processes(count: int, stop: threading.Event, *, settings: Settings | None = None,
+                  restart_delay: float = 2.0) -> None:
+    """Run ``count`` worker processes (with ``settings``, by default the environment's) until ``stop`` is
+    set, replacing any that dies; then SIGTERM them and wait while each finishes the job in hand."""
     ctx = multiprocessing.get_context("spawn")
 
     def start(i: int):
-        p = ctx.Process(target=_process_main, name=f"worker-{i}", daemon=False)
+        p = ctx.Process(target=_process_main, args=(settings,), name=f"worker-{i}", daemon=False)
         p.start()
         return p
 

@@ -156,8 +156,8 @@ def test_a_failed_job_reports_its_error(api, db, blobs):
     assert status["error"] == {"code": "ocr_failed", "detail": "the OCR model could not be loaded"}
 
 
-def test_the_embedded_worker_captures_uploads(db, data_dir):
-    settings = api_settings(db, data_dir, embedded_worker=True, worker_poll_seconds=0.05)
+def test_the_embedded_worker_thread_captures_uploads(db, data_dir):
+    settings = api_settings(db, data_dir, embedded_worker=True, worker_process=False, worker_poll_seconds=0.05)
     with TestClient(create_app(settings, ocr_engine=FakeEngine(VAT_SPECIAL_LINES))) as client:
         headers = {"X-API-Key": make_keys(db)["admin"]}
         r = client.post("/api/v1/documents", headers=headers, files=[("files", ("a.png", png_bytes(12), "image/png"))])

@@ -164,3 +164,62 @@ def test_worker_processes_share_the_queue(db, data_dir):
     assert len(finished) == 4 and all(j.attempts == 1 for j in finished)
     pids = {j.lease_owner.split(":")[1] for j in finished}
     assert str(parent.pid) not in pids and 1 <= len(pids) <= 2
+
+
+@pytest.mark.db
+def test_serve_runs_its_worker_in_a_supervised_child_process(db, data_dir, tmp_path):
+    """`serve` captures uploads in a child process (its own interpreter lock), and a new child takes over
+    when that one is killed; stopping `serve` stops the child."""
+    import httpx
+
+    from tests.test_api_cli import free_port
+    from tests.test_api_fixtures import make_keys
+
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen([*CLI, "serve", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                             env=cli_env(db, data_dir, INVOICE_CAPTURE_TAX_CHECK="false"))
+    base = f"http://127.0.0.1:{port}/api/v1"
+
+    def up() -> bool:
+        assert serve.poll() is None, "serve exited"
+        try:
+            return httpx.get(f"{base}/invoices", timeout=5).status_code == 401
+        except httpx.TransportError:
+            return False
+
+    def captured(body: bytes, name: str) -> Job:
+        r = httpx.post(f"{base}/documents", headers=headers, files={"files": (name, body)}, timeout=30)
+        assert r.status_code == 202, r.text
+        doc_id = uuid.UUID(r.json()["documents"][0]["id"])
+
+        def finished() -> Job | None:
+            with db.sessions() as s:
+                job = s.exec(select(Job).where(Job.document_id == doc_id)).one()
+            return job if job.status is JobStatus.DONE else None
+
+        return wait_for(finished, 300, f"{name} to be captured")
+
+    try:
+        wait_for(up, 120, "serve to answer")
+        headers = {"X-API-Key": make_keys(db)["scanner"]}
+        first = captured(SAMPLE.read_bytes(), "a.png")
+        child = int(first.lease_owner.split(":")[1])
+        assert child != serve.pid
+        os.kill(child, signal.SIGKILL)
+        second = captured(png_bytes(7), "b.png")
+        replacement = int(second.lease_owner.split(":")[1])
+        assert replacement not in (child, serve.pid) and (first.attempts, second.attempts) == (1, 1)
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == -signal.SIGTERM  # uvicorn re-raises the signal once shut down
+        with pytest.raises(ProcessLookupError):
+            os.kill(replacement, 0)  # stopped and reaped with serve
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+        log.close()
+    text = (tmp_path / "serve.log").read_text()
+    assert "Application shutdown complete" in text and "exited with -9; starting a new one" in text
+    with db.sessions() as s:
+        (inv,) = s.exec(select(Invoice).where(Invoice.document_id == first.document_id)).all()
+    assert (inv.invoice_code, inv.invoice_number) == ("3100265530", "96985775")
