@@ -9,7 +9,7 @@ Contract
   the attempt is committed as in flight, the call is made OUTSIDE any transaction, then the result is recorded
   and the policy's next step applied. Uploads and capture never wait for any of this.
 - ``run_due()`` repeats ``run_once`` until nothing is due or the breaker is open (``invoice-capture verify --due``);
-  ``run_forever(stop)`` polls every ``poll_seconds`` (the embedded worker thread and ``invoice-capture worker``).
+  ``run_forever(stop)`` polls every ``poll_seconds`` (a thread of ``serve``, and ``invoice-capture worker``).
 - Time: an injected ``clock`` (tests and the bench move it; nothing sleeps on it) or ``now=``.
 """
 
