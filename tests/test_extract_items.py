@@ -462,3 +462,27 @@ def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_t
     assert (fields["amount_excl_tax"].value, fields["tax"].value) == ("19668.23", "1365.51")
     body[-1] = L("（小写）¥21033.75", 600, 436, 700, 455)
     assert "tax" not in extract_page(_page(header, body)).fields
+
+
+def test_exempt_rows_are_checked_against_the_invoice_amount():
+    from capture.extract.items import factors_by_total
+
+    exempt = LineItem.of(quantity="72", unit_price="14.36", amount="817.92", tax_rate="免税", tax="0.00")
+    taxed = LineItem.of(quantity="2", unit_price="50.00", amount="100.00", tax_rate="9%", tax="9.00")
+    # the amounts add up to the invoice's: the exempt row's amount is right, its price one digit off
+    got = factors_by_total([exempt, taxed], "917.92", RATES, 1)
+    assert got[0].value("unit_price") == "11.36" and got[0].unit_price.alternatives[0].value == "14.36"
+    assert got[1] is taxed
+    # they do not: the amount may be the misread one; nothing changes
+    assert factors_by_total([exempt, taxed], "917.93", RATES, 1) == [exempt, taxed]
+    # an amount one digit off quantity x price, which is what the invoice's amount leaves for the row
+    wrong = LineItem.of(quantity="133", unit_price="10.02", amount="4332.66", tax_rate="免税", tax="0.00")
+    got = factors_by_total([wrong, taxed], "1432.66", RATES, 1)
+    assert got[0].value("amount") == "1332.66" and got[0].amount.alternatives[0].value == "4332.66"
+    # the product leaves the invoice's amount unmatched, or is not one digit off the reading: unchanged
+    assert factors_by_total([wrong, taxed], "1432.67", RATES, 1) == [wrong, taxed]
+    far = LineItem.of(quantity="133", unit_price="10.02", amount="4339.66", tax_rate="免税", tax="0.00")
+    assert factors_by_total([far, taxed], "1432.66", RATES, 1) == [far, taxed]
+    # a row whose tax confirms the amount read keeps it
+    kept = LineItem.of(quantity="3", unit_price="100.00", amount="400.00", tax_rate="9%", tax="36.00")
+    assert factors_by_total([kept, taxed], "400.00", RATES, 1) == [kept, taxed]

@@ -22,7 +22,14 @@ from capture.extract import normalize as n
 from capture.extract.capitals import CAPITALS_OFF, capitals_off, parse_capitals, to_capitals
 from capture.extract.corroborate import corroborate
 from capture.extract.fields import FieldRead, read_field
-from capture.extract.items import amount_from_total, amounts_by_tax, repair_item, tax_from_total, taxes_by_amounts
+from capture.extract.items import (
+    amount_from_total,
+    amounts_by_tax,
+    factors_by_total,
+    repair_item,
+    tax_from_total,
+    taxes_by_amounts,
+)
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Anchor, Box, center, find_anchors, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
@@ -480,6 +487,7 @@ def extract_page(
             fields["currency"] = FieldValue("CNY", 1.0, Source.DERIVED, page)
     if rs is not None and rs.table is not None and (amount := fields.get("amount_excl_tax")) is not None:
         items = taxes_by_amounts(items, amount.value, tuple(rs.table.rates), page)
+        items = factors_by_total(items, amount.value, tuple(rs.table.rates), page)
     fields = reconcile(fields, items, page)
     _derive(fields, items, page)
     _capitals_of_total(fields, page)

@@ -38,6 +38,10 @@ printable rate, which the row then gets too).
 ``taxes_by_amounts(items, amount_excl_tax, rates, page)``: the rows' amounts adding up to the invoice's
 amount before tax, a row tax one digit off (or short of) its amount x the printable rate read is that
 product.
+``factors_by_total(items, amount_excl_tax, rates, page)``: for rows no tax confirms, the rows' amounts
+adding up to the invoice's amount before tax confirm each, and a misread quantity or price is repaired as
+on a taxed row; off by exactly what one row's quantity x price mends (one digit off its amount read):
+that row's amount is the product.
 ``amounts_by_tax(items, tax, rates, page)``: the rows' taxes adding up to the invoice's tax, a row whose
 amount neither quantity x price nor its tax confirms gets the one amount one digit off (or short of)
 the reading that its tax at the rate read was levied on.
@@ -241,19 +245,20 @@ def _one_off(read: str, value: str) -> bool:
     return len(read) + 1 == len(value) and any(value[:i] + value[i + 1 :] == read for i in range(len(value)))
 
 
-def _factor(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
-    """Quantity x price off an amount that the tax confirms: the factor one digit off what the amount
-    and the other factor give (a price of 1.09 for 1.49 under 1706 x 1.49 = 2541.94)."""
+def _factor(item: LineItem, rates: tuple[str, ...], page: int, confirmed: bool = False) -> LineItem:
+    """Quantity x price off an amount that the tax (or, ``confirmed``, the invoice's total) confirms: the
+    factor one digit off what the amount and the other factor give (a price of 1.09 for 1.49 under
+    1706 x 1.49 = 2541.94)."""
     amount, q, p = _dec(item.amount), _dec(item.quantity), _dec(item.unit_price)
     if None in (amount, q, p) or _fen(q * p) == amount:
         return item
-    if not _taxed(amount, item, rates):
+    if not (confirmed or _taxed(amount, item, rates)):
         # no tax to confirm the amount: a quantity that fits it by chance once in a thousand does
         qty = _quantity_for(amount, p)
         if qty is not None and _rare_fit(qty, p):
             return _set(item, "quantity", _plain(qty), _conf(item, "amount", "unit_price"), page)
         return item
-    conf = _conf(item, "amount", "tax")
+    conf = _conf(item, "amount") if confirmed else _conf(item, "amount", "tax")
     price = _price_for(amount, q)
     if price is not None and _one_off(item.value("unit_price"), _plain(price, 2)):
         return _set(item, "unit_price", _plain(price, 2), conf, page)
@@ -411,6 +416,34 @@ def taxes_by_amounts(items: list[LineItem], total: str | None, rates: tuple[str,
         if it.tax is not None and it.value("tax_rate") in rates else it
         for it in items
     ]
+
+
+def factors_by_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+    """The rows' amounts against the invoice's amount before tax (read, or the QR's: never derived from
+    the rows), for the rows no tax confirms (an exempt row's 0.00 says nothing). Amounts adding up to it
+    confirm each row's amount, so a row whose quantity x price is not its amount has a misread factor,
+    repaired as a taxed row's is (a price of 14.36 for 11.36 under 72 x = 817.92). Amounts off it by
+    exactly what one row's quantity x price would mend, that product one digit off the amount read and
+    no tax confirming the reading: the row gets the product (4332.66 for 133 x 10.02 = 1332.66)."""
+    amounts = [_dec(it.amount) for it in items]
+    if total is None or not items or None in amounts:
+        return items
+    target, whole = Decimal(total), sum(amounts)
+    if whole == target:
+        return [_factor(it, rates, page, confirmed=True) for it in items]
+    fixes = []
+    for k, it in enumerate(items):
+        q, p = _dec(it.quantity), _dec(it.unit_price)
+        if q is None or p is None or _taxed(amounts[k], it, rates):
+            continue
+        product = _fen(q * p)
+        if product == target - (whole - amounts[k]) and _one_off(it.value("amount"), f"{product:.2f}"):
+            fixes.append((k, product))
+    if len(fixes) != 1:
+        return items
+    k, product = fixes[0]
+    row = _set(items[k], "amount", f"{product:.2f}", _conf(items[k], "quantity", "unit_price"), page)
+    return [repair_item(row, rates, page) if i == k else it for i, it in enumerate(items)]
 
 
 def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
