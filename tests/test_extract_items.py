@@ -486,3 +486,23 @@ def test_exempt_rows_are_checked_against_the_invoice_amount():
     # a row whose tax confirms the amount read keeps it
     kept = LineItem.of(quantity="3", unit_price="100.00", amount="400.00", tax_rate="9%", tax="36.00")
     assert factors_by_total([kept, taxed], "400.00", RATES, 1) == [kept, taxed]
+
+
+def test_a_speck_read_as_a_digit_under_the_names_is_no_quantity():
+    """A speck far down the name column read as 1 (score 0.49): not the last row's quantity (its price
+    would have been derived as the amount), nor the end of its name (a wrapped line is the next line)."""
+    header = [
+        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 370, 237, 397, 253),
+        L("数量", 422, 234, 464, 256), L("单价", 507, 236, 568, 253), L("金额", 620, 237, 681, 253),
+        L("税率/征收率", 704, 235, 772, 253), L("税额", 798, 237, 854, 255),
+    ]
+    body = [
+        L("*会议服务*会议服务费", 40, 258, 184, 275), L("11544.76", 641, 257, 704, 275), L("1%", 725, 258, 749, 275),
+        L("115.45", 833, 257, 877, 275),
+        L("*餐饮服务*餐费", 40, 278, 140, 295), L("次", 373, 278, 392, 297), L("2646.16", 650, 278, 704, 295),
+        L("1%", 725, 278, 749, 295), L("26.46", 838, 277, 877, 295),
+        L("1", 44, 330, 52, 344, score=0.49),
+    ]
+    first, second = extract_page(_page(header, body)).line_items
+    assert (second.value("name"), second.value("unit"), second.value("amount")) == ("*餐饮服务*餐费", "次", "2646.16")
+    assert second.quantity is None and second.unit_price is None and first.quantity is None

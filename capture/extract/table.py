@@ -94,6 +94,7 @@ class TableRead:
 
 LONG_LABEL = 6  # characters: a header label this long is matched with ``LONG_CUTOFF`` (税率/征收率 and longer)
 LONG_CUTOFF = 65.0
+WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
 
@@ -333,9 +334,10 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
     if _RATE.match(t):
         allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
     elif _NUMBER.match(t):
-        # a number under the spec header is a spec (1.9L read as 1.91), never the quantity right of the unit
+        # a number under the spec header is a spec (1.9L read as 1.91), never the quantity right of the
+        # unit; one under the name header is part of a name (or a speck), never a quantity far to its right
         nearest = min(centers, key=lambda c: abs(c[0] - xc))[1]
-        allowed = NUMERIC if nearest != "spec" else ("spec",)
+        allowed = (nearest,) if nearest in ("spec", "name") else NUMERIC
     else:
         allowed = TEXTUAL
     pool = [c for c in centers if c[1] in allowed] or centers
@@ -510,8 +512,10 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> li
         idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
         row = rows[idx]
         if col in row:
-            if col in ("name", "spec", "unit") and cy - (row[col].box[1] + row[col].box[3]) / 2 > 0.5 * h:
-                row[col].text += cell.text  # wrapped onto the next line
+            # wrapped onto the next line: below the cell, and not a line further down (a speck)
+            below = cy - (row[col].box[1] + row[col].box[3]) / 2
+            if col in ("name", "spec", "unit") and 0.5 * h < below and cy - row[col].box[3] <= WRAP_GAP * h:
+                row[col].text += cell.text
                 row[col].score = min(row[col].score, cell.score)
                 row[col].box = union([row[col].box, cell.box])
             continue
