@@ -506,3 +506,72 @@ def test_a_speck_read_as_a_digit_under_the_names_is_no_quantity():
     first, second = extract_page(_page(header, body)).line_items
     assert (second.value("name"), second.value("unit"), second.value("amount")) == ("*餐饮服务*餐费", "次", "2646.16")
     assert second.quantity is None and second.unit_price is None and first.quantity is None
+
+
+def test_one_row_tax_mends_the_invoice_tax():
+    from capture.extract.items import taxes_by_total
+
+    rows = [
+        LineItem.of(amount="1869.77", tax_rate="9%", tax="168.28"),
+        LineItem.of(amount="2631.47", tax_rate="6%", tax="152.89"),
+    ]
+    got = taxes_by_total(rows, "326.17", RATES, 1)
+    assert got[1].value("tax") == "157.89" and got[1].tax.alternatives[0].value == "152.89" and got[0] is rows[0]
+    assert taxes_by_total(rows, "326.18", RATES, 1) == rows  # the product does not mend the invoice's tax
+    far = [rows[0], LineItem.of(amount="2631.47", tax_rate="6%", tax="152.80")]
+    assert taxes_by_total(far, "326.17", RATES, 1) == far  # two digits off the reading
+
+
+def test_the_other_half_of_a_spread_label_heads_no_column():
+    """金额 read as 金 | 食 (the 额 misread), 税率/征收率 and 税额 (R | M) misread: 食 is 金's other half, so
+    the two words right of it head the rate and the tax (with 食 counted, three words for two columns
+    had left them unread and the tax was taken for the amount)."""
+    header = [
+        L("项目名称", 124, 238, 179, 256), L("规格型号", 284, 237, 339, 255), L("单位", 372, 238, 399, 254),
+        L("数量", 425, 237, 464, 256), L("单", 508, 237, 525, 255), L("价", 551, 238, 569, 255),
+        L("金", 624, 239, 638, 254), L("食", 664, 239, 681, 253), L("包本/证收车", 705, 237, 773, 254),
+        L("R", 798, 238, 816, 255), L("M", 836, 238, 854, 255),
+    ]
+    body = [
+        L("*劳务*装卸搬运服务", 37, 294, 160, 317), L("2631.47", 653, 296, 704, 314), L("6%", 727, 297, 750, 313),
+        L("157.89", 833, 295, 877, 314),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("2631.47", "6%", "157.89")
+
+
+def test_a_row_amount_the_invoice_total_and_its_tax_both_confirm():
+    from capture.extract.items import factors_by_total
+
+    other = LineItem.of(quantity="1", unit_price="2761.74", amount="2761.74", tax_rate="6%", tax="165.70")
+    row = LineItem.of(amount="23363.54", tax_rate="6%", tax="1401.82")  # 6% of .64 and of .65 is 1401.82
+    got = factors_by_total([other, row], "26125.38", RATES, 1)
+    assert got[1].value("amount") == "23363.64" and got[1].amount.alternatives[0].value == "23363.54"
+    assert factors_by_total([other, row], "26125.68", RATES, 1) == [other, row]  # .94: its tax says no
+
+
+def test_a_unit_price_with_a_digit_read_as_a_sign():
+    from capture.extract.items import blotted_price
+    from capture.extract.normalize import decimal
+
+    assert decimal("49/2.20") is None and decimal("136716.≥1376147") is None  # never truncated to 49
+    assert decimal("2个") == "2" and decimal("8.5元") == "8.5"  # a unit after the number still goes
+    assert blotted_price("49/2.20", "1", "4972.20") == "4972.20"
+    assert blotted_price("136716.≥1376147", "1", "136716.51") == "136716.51376147"
+    assert blotted_price("49/2.20", "1", "4972.30") is None  # no digit gives the amount
+    assert blotted_price("1.0≥", "3", "3.00") is None  # not a digit between digits
+    assert blotted_price("2.1234567/", "1", "2.12") is None
+    # the blot far right: every digit gives the amount to the fen, so none is chosen
+    assert blotted_price("2.12345/7", "1", "2.12") is None
+    header = [
+        L("项目名称", 134, 259, 192, 277), L("规格型号", 306, 257, 368, 278), L("单位", 404, 259, 434, 278),
+        L("数量", 463, 258, 507, 280), L("单价", 554, 259, 619, 277), L("金额", 680, 260, 741, 277),
+        L("税率/征收率", 769, 259, 842, 277), L("税额", 870, 259, 931, 278),
+    ]
+    body = [
+        L("*经纪代理服务*旅游服务代订", 43, 342, 239, 362), L("1", 509, 344, 523, 360),
+        L("49/2.20", 587, 342, 648, 360), L("4972.20", 708, 343, 766, 361), L("1%", 794, 344, 819, 361),
+        L("49.72", 913, 343, 957, 362),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("unit_price"), item.unit_price.source) == ("4972.20", Source.DERIVED)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from rapidfuzz import fuzz
 
@@ -25,10 +25,12 @@ from capture.extract.fields import FieldRead, read_field
 from capture.extract.items import (
     amount_from_total,
     amounts_by_tax,
+    blotted_price,
     factors_by_total,
     repair_item,
     tax_from_total,
     taxes_by_amounts,
+    taxes_by_total,
 )
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Anchor, Box, center, find_anchors, reading_order, rows, squash
@@ -128,6 +130,12 @@ def _line_item(
             value = "0.00"  # 免税 lines print *** for the tax
         if value is not None:
             cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    price, quantity, amount = row.get("unit_price"), cols.get("quantity"), cols.get("amount")
+    if "unit_price" not in cols and price is not None and quantity is not None and amount is not None:
+        found = blotted_price(price.text, quantity.value, amount.value)
+        if found is not None:
+            cols["unit_price"] = FieldValue(found, min(price.score, amount.confidence), Source.DERIVED, page,
+                                            to_original(price.box))
     if lexicon is not None:
         spec = cols.get("spec")
         _derived(cols, "name", repair_item_name(cols["name"].value, lexicon) if "name" in cols else None)
@@ -168,6 +176,21 @@ def _merge_qr(fields: dict[str, FieldValue], qr: QrPayload, qr_box: Box | None, 
             alts = (ocr,) if ocr is not None else ()
             box = ocr.box if ocr is not None else qr_box
             fields[name] = FieldValue(q, config.qr_confidence, Source.QR, page, box, alts)
+
+
+def _amount_not_from_rows(fields: dict[str, FieldValue]) -> str | None:
+    """The invoice's amount before tax as read (or the QR's), else (unread, or replaced by ``reconcile``,
+    whose readings include the rows' sum) its total less its tax, each read or the QR's: never a value
+    the rows' amounts helped choose."""
+    amount, total, tax = (fields.get(n) for n in ("amount_excl_tax", "total", "tax"))
+    if amount is not None and amount.source is not Source.DERIVED:
+        return amount.value
+    if total is None or tax is None or Source.DERIVED in (total.source, tax.source):
+        return None
+    try:
+        return f"{Decimal(total.value) - Decimal(tax.value):.2f}"
+    except (InvalidOperation, TypeError):
+        return None
 
 
 def _derive(fields: dict[str, FieldValue], items: Sequence[LineItem], page: int) -> None:
@@ -480,6 +503,7 @@ def extract_page(
             items = amount_from_total(items, total.value if total is not None else None, rates, page)
             tax = fields.get("tax")
             items = tax_from_total(items, tax.value if tax is not None else None, rates, page)
+            items = taxes_by_total(items, tax.value if tax is not None else None, rates, page)
             items = amounts_by_tax(items, tax.value if tax is not None else None, rates, page)
     if qr is not None:
         _merge_qr(fields, qr, qr_box, config, page)
@@ -487,8 +511,9 @@ def extract_page(
             fields["currency"] = FieldValue("CNY", 1.0, Source.DERIVED, page)
     if rs is not None and rs.table is not None and (amount := fields.get("amount_excl_tax")) is not None:
         items = taxes_by_amounts(items, amount.value, tuple(rs.table.rates), page)
-        items = factors_by_total(items, amount.value, tuple(rs.table.rates), page)
     fields = reconcile(fields, items, page)
+    if rs is not None and rs.table is not None:
+        items = factors_by_total(items, _amount_not_from_rows(fields), tuple(rs.table.rates), page)
     _derive(fields, items, page)
     _capitals_of_total(fields, page)
     fields = corroborate(fields, items)

@@ -42,6 +42,8 @@ product.
 adding up to the invoice's amount before tax confirm each, and a misread quantity or price is repaired as
 on a taxed row; off by exactly what one row's quantity x price mends (one digit off its amount read):
 that row's amount is the product.
+``taxes_by_total(items, tax, rates, page)``: the rows' taxes off the invoice's tax by exactly what one
+row's amount x rate mends, one digit off its tax read: that row's tax is the product.
 ``amounts_by_tax(items, tax, rates, page)``: the rows' taxes adding up to the invoice's tax, a row whose
 amount neither quantity x price nor its tax confirms gets the one amount one digit off (or short of)
 the reading that its tax at the rate read was levied on.
@@ -54,6 +56,7 @@ import re
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from capture.extract.normalize import BLOTTED
 from capture.invoice import FieldValue, LineItem, Source
 
 FEN = Decimal("0.01")
@@ -423,8 +426,9 @@ def factors_by_total(items: list[LineItem], total: str | None, rates: tuple[str,
     the rows), for the rows no tax confirms (an exempt row's 0.00 says nothing). Amounts adding up to it
     confirm each row's amount, so a row whose quantity x price is not its amount has a misread factor,
     repaired as a taxed row's is (a price of 14.36 for 11.36 under 72 x = 817.92). Amounts off it by
-    exactly what one row's quantity x price would mend, that product one digit off the amount read and
-    no tax confirming the reading: the row gets the product (4332.66 for 133 x 10.02 = 1332.66)."""
+    exactly what one row's quantity x price (none read: what its tax was levied on) would mend, one
+    digit off the amount read, and no tax confirming the reading: the row gets that amount (4332.66 for
+    133 x 10.02 = 1332.66; 23363.54 for 23363.64, whose 6% is the tax read, as is that of 23363.65)."""
     amounts = [_dec(it.amount) for it in items]
     if total is None or not items or None in amounts:
         return items
@@ -434,16 +438,39 @@ def factors_by_total(items: list[LineItem], total: str | None, rates: tuple[str,
     fixes = []
     for k, it in enumerate(items):
         q, p = _dec(it.quantity), _dec(it.unit_price)
-        if q is None or p is None or _taxed(amounts[k], it, rates):
+        rest = target - (whole - amounts[k])
+        if _taxed(amounts[k], it, rates) or not _one_off(it.value("amount"), f"{rest:.2f}"):
             continue
-        product = _fen(q * p)
-        if product == target - (whole - amounts[k]) and _one_off(it.value("amount"), f"{product:.2f}"):
-            fixes.append((k, product))
+        if (_fen(q * p) == rest) if q is not None and p is not None else _taxed(rest, it, rates):
+            fixes.append((k, rest, ("quantity", "unit_price") if q is not None and p is not None else ("tax",)))
     if len(fixes) != 1:
         return items
-    k, product = fixes[0]
-    row = _set(items[k], "amount", f"{product:.2f}", _conf(items[k], "quantity", "unit_price"), page)
+    k, rest, by = fixes[0]
+    row = _set(items[k], "amount", f"{rest:.2f}", _conf(items[k], *by), page)
     return [repair_item(row, rates, page) if i == k else it for i, it in enumerate(items)]
+
+
+def taxes_by_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+    """The rows' taxes off the invoice's tax by exactly what one row's amount x the printable rate read
+    would mend, that product one digit off (or short of) the tax read: that row's tax is the product
+    (152.89 for 6% of 2631.47 = 157.89, the taxes 5.00 short of the invoice's)."""
+    taxes = [_dec(it.tax) for it in items]
+    if total is None or not items or None in taxes:
+        return items
+    target, whole = Decimal(total), sum(taxes)
+    fixes = []
+    for k, it in enumerate(items):
+        amount, rate = _dec(it.amount), it.value("tax_rate")
+        if amount is None or rate not in rates:
+            continue
+        want = _tax_at(amount, rate)
+        if Decimal(want) == target - (whole - taxes[k]) and _one_off_from(it.value("tax"), want):
+            fixes.append((k, want))
+    if len(fixes) != 1:
+        return items
+    k, want = fixes[0]
+    row = _set(items[k], "tax", want, _conf(items[k], "amount", "tax_rate"), page)
+    return [row if i == k else it for i, it in enumerate(items)]
 
 
 def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
@@ -464,6 +491,20 @@ def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, .
     conf = min([_conf(it, "tax") for i, it in enumerate(items) if i != k] + [row.amount.confidence, 0.9])
     fixed = _set(_set(row, "tax", f"{rest:.2f}", conf, page), "tax_rate", fits[0], conf, page)
     return [fixed if i == k else it for i, it in enumerate(items)]
+
+
+def blotted_price(text: str, quantity: str | None, amount: str | None) -> str | None:
+    """A unit price read with one character as a sign (49/2.20 for 4972.20, 136716.≥1376147): the one
+    digit in its place that makes quantity x price the amount to the fen, when exactly one does."""
+    m = BLOTTED.fullmatch(re.sub(r"\s", "", text))
+    if m is None or quantity is None or amount is None:
+        return None
+    q, want = Decimal(quantity), Decimal(amount)
+    fits = {
+        c for d in "0123456789"
+        if re.fullmatch(r"[1-9]\d*(\.\d+)?|0\.\d+", c := m[1] + d + m[2]) and _fen(q * Decimal(c)) == want
+    }
+    return fits.pop() if len(fits) == 1 else None
 
 
 def _swapped(item: LineItem) -> LineItem:

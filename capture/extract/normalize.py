@@ -247,6 +247,10 @@ def taxpayer_id(text: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------------------- decimals
+# digits with one character in between read as a sign or letter (7 as /, 5 as ≥): the number is unread
+BLOTTED = re.compile(r"(\d[\d.]*)[^\w\s.,。](\d[\d.]*)")
+
+
 def decimal(text: str | None) -> str | None:
     """Quantity or unit price as printed: ``"15.9292035398"``, ``"2.50"``, ``"-3"``; thousands
     separators, currency signs and trailing units/junk (``"2个"``, ``"8.5元"``) removed."""
@@ -259,8 +263,8 @@ def decimal(text: str | None) -> str | None:
     s = re.sub(r"^[¥￥]", "", s.strip())
     s = re.sub(r"[\s']", "", s)
     m = re.match(r"[0-9OoDlI|SB.,。]*[0-9][0-9OoDlI|SB.,。]*", s)
-    if not m:
-        return None
+    if not m or BLOTTED.fullmatch(s):
+        return None  # not a number, or one with a character misread as a sign (49/2.20): no truncation
     s = m[0].translate(DIGIT_CONFUSIONS).replace("。", ".")
     s = re.sub(r"\.{2,}", ".", s).rstrip(".")
     if re.fullmatch(r"\d+,\d{4,}", s):

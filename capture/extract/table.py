@@ -265,11 +265,11 @@ def _edge_columns(order: list[str], found: dict[str, Anchor], band: list[OcrLine
     if not known:
         return out
     first, last = found[order[known[0]]], found[order[known[-1]]]
-    for missing, side in (
-        (order[: known[0]], [ln for ln in band if center(ln)[0] < first.box[0]]),
-        (order[known[-1] + 1 :], [ln for ln in band if center(ln)[0] > last.box[2]]),
+    for missing, side, edge in (
+        (order[: known[0]], [ln for ln in band if center(ln)[0] < first.box[0]], first),
+        (order[known[-1] + 1 :], [ln for ln in band if center(ln)[0] > last.box[2]], last),
     ):
-        side = sorted(side, key=lambda ln: ln.box[0])
+        side = _partner_dropped(sorted(side, key=lambda ln: ln.box[0]), edge)
         if len(missing) == 1 and not side and len(known) >= 2:
             # the header not read at all (税额 lost): one column pitch beyond the outermost found one
             step = -1 if missing[0] == order[0] else 1
@@ -284,6 +284,19 @@ def _edge_columns(order: list[str], found: dict[str, Anchor], band: list[OcrLine
         elif len(missing) == len(words := _words(side)):
             out.update({col: Anchor(w, col, 0.0, "") for col, w in zip(missing, words, strict=True)})
     return out
+
+
+def _partner_dropped(side: list[OcrLine], edge: Anchor) -> list[OcrLine]:
+    """Header text beyond the outermost found column without the other half of that column's label: a
+    spread two-character label matched by one character (金 of 金   额, its 额 read as 食) leaves the
+    other character next to it, which heads no column of its own."""
+    if len(edge.lines) != 1 or len(squash(edge.lines[0].text)) != 1 or not side:
+        return side
+    near = side[0] if side[0].box[0] >= edge.box[2] else side[-1]
+    gap = near.box[0] - edge.box[2] if near is side[0] else edge.box[0] - near.box[2]
+    if len(squash(near.text)) == 1 and 0 <= gap <= 3 * max(height(near), height(edge.lines[0])):
+        return [ln for ln in side if ln is not near]
+    return side
 
 
 def _words(lines: list[OcrLine]) -> list[tuple[OcrLine, ...]]:
