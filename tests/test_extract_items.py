@@ -575,3 +575,19 @@ def test_a_unit_price_with_a_digit_read_as_a_sign():
     ]
     [item] = extract_page(_page(header, body)).line_items
     assert (item.value("unit_price"), item.unit_price.source) == ("4972.20", Source.DERIVED)
+
+
+def test_a_rate_with_its_per_cent_sign_read_as_08():
+    """13% read as 1308 under 税率: the rate (a number there had been taken for the row's tax)."""
+    header = [
+        L("项目名称", 134, 259, 192, 277), L("规格型号", 306, 257, 368, 278), L("单位", 404, 259, 434, 278),
+        L("数量", 463, 258, 507, 280), L("单价", 554, 259, 619, 277), L("金额", 656, 260, 716, 277),
+        L("税率/征收率", 769, 259, 842, 277), L("税额", 848, 259, 908, 278),
+    ]
+    body = [
+        L("*电子计算机*笔记本电脑", 42, 280, 209, 303), L("台", 409, 283, 426, 301), L("1", 511, 284, 542, 299),
+        L("8687.61061947", 536, 283, 646, 300), L("8687.61", 709, 283, 769, 301), L("1308", 792, 283, 822, 299),
+        L("1129.39", 899, 282, 954, 300),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("tax_rate"), item.value("tax")) == ("13%", "1129.39")

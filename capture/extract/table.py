@@ -32,7 +32,7 @@ CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
     "quantity": n.decimal,
     "unit_price": n.decimal,
     "amount": lambda t: n.money(t, implied_decimals=True),  # always printed with 2 decimals
-    "tax_rate": lambda t: n.tax_rate(t) or n.tax_rate(_rate_head(t)),
+    "tax_rate": lambda t: n.tax_rate(t) or n.tax_rate(_rate_head(t)) or _percent_as_08(t),
     "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t, implied_decimals=True),
 }
 
@@ -41,6 +41,15 @@ def _rate_head(text: str) -> str:
     """A rate cell's text up to its per cent sign (6%6: a speck read after the rate), else nothing."""
     head, sign, _ = text.partition("%")
     return head + sign if sign and 0 < len(head.strip()) <= 2 else ""
+
+
+# a rate whose per cent sign OCR read as 08 (1308 for 13%): no number is printed in the rate column
+_PERCENT_08 = re.compile(r"^(1[0-7]|[1-9])08$")
+
+
+def _percent_as_08(text: str) -> str | None:
+    m = _PERCENT_08.match(squash(text))
+    return f"{m[1]}%" if m else None
 
 
 _DASH_BEFORE_ONE = re.compile(r"(?<=[\u4e00-\u9fff])[-－—–](?=一)")
@@ -344,12 +353,12 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
     t = squash(text)
     x0, x1 = span
     xc = (x0 + x1) / 2
-    if _RATE.match(t):
+    nearest = min(centers, key=lambda c: abs(c[0] - xc))[1]
+    if _RATE.match(t) or (nearest == "tax_rate" and _PERCENT_08.match(t)):
         allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
     elif _NUMBER.match(t):
         # a number under the spec header is a spec (1.9L read as 1.91), never the quantity right of the
         # unit; one under the name header is part of a name (or a speck), never a quantity far to its right
-        nearest = min(centers, key=lambda c: abs(c[0] - xc))[1]
         allowed = (nearest,) if nearest in ("spec", "name") else NUMERIC
     else:
         allowed = TEXTUAL
