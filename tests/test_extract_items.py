@@ -591,3 +591,12 @@ def test_a_rate_with_its_per_cent_sign_read_as_08():
     ]
     [item] = extract_page(_page(header, body)).line_items
     assert (item.value("tax_rate"), item.value("tax")) == ("13%", "1129.39")
+
+
+def test_a_unit_price_read_without_its_point():
+    row = LineItem.of(quantity="3", unit_price="2198990825688", amount="65969.72", tax_rate="9%", tax="5937.27")
+    got = repair_item(row, RATES)
+    assert got.value("unit_price") == "21989.90825688" and got.unit_price.alternatives[0].value == "2198990825688"
+    # no confirmed amount (no tax): left as read
+    bare = LineItem.of(quantity="3", unit_price="2198990825688", amount="65969.72")
+    assert repair_item(bare, RATES).value("unit_price") == "2198990825688"

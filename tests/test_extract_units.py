@@ -292,3 +292,9 @@ def test_a_speck_read_as_a_lone_letter_under_the_spec_header_is_no_spec():
            L("115.53", 751, 231, 795, 249), L("t", 270, 252, 282, 262)]
     [item] = extract_page(_page(DIGITAL_HEADER, row)).line_items
     assert (item.value("spec"), item.value("unit")) == (None, "次")
+
+
+def test_litres_read_as_one_and_a_point_and_a_full_width_speck():
+    assert repair_spec("51./桶") == "5L/桶" and repair_spec("5W-3041.") == "5W-30 4L"  # and the space lost
+    assert repair_spec("，") == "" and repair_spec("、") == ""  # a speck read as a full-width mark: no spec
+    assert repair_spec("5W-30 4L") is None and repair_spec("12/桶") is None

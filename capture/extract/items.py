@@ -265,7 +265,7 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int, confirmed: bool =
     price = _price_for(amount, q)
     if price is not None and _one_off(item.value("unit_price"), _plain(price, 2)):
         return _set(item, "unit_price", _plain(price, 2), conf, page)
-    exact = _exact_price(item.value("unit_price"), q, amount)
+    exact = _exact_price(item.value("unit_price"), q, amount) or _pointed_price(item.value("unit_price"), q, amount)
     if exact is not None:
         return _set(item, "unit_price", exact, conf, page)
     qty = _quantity_for(amount, p)
@@ -292,6 +292,15 @@ def _exact_price(read: str, quantity: Decimal, amount: Decimal) -> str | None:
         c for c in _one_change(read)
         if len(c.partition(".")[2]) == decimals and _fen(quantity * Decimal(c)) == amount
     }
+    return fits.pop() if len(fits) == 1 else None
+
+
+def _pointed_price(read: str, quantity: Decimal, amount: Decimal) -> str | None:
+    """A unit price read without its point (2198990825688 for 21989.90825688): the one place for the
+    point that makes quantity x price the amount to the fen."""
+    if "." in read:
+        return None
+    fits = {c for k in range(1, len(read)) if _fen(quantity * Decimal(c := read[:k] + "." + read[k:])) == amount}
     return fits.pop() if len(fits) == 1 else None
 
 

@@ -63,13 +63,14 @@ _COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)(?:[°·•](?=\d+[\u4e00-\u9fff
 _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between grammage and sheets lost
 # 1.91. for 1.9L: the L of litres read as 1 and its foot as a point, after a number with its own point
 _LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
-_SPECK = re.compile(r"[a-z.,:;'`·°\-]")  # one lower-case letter or mark: no spec is that
+_SPECK = re.compile(r"[a-z.,:;'`·°\-，。、；：]")  # one lower-case letter or mark: no spec is that
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
-_LITRE_ONE = re.compile(r"^(\d+)1/(?=[桶瓶罐壶]$)")
+_LITRE_ONE = re.compile(r"^(\d+)1\.?/(?=[桶瓶罐壶]$)")  # 51./桶: the L's foot read as a point too
 # 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·]?(\d+(?:\.\d+)?L)\b")
 _PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)")  # A4157g铜版纸: the space between size and grammage lost
-_GRADE_LITRES = re.compile(r"^(\dW-\d{2} \d)1\.?$")  # 5W-30 41, 5W-30 41.: the L of the volume read as 1
+# 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
+_GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
 _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
@@ -87,7 +88,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), fixed)
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", fixed)
-    fixed = _GRADE_LITRES.sub(r"\1L", _PAPER_SIZE.sub(r"\1 \2", fixed))
+    fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(r"\1 \2", fixed))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
     fixed = _PAPER.sub("g ", fixed)
