@@ -21,7 +21,7 @@ import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import squash
-from capture.extract.table import item_name, stacked_cells
+from capture.extract.table import TALL, item_name, stacked_cells
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
@@ -162,14 +162,33 @@ def _stacked_units(lines: Sequence[OcrLine], inv: ExtractedInvoice) -> list[tupl
     return out
 
 
+def _halved_units(lines: Sequence[OcrLine], inv: ExtractedInvoice) -> list[tuple[int, int, OcrLine]]:
+    """(line index, half, the half's own line) for a unit read as one known unit in a box as tall as two
+    (桶 over 次 detected as one box and read 次) while a row has no unit: the top and the bottom half
+    are read again on their own (the halves' lines have no text: each is judged afresh)."""
+    if not inv.line_items or all(li.unit is not None for li in inv.line_items):
+        return []
+    out = []
+    for i, ln in enumerate(lines):
+        x0, y0, x1, y1 = ln.box
+        if len(squash(ln.text)) == 1 and squash(ln.text) in known_units() and y1 - y0 >= TALL * (x1 - x0):
+            mid = (y0 + y1) / 2
+            for k, (a, b) in enumerate(((y0, mid), (mid, y1))):
+                out.append((i, k, OcrLine("", ln.score, ((x0, a), (x1, a), (x1, b), (x0, b)))))
+    return out
+
+
 def _second_look(
-    lines: Sequence[OcrLine], todo: dict[int, Judge], pieces: list[tuple[int, int, OcrLine]], image, read_crops
+    lines: Sequence[OcrLine], todo: dict[int, Judge], pieces: list[tuple[int, int, OcrLine]], image, read_crops,
+    halves: Sequence[tuple[int, int, OcrLine]] = (),
 ) -> list[OcrLine]:
     """The doubtful lines read again (``reread_lines``), and each stacked unit character read again on
-    its own: a known unit the cuts make clearly likeliest (``known_unit``) takes its place in its line."""
-    n = len(lines)
-    todo = {**todo, **{n + j: known_unit for j in range(len(pieces))}}
-    got = reread_lines([*lines, *(piece for _, _, piece in pieces)], todo, image, read_crops)
+    its own: a known unit the cuts make clearly likeliest (``known_unit``) takes its place in its line;
+    a unit box two units tall (``_halved_units``) becomes the two units its halves read (one half read
+    surely as another unit than the box was: the box's unit is the other half's)."""
+    n, parts = len(lines), [*pieces, *halves]
+    todo = {**todo, **{n + j: known_unit for j in range(len(parts))}}
+    got = reread_lines([*lines, *(piece for _, _, piece in parts)], todo, image, read_crops)
     out = got[:n]
     for j, (i, k, piece) in enumerate(pieces):
         new = got[n + j].text
@@ -177,6 +196,14 @@ def _second_look(
             chars = list(squash(out[i].text))
             chars[k] = new
             out[i] = OcrLine("".join(chars), out[i].score, out[i].polygon)
+    read = {(i, k): got[n + len(pieces) + j].text for j, (i, k, _) in enumerate(halves)}
+    for i in {i for i, _, _ in halves}:
+        first = squash(out[i].text)
+        top, bottom = read[(i, 0)], read[(i, 1)]
+        if top and bottom:
+            out[i] = OcrLine(top + bottom, out[i].score, out[i].polygon)
+        elif (top or bottom) and (top or bottom) != first:  # the unit first read is the other half's
+            out[i] = OcrLine((top or first) + (bottom or first), out[i].score, out[i].polygon)
     return out
 
 
@@ -202,8 +229,9 @@ def invoice_from_page(
     inv = _extract(page, qr, qr_box, config)
     todo = _doubtful(page.processed_lines, inv, config.name_sure) if read_crops and config.second_look else {}
     pieces = _stacked_units(page.processed_lines, inv) if read_crops and config.second_look else []
-    if todo or pieces:
-        lines = _second_look(page.processed_lines, todo, pieces, page.prepared.image, read_crops)
+    halves = _halved_units(page.processed_lines, inv) if read_crops and config.second_look else []
+    if todo or pieces or halves:
+        lines = _second_look(page.processed_lines, todo, pieces, page.prepared.image, read_crops, halves)
         if lines != page.processed_lines:
             page = _with_lines(page, lines)
             inv = _extract(page, qr, qr_box, config)

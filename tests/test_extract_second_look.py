@@ -219,3 +219,24 @@ def test_the_asterisk_after_a_known_category_read_as_a_character_is_put_back():
     # the cuts read the asterisk AND the character: an asterisk lost, not misread (the lexicon adds it)
     lost = L("会议服务会议服务费", 0, 0, 100, 20, 0.9)
     assert misread_star(lost, [_text_cut("会议服务*会议服务费")] * 5) is None
+
+
+def test_a_unit_box_two_units_tall_read_as_one_unit_is_read_again_by_halves():
+    # 天 over 次 merged by the detector into one tall box read 次 alone: one row has no unit
+    from capture.invoices import _halved_units, _second_look
+
+    page = [L("次", *ln.box) if ln.text == "天次" else ln for ln in legacy_page()]
+    i = next(k for k, ln in enumerate(page) if ln.text == "次" and ln.box[3] - ln.box[1] > 40)
+    inv = extract_page(page)
+    assert [li.value("unit") for li in inv.line_items] == ["次", None]
+    halves = _halved_units(page, inv)
+    x0, y0, x1, y1 = page[i].box
+    assert [(k, c, h.text, h.box) for k, c, h in halves] == [
+        (i, 0, "", (x0, y0, x1, (y0 + y1) / 2)), (i, 1, "", (x0, (y0 + y1) / 2, x1, y1))]
+    read_crops, calls = fake_reader([[("天", 0.9)] * 5, [("", 0.0)] * 5])  # the lower half unread
+    out = _second_look(page, {}, [], IMAGE, read_crops, halves)
+    assert calls == [10] and out[i].text == "天次"  # the box's 次 is the other half's
+    assert [li.value("unit") for li in extract_page(out).line_items] == ["天", "次"]
+    read_crops, _ = fake_reader([[("次", 0.9)] * 5, [("", 0.0)] * 5])  # the upper half is the 次 read
+    assert _second_look(page, {}, [], IMAGE, read_crops, halves)[i].text == "次"  # the other: unknown
+    assert _halved_units(legacy_page(), extract_page(legacy_page())) == []  # every row has its unit

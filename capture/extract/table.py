@@ -103,6 +103,7 @@ class TableRead:
 
 LONG_LABEL = 6  # characters: a header label this long is matched with ``LONG_CUTOFF`` (税率/征收率 and longer)
 LONG_CUTOFF = 65.0
+TALL = 1.6  # a box this many times as high as wide holds characters stacked (a column of units)
 WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
@@ -404,7 +405,7 @@ def stacked_cells(line: OcrLine, h: float | None = None) -> list[Cell] | None:
     height ``h`` and narrower than its characters laid side by side."""
     x0, y0, x1, y1 = line.box
     text = squash(line.text)
-    stacked = (y1 - y0) >= 1.6 * (x1 - x0) or (h is not None and y1 - y0 >= 1.8 * h and x1 - x0 < len(text) * h)
+    stacked = (y1 - y0) >= TALL * (x1 - x0) or (h is not None and y1 - y0 >= 1.8 * h and x1 - x0 < len(text) * h)
     if len(text) < 2 or not stacked:
         return None
     step = (y1 - y0) / len(text)
