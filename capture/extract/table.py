@@ -43,8 +43,9 @@ def _rate_head(text: str) -> str:
     return head + sign if sign and 0 < len(head.strip()) <= 2 else ""
 
 
-# a rate whose per cent sign OCR read as 08 (1308 for 13%): no number is printed in the rate column
-_PERCENT_08 = re.compile(r"^(1[0-7]|[1-9])08$")
+# a rate whose per cent sign OCR read as 08 or 06 (1308 for 13%, 906 for 9%): no number is printed in
+# the rate column
+_PERCENT_08 = re.compile(r"^(1[0-7]|[1-9])0[68]$")
 
 
 def _percent_as_08(text: str) -> str | None:
