@@ -438,12 +438,17 @@ def test_a_quantity_glued_to_the_front_of_its_unit_price_is_split_off_by_the_amo
     assert repair_item(LineItem.of(unit_price="2488.13", amount="2440.65"), RATES).quantity is None
 
 
-def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():
-    header = [
+def whole_header() -> list:
+    """A 数电 table header read whole (every label one line)."""
+    return [
         L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 366, 233, 398, 253),
         L("数量", 420, 232, 464, 254), L("单价", 503, 232, 569, 253), L("金额", 620, 234, 680, 251),
         L("税率/征收率", 701, 233, 772, 250), L("税额", 795, 234, 853, 252),
     ]
+
+
+def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():
+    header = whole_header()
     body = [
         L("*印刷品*宣传折页", 40, 256, 168, 273), L("2648.80", 630, 255, 680, 273), L("13%", 725, 255, 749, 273),
         L("344.34", 830, 255, 870, 273),
@@ -491,11 +496,7 @@ def test_exempt_rows_are_checked_against_the_invoice_amount():
 def test_a_speck_read_as_a_digit_under_the_names_is_no_quantity():
     """A speck far down the name column read as 1 (score 0.49): not the last row's quantity (its price
     would have been derived as the amount), nor the end of its name (a wrapped line is the next line)."""
-    header = [
-        L("项目名称", 122, 236, 178, 254), L("规格型号", 280, 235, 336, 256), L("单位", 370, 237, 397, 253),
-        L("数量", 422, 234, 464, 256), L("单价", 507, 236, 568, 253), L("金额", 620, 237, 681, 253),
-        L("税率/征收率", 704, 235, 772, 253), L("税额", 798, 237, 854, 255),
-    ]
+    header = whole_header()
     body = [
         L("*会议服务*会议服务费", 40, 258, 184, 275), L("11544.76", 641, 257, 704, 275), L("1%", 725, 258, 749, 275),
         L("115.45", 833, 257, 877, 275),
@@ -550,6 +551,15 @@ def test_a_row_amount_the_invoice_total_and_its_tax_both_confirm():
     assert factors_by_total([other, row], "26125.68", RATES, 1) == [other, row]  # .94: its tax says no
 
 
+def _digital_header(amount: float = 680, tax: float = 870) -> list:
+    """A 数电 table header read whole, 金额 and 税额 starting at ``amount`` and ``tax``."""
+    return [
+        L("项目名称", 134, 259, 192, 277), L("规格型号", 306, 257, 368, 278), L("单位", 404, 259, 434, 278),
+        L("数量", 463, 258, 507, 280), L("单价", 554, 259, 619, 277), L("金额", amount, 260, amount + 61, 277),
+        L("税率/征收率", 769, 259, 842, 277), L("税额", tax, 259, tax + 61, 278),
+    ]
+
+
 def test_a_unit_price_with_a_digit_read_as_a_sign():
     from capture.extract.items import blotted_price
     from capture.extract.normalize import decimal
@@ -563,11 +573,7 @@ def test_a_unit_price_with_a_digit_read_as_a_sign():
     assert blotted_price("2.1234567/", "1", "2.12") is None
     # the blot far right: every digit gives the amount to the fen, so none is chosen
     assert blotted_price("2.12345/7", "1", "2.12") is None
-    header = [
-        L("项目名称", 134, 259, 192, 277), L("规格型号", 306, 257, 368, 278), L("单位", 404, 259, 434, 278),
-        L("数量", 463, 258, 507, 280), L("单价", 554, 259, 619, 277), L("金额", 680, 260, 741, 277),
-        L("税率/征收率", 769, 259, 842, 277), L("税额", 870, 259, 931, 278),
-    ]
+    header = _digital_header()
     body = [
         L("*经纪代理服务*旅游服务代订", 43, 342, 239, 362), L("1", 509, 344, 523, 360),
         L("49/2.20", 587, 342, 648, 360), L("4972.20", 708, 343, 766, 361), L("1%", 794, 344, 819, 361),
@@ -579,11 +585,7 @@ def test_a_unit_price_with_a_digit_read_as_a_sign():
 
 def test_a_rate_with_its_per_cent_sign_read_as_08():
     """13% read as 1308 under 税率: the rate (a number there had been taken for the row's tax)."""
-    header = [
-        L("项目名称", 134, 259, 192, 277), L("规格型号", 306, 257, 368, 278), L("单位", 404, 259, 434, 278),
-        L("数量", 463, 258, 507, 280), L("单价", 554, 259, 619, 277), L("金额", 656, 260, 716, 277),
-        L("税率/征收率", 769, 259, 842, 277), L("税额", 848, 259, 908, 278),
-    ]
+    header = _digital_header(amount=656, tax=848)  # 13% read as 1308 is nearer the tax than the amount
     body = [
         L("*电子计算机*笔记本电脑", 42, 280, 209, 303), L("台", 409, 283, 426, 301), L("1", 511, 284, 542, 299),
         L("8687.61061947", 536, 283, 646, 300), L("8687.61", 709, 283, 769, 301), L("1308", 792, 283, 822, 299),
