@@ -32,7 +32,7 @@ CELL_NORMALIZERS: dict[str, Callable[[str], str | None]] = {
     "quantity": n.decimal,
     "unit_price": n.decimal,
     "amount": lambda t: n.money(t, implied_decimals=True),  # always printed with 2 decimals
-    "tax_rate": lambda t: n.tax_rate(t) or n.tax_rate(_rate_head(t)) or _percent_as_08(t),
+    "tax_rate": lambda t: n.tax_rate(t) or n.tax_rate(_rate_head(t)) or _percent_as_digits(t),
     "tax": lambda t: "***" if set(squash(t)) <= {"*", "＊", "※"} and squash(t) else n.money(t, implied_decimals=True),
 }
 
@@ -45,11 +45,11 @@ def _rate_head(text: str) -> str:
 
 # a rate whose per cent sign OCR read as 08 or 06 (1308 for 13%, 906 for 9%): no number is printed in
 # the rate column
-_PERCENT_08 = re.compile(r"^(1[0-7]|[1-9])0[68]$")
+_PERCENT_DIGITS = re.compile(r"^(1[0-7]|[1-9])0[68]$")
 
 
-def _percent_as_08(text: str) -> str | None:
-    m = _PERCENT_08.match(squash(text))
+def _percent_as_digits(text: str) -> str | None:
+    m = _PERCENT_DIGITS.match(squash(text))
     return f"{m[1]}%" if m else None
 
 
@@ -356,7 +356,7 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
     x0, x1 = span
     xc = (x0 + x1) / 2
     nearest = min(centers, key=lambda c: abs(c[0] - xc))[1]
-    if _RATE.match(t) or (nearest == "tax_rate" and _PERCENT_08.match(t)):
+    if _RATE.match(t) or (nearest == "tax_rate" and _PERCENT_DIGITS.match(t)):
         allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
     elif _NUMBER.match(t):
         # a number under the spec header is a spec (1.9L read as 1.91), never the quantity right of the
