@@ -309,3 +309,13 @@ def test_a_speck_read_as_a_letter_does_not_make_a_chinese_invoice_english():
     english = [L("TAX INVOICE", 100, 50, 400, 80), L("BILL TO: Acme Pty Ltd", 100, 100, 500, 130),
                L("TOTAL 120.00", 100, 400, 400, 430), L("发", 500, 500, 520, 520)]
     assert choose_rules(english, ExtractConfig()).name == "en_invoice"
+
+
+def test_a_label_split_by_a_speck_between_its_parts_is_one_anchor():
+    """名 | 公 (a speck, 0.35) | 称：…: the buyer's 名称 read as two labels; the second is not the seller's
+    (the names came out swapped on a phone photo)."""
+    page = legacy_page()
+    k = next(i for i, ln in enumerate(page) if ln.text.startswith("称：济南海纳"))
+    page.insert(k, L("公", 262, 329, 300, 360, 0.35))
+    v = extract_page(page).value
+    assert (v("buyer_name"), v("seller_name")) == ("济南海纳餐饮管理有限公司", "济南启明餐饮管理有限公司")

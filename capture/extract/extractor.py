@@ -290,6 +290,7 @@ def _read_fields(
     for name, rule in rs.fields.items():
         mine = [a for a in anchors if a.label in rule.labels and a.score >= rule.label_cutoff]
         if tuple(rule.labels) in paired:
+            mine = _split_label_once(mine)
             pair = next((v for k, v in read_twice.items() if k != tuple(rule.labels)), None)
             mine, rule = _one_of_pair(mine, rule, divider, parties, pair)
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
@@ -315,6 +316,24 @@ def _read_fields(
     _unlabelled_id(lines, fields, rs, divider, page, to_original)
     _legal_forms(fields, rs)
     return fields
+
+
+SPLIT_GAP = 5.0  # label heights: the two parts of one label read as two lines (名 | 称：…) are this close
+
+
+def _split_label_once(anchors: list[Anchor]) -> list[Anchor]:
+    """Anchors of a shared label with one label read as two (名 | 公 | 称：南京…: 名称 split, each part a
+    label of its own): an anchor with nothing after it followed on its row, within ``SPLIT_GAP`` label
+    heights, by another is that one's first part, not the other party's label (which would make the
+    buyer's name the seller's). Side-by-side blocks (数电) have the buyer's value between the two."""
+    out = []
+    for k, a in enumerate(anchors):
+        b = anchors[k + 1] if k + 1 < len(anchors) else None
+        h = a.box[3] - a.box[1]
+        same_row = b is not None and abs(center(b.last)[1] - center(a.last)[1]) < 0.5 * h
+        if not (same_row and not a.rest and 0 <= b.box[0] - a.box[2] <= SPLIT_GAP * h):
+            out.append(a)
+    return out
 
 
 def _one_of_pair(
