@@ -605,3 +605,19 @@ def test_a_unit_price_read_without_its_point():
     # no confirmed amount (no tax): left as read
     bare = LineItem.of(quantity="3", unit_price="2198990825688", amount="65969.72")
     assert repair_item(bare, RATES).value("unit_price") == "2198990825688"
+
+
+def test_an_amount_with_its_point_read_as_a_space():
+    """24887 50 under 金额 (its 额 lost, the rate column nearer the 50): one amount, 24887.50."""
+    header = [ln for ln in whole_header() if ln.text != "金额"] + [L("金", 620, 234, 640, 251)]
+    body = [
+        L("*现代服务*技术咨询服务费", 40, 256, 168, 273), L("次", 373, 256, 392, 275),
+        L("24887 50", 655, 256, 712, 273), L("6%", 725, 256, 749, 273), L("1493.25", 830, 256, 870, 273),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate")) == ("24887.50", "6%")
+    # a quantity and a whole price read as one line keep apart (10.25 would be no quantity's price)
+    body = [L("*办公用品*订书机", 40, 256, 168, 273), L("个", 373, 256, 392, 275), L("10 25", 430, 256, 560, 273),
+            L("250.00", 650, 256, 704, 273), L("13%", 725, 256, 749, 273), L("32.50", 830, 256, 870, 273)]
+    [item] = extract_page(_page(whole_header(), body)).line_items
+    assert (item.value("quantity"), item.value("unit_price")) == ("10", "25")

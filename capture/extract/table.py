@@ -419,6 +419,12 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = No
     stacked = stacked_cells(line, h)
     if stacked is not None:
         return [(_column_of(c.text, (x0, x1), centers), c) for c in stacked]
+    spaced = _SPACED_FEN.fullmatch(line.text.strip())
+    money = [c for c in centers if c[1] in NUMERIC]
+    if spaced and money and min(money, key=lambda c: abs(c[0] - (x0 + x1) / 2))[1] in ("amount", "tax"):
+        # 24887 50 under 金额: the point before the fen read as a space (always printed with 2 decimals)
+        text = f"{spaced[1]}.{spaced[2]}"
+        return [(_column_of(text, (x0, x1), centers), Cell(text, line.score, line.box))]
     tokens = _split_tokens(line)
     # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell), or
     # that holds a rate and a number (an amount and its rate are never one cell, wherever they sit)
@@ -432,6 +438,7 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = No
     return _spec_run(text, line, centers) if col == "name" else [(col, Cell(text, line.score, line.box))]
 
 
+_SPACED_FEN = re.compile(r"([¥￥]?\d+)\s(\d{2})")
 _SPEC_RUN = re.compile(r"^(.*[\u4e00-\u9fff（(])([A-Za-z0-9][A-Za-z0-9\-./]{2,})$")
 
 
