@@ -6,6 +6,7 @@ from capture.extract.extractor import extract_page
 from capture.extract.items import amount_from_total, repair_item, taxes_by_amounts
 from capture.extract.table import item_name
 from capture.invoice import LineItem, Source
+from capture.ocr.base import OcrLine
 from tests.test_extract_layout import L
 
 RATES = ("13%", "9%", "6%", "5%", "3%", "1%")
@@ -621,3 +622,31 @@ def test_an_amount_with_its_point_read_as_a_space():
             L("250.00", 650, 256, 704, 273), L("13%", 725, 256, 749, 273), L("32.50", 830, 256, 870, 273)]
     [item] = extract_page(_page(whole_header(), body)).line_items
     assert (item.value("quantity"), item.value("unit_price")) == ("10", "25")
+
+
+def test_rows_of_a_slightly_turned_page_are_levelled_by_the_header():
+    """A phone photo still turned by about a degree: each line's left end sits ~16 px lower than its
+    right, so the first row's name is as low as the second row's amount; levelled by the header's
+    slope, each name stays on its row (it had gone to the next row, merged with that row's name)."""
+    def turned(text: str, x0: float, y0: float, x1: float, y1: float) -> OcrLine:
+        dy = -0.0115 * ((x0 + x1) / 2 - 1152)
+        return L(text, x0, y0 + dy, x1, y1 + dy)
+
+    header = [turned(t, x, 475, x + 70, 500) for t, x in [
+        ("项目名称", 246), ("规格型号", 531), ("单位", 684), ("数量", 778), ("单价", 914), ("金额", 1101),
+        ("税率/征收率", 1239), ("税额", 1384)]]
+    body = [
+        turned("*印刷品*宣传折页", 94, 521, 290, 549), turned("A4 157g铜版纸", 500, 521, 660, 549),
+        turned("张", 690, 521, 724, 549), turned("3942", 809, 521, 865, 549),
+        turned("1.4159292", 953, 521, 1059, 549), turned("5581.59", 1152, 517, 1233, 542),
+        turned("13%", 1269, 517, 1316, 542), turned("725.61", 1439, 517, 1505, 542),
+        turned("*图书*企业财务会计实务", 94, 550, 363, 578), turned("本", 690, 550, 724, 578),
+        turned("16", 836, 550, 866, 578), turned("128.44036697", 914, 550, 1057, 578),
+        turned("2055.05", 1151, 547, 1233, 571), turned("9%", 1273, 547, 1310, 571),
+        turned("184.95", 1437, 547, 1506, 571),
+    ]
+    page = [L("电子发票（增值税专用发票）", 500, 100, 900, 140), *header, *body,
+            L("合", 195, 780, 225, 807), L("价税合计（大写）", 160, 820, 400, 850)]
+    first, second = extract_page(page).line_items
+    assert (first.value("name"), second.value("name")) == ("*印刷品*宣传折页", "*图书*企业财务会计实务")
+    assert (first.value("unit"), second.value("unit")) == ("张", "本")

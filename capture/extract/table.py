@@ -105,6 +105,8 @@ class TableRead:
 LONG_LABEL = 6  # characters: a header label this long is matched with ``LONG_CUTOFF`` (税率/征收率 and longer)
 LONG_CUTOFF = 65.0
 TALL = 1.6  # a box this many times as high as wide holds characters stacked (a column of units)
+MAX_SLOPE = 0.05  # dy/dx: about 3 degrees, beyond what deskewing leaves
+MIN_TILT = 0.25  # label heights over the header's width: a smaller tilt is taken for a level page
 WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
@@ -490,7 +492,7 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     )
     in_body = {id(ln) for ln in body}
     read = TableRead(header=hbox, end=end_box)
-    read.rows = _rows(body, centers, h)
+    read.rows = _rows(body, centers, h, _slope(header, h))
     if end_box is None and read.rows and _totals_like(read.rows[-1]):
         read.totals = read.rows.pop()  # 合计 not read at all: its ¥ amounts still say what the row is
     if end_box is not None:
@@ -503,6 +505,21 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
             for col, cell in _cells(ln, centers):
                 read.totals.setdefault(col, cell)
     return read
+
+
+def _slope(header: dict[str, Anchor], h: float) -> float:
+    """dy/dx of the header's labels (least squares over their centres); 0 for fewer than 3 labels, a
+    slope beyond ``MAX_SLOPE`` (no header is printed that turned: a misplaced label) or one that moves
+    the header's ends by less than ``MIN_TILT`` label heights (a level page: cells on one printed line
+    keep their reading order)."""
+    points = [((a.box[0] + a.box[2]) / 2, (a.box[1] + a.box[3]) / 2) for a in header.values()]
+    if len(points) < 3:
+        return 0.0
+    mx, my = sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points)
+    var = sum((x - mx) ** 2 for x, _ in points)
+    slope = sum((x - mx) * (y - my) for x, y in points) / var if var else 0.0
+    width = max(x for x, _ in points) - min(x for x, _ in points)
+    return slope if abs(slope) <= MAX_SLOPE and abs(slope) * width >= MIN_TILT * h else 0.0
 
 
 def _above_totals(line: OcrLine, end_box: Box | None, stops: list[float]) -> bool:
@@ -524,12 +541,19 @@ def _totals_like(row: dict[str, Cell]) -> bool:
     return amount is not None and nameless and squash(amount.text)[:1] in ("¥", "￥")
 
 
-def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> list[dict[str, Cell]]:
+def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope: float = 0.0) -> list[dict[str, Cell]]:
+    """The body's cells grouped into item rows. ``slope`` (dy/dx of the header) levels a page still
+    slightly turned (a phone photo): a cell's height is taken at the amount column's x."""
     cells = [(col, cell, ln) for ln in body for col, cell in _cells(ln, centers, h)]
+    x_ref = next((x for x, col in centers if col == "amount"), 0.0)
+
+    def level(box: Box) -> float:
+        return (box[1] + box[3]) / 2 - slope * ((box[0] + box[2]) / 2 - x_ref)
+
     # a row starts at its amount, or at its tax when the amount is unreadable (1650.6€): a wrapped name's
     # next line prints neither
     starts = sorted(
-        (cell.box[1] + cell.box[3]) / 2 for col, cell, _ in cells
+        level(cell.box) for col, cell, _ in cells
         if col in ("amount", "tax") and CELL_NORMALIZERS[col](cell.text) not in (None, "***")
     )
     if not starts:
@@ -537,15 +561,16 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float) -> li
     # two amounts on one printed row (a tax read as an amount) start one row, not two
     starts = [y for i, y in enumerate(starts) if i == 0 or y - starts[i - 1] > 0.5 * h]
     rows: list[dict[str, Cell]] = [{} for _ in starts]
-    for col, cell, _ln in sorted(cells, key=lambda t: (t[1].box[1] + t[1].box[3]) / 2):
-        cy = (cell.box[1] + cell.box[3]) / 2
+    for col, cell, _ln in sorted(cells, key=lambda t: level(t[1].box)):
+        cy = level(cell.box)
         # the row at or above this cell (a little tolerance for print offsets), else the first row
         idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
         row = rows[idx]
         if col in row:
             # wrapped onto the next line: below the cell, and not a line further down (a speck)
-            below = cy - (row[col].box[1] + row[col].box[3]) / 2
-            if col in ("name", "spec", "unit") and 0.5 * h < below and cy - row[col].box[3] <= WRAP_GAP * h:
+            below = cy - level(row[col].box)
+            bottom = level(row[col].box) + (row[col].box[3] - row[col].box[1]) / 2
+            if col in ("name", "spec", "unit") and 0.5 * h < below and cy - bottom <= WRAP_GAP * h:
                 row[col].text += cell.text
                 row[col].score = min(row[col].score, cell.score)
                 row[col].box = union([row[col].box, cell.box])
