@@ -80,3 +80,15 @@ def test_only_names_read_with_a_low_score_are_repaired():
 
     assert buyer(0.98) == "杭州海纳餐饮管理有限公司"
     assert buyer(0.99) == "杭附海纳餐饮管理有限公司"
+
+
+def test_a_lost_bracket_around_a_place_is_put_back_whatever_the_score():
+    from capture.extract.lexicon import balanced
+
+    assert balanced("智联成都）食品有限公司", LEX) == "智联（成都）食品有限公司"  # the opening one lost
+    assert balanced("星河（广州食品有限公司", LEX) == "星河（广州）食品有限公司"  # the closing one lost
+    assert balanced("中科（广州）酒店管理有限公司", LEX) is None and balanced("智联食品有限公司）", LEX) is None
+    # read surely (0.99, above the lexicon's score limit for names): the bracket is still put back
+    page = [L("称：星河广州）食品有限公司", *ln.box, 0.99) if ln.text.startswith("称：济南海纳") else ln
+            for ln in legacy_page()]
+    assert extract_page(page).value("buyer_name") == "星河（广州）食品有限公司"

@@ -34,7 +34,7 @@ from capture.extract.items import (
 )
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Anchor, Box, center, find_anchors, reading_order, rows, squash
-from capture.extract.lexicon import Lexicon, repair_company, repair_item_name
+from capture.extract.lexicon import Lexicon, balanced, repair_company, repair_item_name
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
@@ -475,6 +475,8 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
         if fv is None or not fv.value:
             continue
         fixed = legal_form(fv.value, rs.legal_forms) or fv.value
+        if lexicon is not None:
+            fixed = balanced(fixed, lexicon) or fixed
         if lexicon is not None and fv.confidence < rs.lexicon_name_below:
             fixed = repair_company(fixed, lexicon, tuple(rs.legal_forms)) or fixed
         if fixed != fv.value:

@@ -226,6 +226,24 @@ def _closed(name: str, lexicon: Lexicon) -> str:
     return name[: m.start()] + f"（{place}）" + rest[len(place):] if place else name
 
 
+def _opened(name: str, lexicon: Lexicon) -> str:
+    """A bracket closed after a known place and never opened (星河广州）食品, the （ lost): opened before
+    the longest place that the text before it ends with (a trade name comes before it)."""
+    m = re.search(r"[)）]", name)
+    if m is None or re.search(r"[（(]", name[: m.start()]):
+        return name
+    head = name[: m.start()]
+    place = max((p for p in lexicon.places if head.endswith(p) and len(head) > len(p)), key=len, default=None)
+    return head[: -len(place)] + f"（{place}）" + name[m.end():] if place else name
+
+
+def balanced(name: str, lexicon: Lexicon) -> str | None:
+    """``name`` with a bracket around a known place that OCR lost put back (a lone bracket is a misread
+    whatever the line's score), or None when nothing is to be changed."""
+    fixed = _opened(_closed(name, lexicon), lexicon)
+    return fixed if fixed != name else None
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
     """``name`` with the place of a branch, a place in brackets (and the brackets themselves, a lost
     closing one too), its trade words before the legal form and its place at the start put right."""
