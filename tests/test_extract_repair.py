@@ -314,3 +314,25 @@ def test_a_lone_name_label_without_party_labels_goes_with_the_nearer_tax_id_labe
     fields = extract_page(page).fields
     names = (fields["buyer_name"].value, fields["seller_name"].value)
     assert names == ("南京众合物流有限公司", "南京金桥企业管理咨询有限公司")
+
+
+def test_a_seller_id_far_from_its_cut_label_is_found_beside_the_sellers_block_label():
+    # held-out 3939 (数电 photo): the seller's label read as 统一社会信用 alone, its id far right of it; the
+    # blocks sit side by side above the table, so the seller's side is right of 销售方信息, not below
+    page = [
+        L("电子发票（普通发票）", 306, 28, 514, 67), L("发票号码：25441000802512906787", 591, 34, 783, 51),
+        L("开票日期：2025年12月19日", 587, 55, 736, 75),
+        L("购买方信息", 36, 116, 55, 198), L("销售方信息", 418, 124, 438, 205),
+        L("名称：深圳金桥企业管理咨询有限公司", 64, 130, 275, 150),
+        L("名称：深圳瑞丰文化传媒股份有限公司", 450, 139, 657, 157),
+        L("统一社会信用代码/纳税人识别号：914403057047234906", 64, 163, 359, 187),
+        L("统一社会信用", 449, 174, 530, 194), L("91440303433655200M", 640, 174, 760, 194),
+        L("价税合计（大写）", 49, 387, 150, 408),
+    ]
+    fields = extract_page(page).fields
+    assert (fields["buyer_tax_id"].value, fields["seller_tax_id"].value) == ("914403057047234906", "91440303433655200M")
+    # a label's rest misread past recognition before the id (no colon): the id after it
+    from capture.extract.normalize import taxpayer_id
+
+    assert taxpayer_id("/纳税人例别号913201023254B01405") == "913201023254B01405"
+    assert taxpayer_id("91320102号3254B01405") is None  # a character inside the id is no label

@@ -298,3 +298,8 @@ def test_litres_read_as_one_and_a_point_and_a_full_width_speck():
     assert repair_spec("51./桶") == "5L/桶" and repair_spec("5W-3041.") == "5W-30 4L"  # and the space lost
     assert repair_spec("，") == "" and repair_spec("、") == ""  # a speck read as a full-width mark: no spec
     assert repair_spec("5W-30 4L") is None and repair_spec("12/桶") is None
+
+
+def test_a_symbol_read_beside_a_unit_is_dropped():
+    assert repair_unit("☑张", None, UNITS) == "张" and repair_unit("个→", None, UNITS) == "个"
+    assert repair_unit("☑", None, UNITS) is None  # nothing left that is a unit

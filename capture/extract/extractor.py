@@ -33,7 +33,7 @@ from capture.extract.items import (
     taxes_by_total,
 )
 from capture.extract.kinds import normalize_kind
-from capture.extract.layout import Anchor, Box, center, find_anchors, reading_order, rows, squash
+from capture.extract.layout import Anchor, Box, center, find_anchors, height, reading_order, rows, squash
 from capture.extract.lexicon import Lexicon, balanced, repair_company, repair_item_name
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
@@ -313,7 +313,7 @@ def _read_fields(
     if currency:
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
     _unlabelled_name(lines, fields, rs, header, page, to_original)
-    _unlabelled_id(lines, fields, rs, divider, page, to_original)
+    _unlabelled_id(lines, fields, rs, divider, page, to_original, parties)
     _legal_forms(fields, rs)
     return fields
 
@@ -418,19 +418,33 @@ def _whole_name(text: str, value: str) -> bool:
     return head == "" or (head is not None and len(head) <= 3 and head[-1] in ":：")
 
 
-def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page: int, to_original: Mapper) -> None:
+def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page: int, to_original: Mapper,
+                   parties: Sequence[Anchor | None] = ()) -> None:
     """One taxpayer id not found (its label misread: 纳税人职资号) and the other found: the one line on
-    the missing one's side of ``divider`` (the buyer's block is above the item table) that ends in a
-    valid USCC other than the found one is its value. The check character is the evidence."""
+    the missing one's side that ends in a valid USCC other than the found one is its value. The side:
+    with the two party labels read side by side (数电: 购买方信息 | 销售方信息 on one band), left or right
+    of the seller's label within that band; else above or below ``divider`` (the buyer's block is above
+    the item table). The check character is the evidence."""
     missing = [k for k, nm in enumerate(rs.id_fields) if nm not in fields]
     if len(rs.id_fields) != 2 or len(missing) != 1 or divider is None:
         return
-    below = missing[0] == 1
+    seller = missing[0] == 1
+    buyer_label, seller_label = [*parties, None, None][:2]
+    side_by_side = buyer_label is not None and seller_label is not None and (
+        abs(center(buyer_label.last)[1] - center(seller_label.last)[1]) < 0.5 * height(seller_label.last))
+    if side_by_side:
+        top, bottom = seller_label.box[1], seller_label.box[3]
+
+        def on_side(ln: OcrLine) -> bool:
+            return top <= center(ln)[1] <= bottom and (center(ln)[0] > seller_label.box[0]) == seller
+    else:
+        def on_side(ln: OcrLine) -> bool:
+            return (center(ln)[1] > divider) == seller
     taken = fields[rs.id_fields[1 - missing[0]]].value
     found = [
         (value, ln)
         for ln in lines
-        if ((center(ln)[1] > divider) == below)
+        if on_side(ln)
         and (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
         and (value := n.taxpayer_id(m.group(1))) is not None
         and is_valid_uscc(value)

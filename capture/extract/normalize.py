@@ -227,6 +227,9 @@ _REGION_DIGITS = str.maketrans({"B": "8", "D": "0", "L": "1", "Q": "0", "G": "6"
                                 "Z": "2", "S": "5"})
 
 
+_AFTER_LABEL = re.compile(r".*[\u4e00-\u9fff/:：]([0-9A-Z]{15,20})")
+
+
 def taxpayer_id(text: str | None) -> str | None:
     """纳税人识别号 -> upper case without spaces. 18 characters (USCC): I/O/Z/S, which its alphabet
     forbids, become 1/0/2/5, and letters in the all-digit region part (characters 3-8) become digits.
@@ -237,7 +240,11 @@ def taxpayer_id(text: str | None) -> str | None:
     s = _strip_label(_nfkc(text)).upper()
     s = "".join(ch for ch in s if ch not in _JUNK + "-.。")
     if not s.isascii() or not s.isalnum():
-        return None
+        # the rest of a label misread past recognition before it (/纳税人例别号9132…): the id after it
+        m = _AFTER_LABEL.fullmatch(s)
+        if m is None:
+            return None
+        s = m[1]
     if len(s) == 18:
         s = s[:2] + s[2:8].translate(_REGION_DIGITS) + s[8:]
         return s.translate(_USCC_FORBIDDEN)

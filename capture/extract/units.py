@@ -119,6 +119,8 @@ def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> st
         return GLYPH_UNITS[unit]
     if (bare := _LATIN_SPECK.sub("", unit.strip(_UNIT_SPECKS))) != unit and bare in units:
         return bare  # a speck beside the unit (.次, 台s)
+    if (bare := "".join(ch for ch in unit if unicodedata.category(ch)[0] not in "SP")) != unit and bare in units:
+        return bare  # a mark or symbol read beside it (☑张: a box's corner)
     if re.fullmatch(r"[a-z]", unit):
         return ""  # a lone lower-case letter that is no unit (v): a speck, the cell is empty
     m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
