@@ -303,3 +303,14 @@ def test_litres_read_as_one_and_a_point_and_a_full_width_speck():
 def test_a_symbol_read_beside_a_unit_is_dropped():
     assert repair_unit("☑张", None, UNITS) == "张" and repair_unit("个→", None, UNITS) == "个"
     assert repair_unit("☑", None, UNITS) is None  # nothing left that is a unit
+
+
+def test_the_package_lost_after_the_slash_is_the_unit_and_more_litre_misreads():
+    assert repair_spec("51桶") == "5L/桶" and repair_spec("5'/桶") == "5L/桶" and repair_spec("12桶") is None
+    body = [
+        L("*谷物*大米", 40, 268, 160, 286), L("5kg/", 330, 268, 380, 286), L("袋", 422, 268, 442, 286),
+        L("15", 490, 268, 510, 286), L("40.32", 580, 268, 620, 286), L("604.80", 700, 268, 750, 286),
+        L("9%", 810, 268, 838, 286), L("54.43", 900, 268, 945, 286),
+    ]
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.value("unit")) == ("5kg/袋", "袋") and item.spec.source is Source.DERIVED

@@ -150,6 +150,11 @@ def _line_item(
             del cols["unit"]  # a speck read in the unit column
             unit = None
         _derived(cols, "unit", fixed)
+        unit = cols.get("unit")
+        if spec is not None and unit is not None and spec.value.endswith("/") and unit.value in lexicon.units:
+            # 5kg/ over 袋: the package after the slash lost (printed against the unit cell)
+            cols["spec"] = FieldValue(spec.value + unit.value, spec.confidence, Source.DERIVED, spec.page, spec.box,
+                                      (spec,))
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
             if found[1]:

@@ -65,7 +65,8 @@ _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between g
 _LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
 _SPECK = re.compile(r"[a-z.,:;'`·°\-，。、；：]")  # one lower-case letter or mark: no spec is that
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
-_LITRE_ONE = re.compile(r"^(\d+)1\.?/(?=[桶瓶罐壶]$)")  # 51./桶: the L's foot read as a point too
+# 51./桶, 51桶, 5'/桶: the L's foot read as a point too, the slash lost, the L read as a quote mark
+_LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/)(?=[桶瓶罐壶]$)")
 # 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·]?(\d+(?:\.\d+)?L)\b")
 _PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)")  # A4157g铜版纸: the space between size and grammage lost
