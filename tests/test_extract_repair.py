@@ -8,6 +8,7 @@ from capture.extract.capitals import parse_capitals
 from capture.extract.extractor import extract_page
 from capture.extract.reconcile import reconcile
 from capture.invoice import FieldValue, LineItem
+from capture.ocr.base import OcrLine
 from tests.test_extract_layout import L, legacy_page
 
 
@@ -261,19 +262,24 @@ def test_an_unreadable_id_never_takes_the_other_partys_id_beside_it():
     assert extract_page(halves).unread == {}
 
 
+def side_by_side(buyer_name: OcrLine, *seller_id: OcrLine, seller_label: str = "销售方信息") -> list[OcrLine]:
+    """A 数电 page (held-out 2424's layout): buyer and seller blocks side by side above the table."""
+    return [
+        L("电子发票（普通发票）", 306, 28, 514, 67), L("发票号码：25441000802512906787", 591, 34, 783, 51),
+        L("开票日期：2025年12月19日", 587, 55, 736, 75),
+        L("购买方信息", 36, 116, 55, 198), L(seller_label, 418, 124, 438, 205), buyer_name,
+        L("名称：深圳瑞丰文化传媒股份有限公司", 450, 139, 657, 157),
+        L("统一社会信用代码/纳税人识别号：914403057047234906", 64, 163, 359, 187), *seller_id,
+        L("价税合计（大写）", 49, 387, 150, 408),
+    ]
+
+
 def test_a_lone_name_label_belongs_to_the_block_whose_label_is_beside_it():
     # held-out 2424 (数电, blocks side by side): the buyer's 名称： not read, the seller's is; the one
     # 名称 anchor is the seller's, beside 销售方, and the buyer's name is the other whole company name
-    page = [
-        L("电子发票（普通发票）", 306, 28, 514, 67), L("发票号码：25441000802512906787", 591, 34, 783, 51),
-        L("开票日期：2025年12月19日", 587, 55, 736, 75),
-        L("购买方信息", 36, 116, 55, 198), L("销售方值息", 418, 124, 438, 205),
+    page = side_by_side(
         L("深圳金桥企业管理咨询有限公司", 102, 130, 275, 150),
-        L("名称：深圳瑞丰文化传媒股份有限公司", 450, 139, 657, 157),
-        L("统一社会信用代码/纳税人识别号：914403057047234906", 64, 163, 359, 187),
-        L("统一社会信用代码/纳税人识别号：91440303433655200M", 449, 174, 745, 194),
-        L("价税合计（大写）", 49, 387, 150, 408),
-    ]
+        L("统一社会信用代码/纳税人识别号：91440303433655200M", 449, 174, 745, 194), seller_label="销售方值息")
     names = ("深圳金桥企业管理咨询有限公司", "深圳瑞丰文化传媒股份有限公司")
     fields = extract_page(page).fields
     assert (fields["buyer_name"].value, fields["seller_name"].value) == names
@@ -319,16 +325,9 @@ def test_a_lone_name_label_without_party_labels_goes_with_the_nearer_tax_id_labe
 def test_a_seller_id_far_from_its_cut_label_is_found_beside_the_sellers_block_label():
     # held-out 3939 (数电 photo): the seller's label read as 统一社会信用 alone, its id far right of it; the
     # blocks sit side by side above the table, so the seller's side is right of 销售方信息, not below
-    page = [
-        L("电子发票（普通发票）", 306, 28, 514, 67), L("发票号码：25441000802512906787", 591, 34, 783, 51),
-        L("开票日期：2025年12月19日", 587, 55, 736, 75),
-        L("购买方信息", 36, 116, 55, 198), L("销售方信息", 418, 124, 438, 205),
+    page = side_by_side(
         L("名称：深圳金桥企业管理咨询有限公司", 64, 130, 275, 150),
-        L("名称：深圳瑞丰文化传媒股份有限公司", 450, 139, 657, 157),
-        L("统一社会信用代码/纳税人识别号：914403057047234906", 64, 163, 359, 187),
-        L("统一社会信用", 449, 174, 530, 194), L("91440303433655200M", 640, 174, 760, 194),
-        L("价税合计（大写）", 49, 387, 150, 408),
-    ]
+        L("统一社会信用", 449, 174, 530, 194), L("91440303433655200M", 640, 174, 760, 194))
     fields = extract_page(page).fields
     assert (fields["buyer_tax_id"].value, fields["seller_tax_id"].value) == ("914403057047234906", "91440303433655200M")
     # a label's rest misread past recognition before the id (no colon): the id after it
