@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import pickle
+import shutil
 import sys
 import tempfile
 import time
@@ -156,13 +157,18 @@ def main() -> None:
         paths = generate_set(args.seed, args.n, args.variants.split(","), out)
         if args.english:
             paths += generate_set(args.seed + 1, args.english, ["english"], out / "en")
-        print(f"generated {len(paths)} samples in {time.perf_counter() - t0:.0f} s into {out}")
+        kept = "" if args.keep else " (removed at the end: --keep DIR keeps them)"
+        print(f"generated {len(paths)} samples in {time.perf_counter() - t0:.0f} s into {out}{kept}")
     engine = PaddleOcrEngine()
     engine = CachedEngine(engine, args.ocr_cache) if args.ocr_cache else engine.load()  # cached: built on a miss
     tallies: dict[str, Tally] = {}
     t0 = time.perf_counter()
-    for path in paths:
-        score(path, engine, tallies, args.verbose)
+    try:
+        for path in paths:
+            score(path, engine, tallies, args.verbose)
+    finally:
+        if not args.samples and not args.keep:
+            shutil.rmtree(out, ignore_errors=True)  # generated for this run only
     elapsed = time.perf_counter() - t0
     groups = ["key fields", "names", "line item rows", "accepted", "accepted, keys right", *KEY_FIELDS]
     source = f"samples in {args.samples}" if args.samples else f"seed {args.seed}"
