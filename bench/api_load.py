@@ -145,6 +145,9 @@ def bench_upload(args: argparse.Namespace) -> None:
                 env["INVOICE_CAPTURE_WORKER_PROCESS"] = "false"
             subprocess.run([CLI, "migrate"], env=env, check=True, capture_output=True)
             key = create_key(env, "scanner")
+            from models.db import make_engine
+
+            db = make_engine(url)  # one engine for the job counts below
             workers = [subprocess.Popen([CLI, "worker", "--concurrency", "1"], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                        for _ in range(args.workers if args.separate_workers else max(0, args.workers - 1))]
@@ -155,15 +158,15 @@ def bench_upload(args: argparse.Namespace) -> None:
                         for name, body in files[:4]:
                             c.post("/api/v1/documents", files={"files": (name, body)}).raise_for_status()
                     deadline = time.monotonic() + 300
-                    while args.workers and jobs_done(url) == 0:  # the engine loaded: OCR from here on
+                    while args.workers and jobs_done(db) == 0:  # the engine loaded: OCR from here on
                         if time.monotonic() > deadline:
                             raise SystemExit("no capture job finished in 300 s")
                         time.sleep(0.2)
-                    done_before = jobs_done(url)
+                    done_before = jobs_done(db)
                     t0 = time.perf_counter()
                     times = upload_all(base, key, files[4:], args.uploaders, args.interval)
                     rate = len(times) / (time.perf_counter() - t0)
-                    captured = jobs_done(url) - done_before
+                    captured = jobs_done(db) - done_before
                     pace = f"one per {args.interval:g} s each" if args.interval else "back to back"
                     report(f"upload ack ({'PostgreSQL' if args.pg else 'SQLite'}, {args.uploaders} uploaders, {pace})",
                            times)
@@ -177,23 +180,19 @@ def bench_upload(args: argparse.Namespace) -> None:
                     w.terminate()
                 for w in workers:
                     w.wait(timeout=30)
+                db.dispose()  # before a PostgreSQL scratch database is dropped
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def jobs_done(url: str) -> int:
-    """Capture jobs finished so far (read straight from the database)."""
+def jobs_done(engine) -> int:
+    """Capture jobs finished so far (read straight from the database through ``engine``)."""
     from sqlmodel import Session, func, select
 
-    from models.db import make_engine
     from models.documents import Job, JobStatus
 
-    engine = make_engine(url)
-    try:
-        with Session(engine) as s:
-            return s.exec(select(func.count()).select_from(Job).where(Job.status == JobStatus.DONE)).one()
-    finally:
-        engine.dispose()
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(Job).where(Job.status == JobStatus.DONE)).one()
 
 
 def upload_all(base: str, key: str, files: list[tuple[str, bytes]], uploaders: int, interval: float = 0.0,

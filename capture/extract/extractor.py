@@ -486,18 +486,18 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
 
 
 def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
-    """Company names repaired by their legal form, then (read with a low score) by the lexicon; the
-    reading is kept as the alternative."""
+    """Company names repaired by their legal form, a bracket around a known place that OCR lost put back,
+    then (read with a low score) by the lexicon; the reading is kept as the alternative."""
     lexicon = Lexicon.load(rs.lexicon) if rs.lexicon else None
     for name in rs.name_fields:
         fv = fields.get(name)
         if fv is None or not fv.value:
             continue
         fixed = legal_form(fv.value, rs.legal_forms) or fv.value
-        if lexicon is not None:
-            fixed = balanced(fixed, lexicon) or fixed
-        if lexicon is not None and fv.confidence < rs.lexicon_name_below:
-            fixed = repair_company(fixed, lexicon, tuple(rs.legal_forms)) or fixed
+        if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
+            repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below
+                        else balanced(fixed, lexicon))
+            fixed = repaired or fixed
         if fixed != fv.value:
             fields[name] = FieldValue(fixed, fv.confidence, Source.DERIVED, fv.page, fv.box, (fv,))
 

@@ -246,9 +246,9 @@ def balanced(name: str, lexicon: Lexicon) -> str | None:
 
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
     """``name`` with the place of a branch, a place in brackets (and the brackets themselves, a lost
-    closing one too), its trade words before the legal form and its place at the start put right."""
+    one too: ``balanced``), its trade words before the legal form and its place at the start put right."""
     form = _form(name, forms)
-    fixed = _BRACKETED.sub(lambda m: f"（{m[1]}）", _closed(name, lexicon))
+    fixed = _BRACKETED.sub(lambda m: f"（{m[1]}）", balanced(name, lexicon) or name)
     fixed = re.sub(r"（([\u4e00-\u9fff]{2,4})）", lambda m: f"（{_place(m[1], lexicon) or m[1]}）", fixed)
     if form is not None:
         fixed = _branch(fixed, form, lexicon)
