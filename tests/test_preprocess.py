@@ -192,6 +192,19 @@ def test_orientation_turns_every_quarter_back_exactly(quarter: int) -> None:
     assert result.record["margin"] > 1.0
 
 
+def test_one_line_segment_read_upside_down_does_not_turn_a_page_the_page_model_is_sure_of() -> None:
+    # a generated hard scan (827 x 551 px at 100 dpi, speckled): the text-line classifier got one segment,
+    # read it upside down (log-odds -4, the cap) and outvoted the page model (0.92 upright): turned over
+    from samples.generate import render_sample, sample_seed
+
+    _truth, data, _ext, _meta = render_sample(sample_seed(4141, 22), "31", "hard")
+    page = load_pages(data)[0]
+    prepared = preprocess(page.image, dpi=page.dpi)
+    step = next(s for s in prepared.steps if s["name"] == "orientation")
+    assert step["line_model"]["segments"] < 4 and step["page_model"][0] > 0.9, step
+    assert step["rotation"] == 0, step
+
+
 def test_orientation_without_models_still_finds_the_axis(monkeypatch) -> None:
     def unavailable(_batch):
         raise ori_models.ModelUnavailable("weights missing")
