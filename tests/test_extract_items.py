@@ -159,6 +159,24 @@ def _page(header: list, body: list) -> list:
     ]
 
 
+def test_a_lone_tax_character_beside_the_spread_tax_label_heads_the_rate_column():
+    """税率 read as 税 (率 lost) left of 税   额 spread over the tax column: the spread pair is the tax
+    column (the longer label), the lone 税 the rate column (held-out 4141: 4 rows lost rate and tax)."""
+    header = [
+        L("货物或应税劳务、服务名称", 83, 219, 229, 237), L("规格型号", 296, 220, 348, 237), L("单位", 381, 222, 407, 237),
+        L("数量", 434, 222, 476, 237), L("职", 521, 223, 535, 236), L("价", 557, 223, 573, 237),
+        L("金", 629, 223, 642, 238), L("额", 678, 223, 693, 237),
+        L("税", 734, 222, 765, 238), L("税", 804, 222, 822, 239), L("额", 858, 223, 873, 238),
+    ]
+    body = [
+        L("*软件*办公软件正版授权许可", 43, 241, 198, 255), L("专业版", 278, 239, 317, 257), L("套", 387, 241, 401, 257),
+        L("12", 477, 242, 495, 259), L("1802.19", 551, 242, 596, 257), L("21626.28", 669, 243, 723, 257),
+        L("13%", 733, 242, 762, 257), L("2811.42", 858, 243, 904, 258),
+    ]
+    rows = extract_page(_page(header, body)).line_items
+    assert [(r.tax_rate.value, r.tax.value) for r in rows] == [("13%", "2811.42")]
+
+
 def test_misread_trailing_headers_pair_up_as_words():
     """税率 misread, 税额 read as 模 | 额: two missing columns, two header words (the spread label pairs)."""
     header = [

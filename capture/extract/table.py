@@ -216,10 +216,11 @@ def _between(col: str, x: float, order: list[str], found: dict[str, Anchor]) -> 
     return (left is None or left.center_x < x) and (right is None or x < right.center_x)
 
 
-def _rank(a: Anchor) -> tuple[float, int, float]:
-    """Of two header anchors of one column, the surer: the better label match, then the one read as
+def _rank(a: Anchor) -> tuple[float, int, int, float]:
+    """Of two header anchors of one column, the surer: the better label match, then the longer label (税
+    | 额 spread over the 税额 column beats a lone 税, which is 税率 with its 率 lost), then the one read as
     fewer lines (单位 read whole beats 单 | 位, which is 单价 with its 价 misread), then the surer OCR."""
-    return a.score, -len(a.lines), min(ln.score for ln in a.lines)
+    return a.score, len(squash(a.label)), -len(a.lines), min(ln.score for ln in a.lines)
 
 
 def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
