@@ -359,7 +359,9 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
     x0, x1 = span
     xc = (x0 + x1) / 2
     nearest = min(centers, key=lambda c: abs(c[0] - xc))[1]
-    if _RATE.match(t) or (nearest == "tax_rate" and _PERCENT_DIGITS.match(t)):
+    if _RATE.match(t) or (nearest == "tax_rate" and (_PERCENT_DIGITS.match(t) or _centred(xc, "tax_rate", centers))):
+        # a number right under the rate header is a misread rate (650 for 6%): no number is printed
+        # there, and taken for the amount it pushed the row's real amount out
         allowed = ("tax_rate", "tax") if t.strip("*＊※") == "" else ("tax_rate",)
     elif _NUMBER.match(t):
         # a number under the spec header is a spec (1.9L read as 1.91), never the quantity right of the
@@ -383,6 +385,13 @@ def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, 
         return min(abs(c[0] - xc), abs(right - x1))
 
     return min(pool, key=distance)[1]
+
+
+def _centred(xc: float, col: str, centers: list[tuple[float, str]], share: float = 0.25) -> bool:
+    """``xc`` lies within ``share`` of the pitch to the nearest other column from ``col``'s centre."""
+    x = next((c[0] for c in centers if c[1] == col), None)
+    pitch = min((abs(c[0] - x) for c in centers if c[1] != col), default=0.0) if x is not None else 0.0
+    return x is not None and abs(xc - x) <= share * pitch
 
 
 def _split_tokens(line: OcrLine) -> list[tuple[str, float, float]]:
