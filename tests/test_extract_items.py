@@ -623,6 +623,22 @@ def test_a_row_amount_the_invoice_total_and_its_tax_both_confirm():
     assert factors_by_total([other, row], "26125.68", RATES, 1) == [other, row]  # .94: its tax says no
 
 
+def test_an_amount_before_tax_the_rows_may_have_chosen_mends_rows_but_confirms_none():
+    """Held-out 4242: the invoice's amount before tax came from the QR total less the rows' taxes (the
+    合计 tax unreadable), so it was never used: 2311.20, one digit off the 2211.20 that its 9% tax and
+    the invoice's amount both ask for, stayed. Such an amount still mends a row; it confirms none."""
+    from capture.extract.items import factors_by_total
+
+    rows = [LineItem.of(quantity="1", unit_price="916.98113208", amount="916.98", tax_rate="6%", tax="55.02"),
+            LineItem.of(amount="2311.20", tax_rate="9%", tax="199.01"),
+            LineItem.of(quantity="1", unit_price="14404.34", amount="14404.34", tax_rate="6%", tax="864.26")]
+    got = factors_by_total(rows, "17532.52", RATES, 1, confirm=False)
+    assert got[1].value("amount") == "2211.20" and got[1].amount.alternatives[0].value == "2311.20"
+    exempt = LineItem.of(quantity="72", unit_price="14.36", amount="817.92", tax_rate="免税", tax="0.00")
+    taxed = LineItem.of(quantity="2", unit_price="50.00", amount="100.00", tax_rate="9%", tax="9.00")
+    assert factors_by_total([exempt, taxed], "917.92", RATES, 1, confirm=False) == [exempt, taxed]
+
+
 def _digital_header(amount: float = 680, tax: float = 870) -> list:
     """A 数电 table header read whole, 金额 and 税额 starting at ``amount`` and ``tax``."""
     return [

@@ -59,6 +59,18 @@ def test_the_capitals_are_a_reading_of_the_total():
     assert reconcile(fields, [], 1)["total"].value == "598.55"
 
 
+def test_no_triple_has_a_tax_beyond_any_rate_of_its_amount():
+    """Held-out 4242: the 合计 tax's ¥ read as 3 (31109.84 for the rows' 1109.84) and the total's 1 lost
+    (4949,03 for 14949.03) tied with the triple whose total is the 合计 tax plus the amount (44949.03),
+    so nothing changed; a tax of 225% of the amount is none."""
+    items = [LineItem.of(amount="7538.13", tax="452.29"), LineItem.of(amount="2308.39", tax="138.50"),
+             LineItem.of(amount="3992.67", tax="519.05")]
+    fields = {"amount_excl_tax": _fv("13839.19", "qr", 0.99), "tax": _fv("31109.84", conf=0.94),
+              "total": _fv("4949.03", conf=0.96), "total_in_words": _fv("查万肆仟玖佰肆捡玖掘零叁分", conf=0.87)}
+    out = reconcile(fields, items, 1)
+    assert (out["tax"].value, out["total"].value) == ("1109.84", "14949.03")
+
+
 def test_nothing_changes_when_consistent_or_when_the_evidence_is_split():
     consistent = {"amount_excl_tax": _fv("564.67"), "tax": _fv("33.88"), "total": _fv("598.55")}
     assert reconcile(consistent, [LineItem.of(amount="1.00", tax="1.00")], 1) is consistent

@@ -553,7 +553,11 @@ def extract_page(
         items = taxes_by_amounts(items, amount.value, tuple(rs.table.rates), page)
     fields = reconcile(fields, items, page)
     if rs is not None and rs.table is not None:
-        items = factors_by_total(items, _amount_not_from_rows(fields), tuple(rs.table.rates), page)
+        independent, amount = _amount_not_from_rows(fields), fields.get("amount_excl_tax")
+        if independent is not None:
+            items = factors_by_total(items, independent, tuple(rs.table.rates), page)
+        elif amount is not None and amount.value:  # as reconcile chose it (the rows may have helped): mends only
+            items = factors_by_total(items, amount.value, tuple(rs.table.rates), page, confirm=False)
     _derive(fields, items, page)
     _capitals_of_total(fields, page)
     fields = corroborate(fields, items)

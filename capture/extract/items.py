@@ -430,20 +430,24 @@ def taxes_by_amounts(items: list[LineItem], total: str | None, rates: tuple[str,
     ]
 
 
-def factors_by_total(items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int) -> list[LineItem]:
+def factors_by_total(
+    items: list[LineItem], total: str | None, rates: tuple[str, ...], page: int, *, confirm: bool = True,
+) -> list[LineItem]:
     """The rows' amounts against the invoice's amount before tax (read, or the QR's: never derived from
     the rows), for the rows no tax confirms (an exempt row's 0.00 says nothing). Amounts adding up to it
     confirm each row's amount, so a row whose quantity x price is not its amount has a misread factor,
     repaired as a taxed row's is (a price of 14.36 for 11.36 under 72 x = 817.92). Amounts off it by
     exactly what one row's quantity x price (none read: what its tax was levied on) would mend, one
     digit off the amount read, and no tax confirming the reading: the row gets that amount (4332.66 for
-    133 x 10.02 = 1332.66; 23363.54 for 23363.64, whose 6% is the tax read, as is that of 23363.65)."""
+    133 x 10.02 = 1332.66; 23363.54 for 23363.64, whose 6% is the tax read, as is that of 23363.65).
+    ``confirm=False`` (an amount before tax the rows' sum may have helped choose) mends only: a sum
+    equal to it proves nothing then, and a mended row makes the sum equal to a value it was not."""
     amounts = [_dec(it.amount) for it in items]
     if total is None or not items or None in amounts:
         return items
     target, whole = Decimal(total), sum(amounts)
     if whole == target:
-        return [_factor(it, rates, page, confirmed=True) for it in items]
+        return [_factor(it, rates, page, confirmed=True) for it in items] if confirm else items
     fixes = []
     for k, it in enumerate(items):
         q, p = _dec(it.quantity), _dec(it.unit_price)

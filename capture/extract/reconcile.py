@@ -13,7 +13,8 @@ Every consistent triple (a + t = total) built from two readings (the third compu
 many readings equal its values; the best one is taken when it is backed by at least ``MIN_SUPPORT``
 readings and no other triple is backed as well (between equally backed triples, the one that more
 readings are one character off wins, as the misreads it explains; then the one that replaces the
-readings OCR was least sure of; an exact tie changes nothing): an OCR misread that happens to
+readings OCR was least sure of; an exact tie changes nothing). A triple whose tax is more than
+``MAX_TAX_SHARE`` of its amount is no invoice's. An OCR misread that happens to
 agree with two other independent readings to the cent is very unlikely. A QR value is never replaced, and a triple must
 contain it; with a QR value two readings suffice (the QR and one more) when no other triple has as
 many (confidence is no tie-breaker there), but such a repair gets only ``WEAK_CONFIDENCE`` (below the
@@ -36,6 +37,9 @@ from capture.invoice import FieldValue, LineItem, Source
 
 NAMES = ("amount_excl_tax", "tax", "total")
 MIN_SUPPORT = 3
+# no tax is more than this share of its amount before tax (VAT/GST rates: China 17% at most, ever; 27%
+# the highest anywhere): 31109.84 on 13839.19 (the ¥ of 1109.84 read as 3) is no tax
+MAX_TAX_SHARE = Decimal("0.3")
 CONFIDENCE = 0.95
 WEAK_CONFIDENCE = 0.85
 
@@ -116,6 +120,7 @@ def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[
     triples = {
         tr for tr in triples
         if all(tr[NAMES.index(n)] == v for n, v in fixed.items()) and (min(tr) >= 0 or max(tr) <= 0)
+        and abs(tr[1]) <= MAX_TAX_SHARE * abs(tr[0])
     }
     if not triples:
         return fields
