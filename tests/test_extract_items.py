@@ -519,6 +519,19 @@ def test_a_number_ending_a_spec_over_the_unit_header_stays_in_the_spec():
     assert (row.spec.value, row.unit.value, row.quantity.value) == ("MateBook 14", "台", "5")
 
 
+def test_a_small_speck_well_below_the_last_row_is_no_quantity():
+    """A dot 7 px high, two rows' height below the last row and under 数量, read as 1: it became that
+    row's quantity and the price was derived (held-out 4343)."""
+    body = [
+        L("*信息技术服务*软件开发服务", 40, 256, 190, 273), L("27342.85", 625, 256, 680, 273),
+        L("6%", 725, 256, 749, 273), L("1640.57", 810, 256, 853, 273), L("1", 440, 300, 445, 307),
+    ]
+    row = extract_page(_page(whole_header(), body)).line_items[0]
+    assert (row.quantity, row.unit_price, row.value("amount")) == (None, None, "27342.85")
+    body[-1] = L("1", 440, 258, 447, 272)  # a quantity on the row's line is one
+    assert extract_page(_page(whole_header(), body)).line_items[0].value("quantity") == "1"
+
+
 def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():
     header = whole_header()
     body = [

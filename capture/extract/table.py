@@ -112,6 +112,7 @@ LONG_CUTOFF = 65.0
 TALL = 1.6  # a box this many times as high as wide holds characters stacked (a column of units)
 MAX_SLOPE = 0.05  # dy/dx: about 3 degrees, beyond what deskewing leaves
 MIN_TILT = 0.25  # label heights over the header's width: a smaller tilt is taken for a level page
+SPECK = 0.6  # header heights: a number this short well below its row's line is a speck read as a digit
 WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
@@ -462,12 +463,12 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = No
 
 
 _SPACED_FEN = re.compile(r"([¥￥]?\d+)\s(\d{2})")
-_SPEC_RUN = re.compile(r"^(.*[\u4e00-\u9fff（(])([A-Za-z0-9][A-Za-z0-9\-./]{2,})$")
+_SPEC_RUN = re.compile(r"^(.*[\u4e00-\u9fff（()）])([A-Za-z0-9][A-Za-z0-9\-./]{2,})$")
 
 
 def _spec_run(text: str, line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:
-    """A name line that runs on under 规格型号 and ends in a model code there (硒鼓（CF230A: the first line
-    of a wrapped name and the spec printed next to it, read as one line): the code is the spec. Where
+    """A name line that runs on under 规格型号 and ends in a model code there (硒鼓（CF230A, 硒鼓（黑色）CF230A:
+    the first line of a wrapped name and the spec printed next to it, read as one line): the code is the spec. Where
     the code sits is estimated from the characters' widths (a Chinese character is two Latin ones)."""
     whole = [("name", Cell(text, line.score, line.box))]
     spec = next((x for x, c in centers if c == "spec"), None)
@@ -586,6 +587,8 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
         cy = level(cell.box)
         # the row at or above this cell (a little tolerance for print offsets), else the first row
         idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
+        if col in NUMERIC and cy - starts[idx] > h and cell.box[3] - cell.box[1] < SPECK * h:
+            continue  # a dot well below the row's printed line read as 1: no quantity of it
         row = rows[idx]
         if col in row:
             # wrapped onto the next line: below the cell, and not a line further down (a speck)
