@@ -472,19 +472,14 @@ def test_a_number_right_under_the_rate_header_is_a_misread_rate_not_the_amount()
     """6% read as 650, centred under 税率 and a pixel higher than the row's amount: it was taken for the
     amount (then 6.50) and pushed 23047.17 out (held-out 4141); it is the rate cell, which the amount
     and tax then give."""
-    header = [
-        L("货物或应税劳务、服务名称", 89, 230, 235, 247), L("规格型号", 302, 231, 353, 247),
-        L("单位", 386, 230, 412, 246),
-        L("数量", 438, 229, 482, 247), L("单", 526, 231, 541, 245), L("价", 561, 232, 578, 245),
-        L("金", 633, 231, 648, 246), L("额", 683, 232, 699, 246), L("税率", 739, 230, 770, 246),
-        L("税", 811, 232, 826, 247), L("额", 863, 230, 880, 248),
-    ]
+    from tests.test_extract_units import LEGACY_HEADER
+
     body = [
-        L("*现代服务*技术咨询服务费", 47, 251, 189, 265), L("次", 388, 250, 405, 268),
-        L("23047.16981132", 508, 252, 598, 266), L("23047.17", 673, 252, 726, 266), L("650", 740, 249, 766, 268),
-        L("1382.83", 861, 251, 906, 266),
+        L("*现代服务*技术咨询服务费", 47, 266, 189, 281), L("次", 424, 265, 441, 283),
+        L("23047.16981132", 540, 267, 630, 281), L("23047.17", 740, 267, 793, 281), L("650", 811, 263, 837, 282),
+        L("1382.83", 915, 266, 960, 281),
     ]
-    row = extract_page(_page(header, body)).line_items[0]
+    row = extract_page(_page(LEGACY_HEADER, body)).line_items[0]
     assert (row.amount.value, row.tax_rate.value, row.tax.value) == ("23047.17", "6%", "1382.83")
 
 
