@@ -31,15 +31,19 @@ from capture.ocr.second_look import (
     Judge,
     after_category,
     category_of,
+    chained,
     company_name,
+    doubted_name,
     gained_stars,
     known_categories,
     known_category,
     known_unit,
     known_units,
+    known_words,
     misread_star,
     reread_lines,
     star_split,
+    word_gaps_of,
 )
 from capture.pipeline import CaptureConfig, PageText, read_document
 from capture.qr import QrPayload, decode_qr, parse_payload
@@ -109,9 +113,12 @@ def _mapper(page: PageText):
 
 
 def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float) -> dict[int, Judge]:
-    """Lines worth a second look: a buyer/seller name read with a low score, the first line of an item
-    name that lacks the asterisk between its category and its name, a unit cell read as no known unit
-    (a unit the lexicon put right is ``derived``, not read again)."""
+    """Lines worth a second look: a buyer/seller name read with a low score or that the lexicon would
+    change (``doubted_name``), the first line of an item name that lacks the asterisk between its
+    category and its name, a unit cell read as no known unit (a unit the lexicon put right is
+    ``derived``, not read again); and a line of an item name read with a low score with a character that
+    a known word one character off would cover (``word_gaps_of``), whose judge then also weighs that
+    (``known_words``)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -121,19 +128,26 @@ def _doubtful(lines: Sequence[OcrLine], inv: ExtractedInvoice, name_sure: float)
         cat for li in inv.line_items
         if li.name and (cat := category_of(li.name.value)) is not None and cat not in known_categories()
     }
+    whole = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value]
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
-        if ln.score < name_sure and any(name in squash(ln.text) for name in names):
-            todo[i] = company_name
+        held = [name for name in names if name in squash(ln.text)]
+        judge: Judge | None = None
+        if held and (ln.score < name_sure or any(doubted_name(name) for name in held)):
+            judge = company_name
         elif len(bare) >= 2 and any(name.startswith(bare) for name in items):
-            todo[i] = gained_stars
+            judge = gained_stars
         elif ln.text.strip() in units and len(ln.text.strip()) <= 2:
-            todo[i] = known_unit
+            judge = known_unit
         elif odd and category_of(item_name(ln.text) or ln.text) in odd:
-            todo[i] = known_category
+            judge = known_category
         elif after_category(squash(ln.text)) is not None:  # an item name: its category, no asterisk after
-            todo[i] = misread_star
+            judge = misread_star
+        if ln.score < name_sure and len(bare) >= 2 and any(bare in name for name in whole) and word_gaps_of(ln.text):
+            judge = chained(judge, known_words) if judge is not None else known_words
+        if judge is not None:
+            todo[i] = judge
     return todo
 
 

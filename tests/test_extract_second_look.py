@@ -240,3 +240,50 @@ def test_a_unit_box_two_units_tall_read_as_one_unit_is_read_again_by_halves():
     read_crops, _ = fake_reader([[("次", 0.9)] * 5, [("", 0.0)] * 5])  # the upper half is the 次 read
     assert _second_look(page, {}, [], IMAGE, read_crops, halves)[i].text == "次"  # the other: unknown
     assert _halved_units(legacy_page(), extract_page(legacy_page())) == []  # every row has its unit
+
+
+def test_an_item_name_character_takes_the_one_the_recognizer_offers_that_makes_a_known_word():
+    from capture.ocr.second_look import known_words
+
+    text = "*通信设备*干兆路由器"  # 千兆 is a word of the list; 干兆 is none (held-out 4444, twice)
+    line = L(text, 0, 0, 200, 20, 0.96)
+    at = text.index("干")
+    # the cuts lost the asterisks or read quote marks for them: letters compared, marks aside
+    offered = [_text_cut("通信设备干兆路由器", {4: {"干": 0.78, "千": 0.21}})] * 2
+    offered += [_text_cut("“通信设备*干兆路由器", {5: {"干": 0.6, "千": 0.4}})] * 3
+    assert known_words(line, offered) == ("*通信设备*千兆路由器", 0.96)
+    faint = [_text_cut(text, {at: {"干": 0.95, "千": 0.04}})] * 5  # 5 x 0.04: the reading stands
+    assert known_words(line, faint) is None
+    other = [_text_cut(text.replace("干", "于"), {at: {"于": 0.6, "千": 0.4}})] * 5  # cuts with another text
+    assert known_words(line, other) is None
+    sure = L("*通信设备*千兆路由器", 0, 0, 200, 20, 0.96)  # every character inside a known word: nothing to weigh
+    assert known_words(sure, offered) is None
+
+
+def test_an_item_name_line_with_a_character_one_off_a_known_word_is_doubtful_and_chained():
+    from capture.ocr.second_look import chained, known_words
+
+    odd = L("*通信设备*干兆路由器", 147, 527, 341, 555, 0.96)
+    page = [odd if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page()]
+    todo = _doubtful(page, extract_page(page), 0.985)
+    assert [page[i].text for i in todo] == [odd.text]  # the legacy page's other item lines are read surely
+    cuts = [_text_cut("*通信设备*干兆路由器", {6: {"干": 0.6, "千": 0.4}})] * 5
+    assert todo[page.index(odd)](odd, cuts) == ("*通信设备*千兆路由器", 0.96)
+    sure = L(odd.text, 147, 527, 341, 555, 0.99)
+    page = [sure if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page()]
+    assert not _doubtful(page, extract_page(page), 0.985)
+    # a line that lost an asterisk: the star judge and then the word judge, on the same reads
+    both = chained(gained_stars, known_words)
+    assert both(L("*通信设备干兆路由器", 0, 0, 200, 20, 0.96), cuts) == ("*通信设备*千兆路由器", 0.9)
+    assert both(sure, [_text_cut(odd.text)] * 5) is None
+
+
+def test_a_name_read_surely_that_the_lexicon_would_change_is_doubtful():
+    from capture.ocr.second_look import company_name
+
+    page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]
+    page.append(L("称：或都海纳建筑工程股份有限公司", 345, 324, 693, 358, 0.991))  # 或都: one off 成都 (held-out 4444)
+    todo = _doubtful(page, extract_page(page), 0.985)
+    assert [(page[i].text, judge) for i, judge in todo.items()] == [("称：或都海纳建筑工程股份有限公司", company_name)]
+    page[-1] = L("称：成都海纳建筑工程股份有限公司", 345, 324, 693, 358, 0.991)  # a known place: no second look
+    assert not _doubtful(page, extract_page(page), 0.985)

@@ -127,6 +127,15 @@ def repair_words(text: str, own: frozenset[str], words: frozenset[str]) -> str:
     return text
 
 
+def word_gaps(text: str, words: frozenset[str]) -> dict[int, set[str]]:
+    """Position -> the characters that would put it inside a known word of two or more characters, for
+    each Chinese character of ``text`` that no such word covers (干兆路由器: 0 -> {千}). No evidence on
+    its own (a two-character word one character off shares a single character): what the recognizer
+    offers at the position decides (``capture.ocr.second_look.known_words``)."""
+    pairs = frozenset(w for w in words if len(w) >= 2)
+    return {p: set(options) for p, options in _candidates(text, pairs, _covered(text, pairs)).items()}
+
+
 def _category_words(category: str, words: frozenset[str]) -> frozenset[str]:
     """The words a category is made of (住宿服务 -> 住宿, 服务) and the category itself."""
     return frozenset({category} | {w for w in words if w in category and len(w) >= 2})

@@ -36,7 +36,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from capture.extract.layout import CJK, squash
-from capture.extract.lexicon import Lexicon, company_fit
+from capture.extract.lexicon import Lexicon, company_fit, repair_company, word_gaps
 from capture.extract.rules import load_rulebook
 from capture.ocr.base import OcrLine
 from capture.ocr.ctc import emitted_path, word_prob
@@ -53,6 +53,8 @@ NAME_PRIOR = 3.0  # prior odds of a character common in company names against on
 NAME_EVIDENCE = 0.5  # the common character's odds summed over the cuts (in units of a cut's first choice)
 STAR_TRACE = 0.03  # mean share of asterisk-like characters where the layout puts an asterisk
 CATEGORY_EDITS = 2
+WORD_EVIDENCE = 0.5  # odds summed over the cuts of a character that makes a known word, against the one read
+WORD_LEAD = 3.0  # over the next such character
 CATEGORY_SURE = 0.1  # mean odds over the 5 cuts of the likeliest category, for an item name's unknown one
 CATEGORY_LEAD = 3.0  # over the next category
 MARGIN = 0.02
@@ -95,6 +97,14 @@ def _fit(text: str) -> int:
         return 0
     head, colon, rest = text.partition("：")
     return company_fit(rest if colon and len(head) <= 3 else text, *vocabulary)
+
+
+def doubted_name(name: str) -> bool:
+    """A company name that the lexicon would change (a place one character off at its start, a trade
+    word before the legal form, a branch's place: ``repair_company``), however surely it was read: worth
+    a second look, whose readings then decide (the lexicon alone changes only names read unsurely)."""
+    vocabulary = _company_vocabulary()
+    return vocabulary is not None and repair_company(name, *vocabulary) is not None
 
 
 def agreed_text(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
@@ -257,6 +267,78 @@ def known_category(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None
     if mean < CATEGORY_SURE or best < CATEGORY_LEAD * runner:
         return None
     return line.text[: span[0]] + word + line.text[span[1] :], min(line.score, mean)
+
+
+@cache
+def item_words() -> frozenset[str]:
+    """The words of goods and services names and the categories (the rule set that has a lexicon)."""
+    rs = next((rs for rs in load_rulebook() if rs.lexicon), None)
+    lex = Lexicon.load(rs.lexicon) if rs is not None else None
+    return lex.words | lex.categories if lex is not None else frozenset()
+
+
+def _letters(text: str) -> list[tuple[int, str]]:
+    """(index, character) of ``text``'s characters other than asterisks (and what OCR reads for them)
+    and spaces."""
+    return [(k, ch) for k, ch in enumerate(text) if ch not in _STARS and not ch.isspace()]
+
+
+def word_gaps_of(text: str) -> dict[int, set[str]]:
+    """``word_gaps`` of an item name's line after its category (after its last asterisk), by index in
+    ``text``."""
+    letters = _letters(text)
+    last = max((k for k, ch in enumerate(text) if ch in _STARS), default=-1)
+    gaps = word_gaps("".join(ch for _, ch in letters), item_words())
+    return {letters[p][0]: chars for p, chars in gaps.items() if letters[p][0] > last}
+
+
+def known_words(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """An item name's character that no known word covers, where the recognizer itself offers one that
+    makes a known word (干兆路由器 -> 千兆路由器: 千 at 0.21-0.46 under 干 in every cut; ``word_gaps``):
+    the cuts that read the line's characters (asterisks and spaces aside, that one character free)
+    weigh each such character against the one read (``word_prob`` of the cut with the one, then the
+    other, at the position); the likeliest replaces it when its odds summed over those cuts reach
+    ``WORD_EVIDENCE`` and ``WORD_LEAD`` times the next candidate's. A word list is no checksum: the
+    change needs both the word and the recognizer's own doubt, so a name read surely keeps what it holds."""
+    gaps = word_gaps_of(line.text)
+    if not gaps:
+        return None
+    mine = _letters(line.text)
+    order = {k: n for n, (k, _) in enumerate(mine)}
+    out = list(line.text)
+    for k, options in gaps.items():
+        p, like = order[k], Counter()
+        for text, _score, *lattice in reads:
+            theirs = _letters(text)
+            if not lattice or len(theirs) != len(mine):
+                continue
+            if any(a != b for n, ((_, a), (_, b)) in enumerate(zip(theirs, mine, strict=True)) if n != p):
+                continue  # only a cut with the line's characters, the one at the position aside
+            at = theirs[p][0]
+            base = word_prob(lattice[0], text[:at] + line.text[k] + text[at + 1 :])
+            if base <= 0.0:
+                continue
+            for ch in options:
+                like[ch] += word_prob(lattice[0], text[:at] + ch + text[at + 1 :]) / base
+        (best, odds), (_, runner) = [*like.most_common(2), ("", 0.0), ("", 0.0)][:2]
+        if best and odds >= WORD_EVIDENCE and odds >= WORD_LEAD * runner:
+            out[k] = best
+    fixed = "".join(out)
+    return (fixed, line.score) if fixed != line.text else None
+
+
+def chained(*judges: Judge) -> Judge:
+    """The judges one after the other over the same reads, each on the line the one before left."""
+
+    def judge(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+        now, changed = line, False
+        for j in judges:
+            got = j(now, reads)
+            if got is not None:
+                now, changed = OcrLine(got[0], got[1], line.polygon), True
+        return (now.text, now.score) if changed else None
+
+    return judge
 
 
 def after_category(text: str) -> int | None:
