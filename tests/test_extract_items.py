@@ -115,6 +115,12 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
 
 
+def test_a_quote_mark_read_inside_an_item_name_is_no_third_asterisk():
+    # held-out 4444: the first asterisk read “, a speck in the name read ” (both quote marks)
+    assert item_name("“运输服务*国内道路”货物运输服务") == "*运输服务*国内道路货物运输服务"
+    assert item_name("“饮料*矿泉水550ml”24瓶") == "*饮料*矿泉水550ml*24瓶"  # a count's *, between a measure and a number
+
+
 def test_a_lone_price_one_digit_off_the_amount_is_one_unit_at_the_amount():
     row = LineItem.of(unit_price="17214.97", amount="17214.07", tax_rate="6%", tax="1032.84")
     got = repair_item(row, RATES)
@@ -701,6 +707,11 @@ def test_a_unit_price_read_without_its_point():
     # no confirmed amount (no tax): left as read
     bare = LineItem.of(quantity="3", unit_price="2198990825688", amount="65969.72")
     assert repair_item(bare, RATES).value("unit_price") == "2198990825688"
+    # unless a quantity that fits by chance would replace the one read: the point lost is likelier
+    # (130 kg at 2.07 for 269.10 read 130 | 207, exempt: not 1.3 x 207; held-out 4444)
+    exempt = LineItem.of(quantity="130", unit_price="207", amount="269.10", tax_rate="免税", tax="0.00")
+    got = repair_item(exempt, RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("130", "2.07")
 
 
 def test_an_amount_with_its_point_read_as_a_space():

@@ -259,6 +259,11 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int, confirmed: bool =
         # no tax to confirm the amount: a quantity that fits it by chance once in a thousand does
         qty = _quantity_for(amount, p)
         if qty is not None and _rare_fit(qty, p):
+            # unless the price read without its point fits the quantity as read: every digit read kept
+            # (130 x 207 for 269.10 is 130 x 2.07, not 1.3 x 207)
+            pointed = _pointed_price(item.value("unit_price"), q, amount)
+            if pointed is not None:
+                return _set(item, "unit_price", pointed, _conf(item, "amount", "quantity"), page)
             return _set(item, "quantity", _plain(qty), _conf(item, "amount", "unit_price"), page)
         return item
     conf = _conf(item, "amount") if confirmed else _conf(item, "amount", "tax")

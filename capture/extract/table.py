@@ -70,6 +70,12 @@ def item_name(text: str) -> str | None:
         return None
     if "*" in s.translate(_STAR_LIKE) and s.count("*") < 2:
         s = s.translate(_STAR_LIKE)
+        # beyond the two of *类别*, a mark read between two Chinese characters is a speck, no asterisk
+        # (“运输服务*国内道路”货物运输服务; a * between 550ml and 24 is a count's and stays)
+        head, sep, rest = s.partition("*")
+        if sep and "*" in rest:
+            category, sep2, name = rest.partition("*")
+            s = head + sep + category + sep2 + re.sub(r"(?<=[\u4e00-\u9fff])\*(?=[\u4e00-\u9fff])", "", name)
     if not s.startswith("*") and s.count("*") == 1 and 1 <= s.index("*") <= 10:
         s = "*" + s
     return s

@@ -17,7 +17,8 @@ letter (or mark) that is no unit or spec being a speck). Both read the packaging
 known unit (the unit cell drifted under 规格型号), or the package it names at its end.
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
 250ml*24盒), a degree sign or a dot read for the * between a measure and a count is that * (250ml°24盒),
-a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30), and so
+a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30) and its
+dash read as another mark a dash (5W·30 -> 5W-30), and so
 is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
 Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 before a liquid's container
 with no measure (51/桶 -> 5L/桶); a grade and its volume run together or joined by a mark (5W-304L,
@@ -77,6 +78,8 @@ _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: 
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
 _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
 _GRADE = re.compile(r"(?<![A-Za-z\d])([SsOoIlBZ])(?=W-\d{2}\b)")  # SAE viscosity grades: 5W-30, 0W-20
+# 5W·30: a viscosity grade's dash read as another mark
+_GRADE_DASH = re.compile(r"(?<![A-Za-z\d])([\dSsOoIlBZ])W[·・.~_—–一﹣－:](\d{2})(?!\d)")
 
 
 def repair_spec(spec: str | None) -> str | None:
@@ -86,7 +89,7 @@ def repair_spec(spec: str | None) -> str | None:
         return ""  # a speck under the table read as a lone letter or mark: no spec
     bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
     fixed = unicodedata.normalize("NFC", bare)
-    fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), fixed)
+    fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", fixed)
     fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(r"\1 \2", fixed))
