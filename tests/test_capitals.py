@@ -66,6 +66,7 @@ def test_parse_capitals_tolerant(text, amount):
     "壹佰仟圆整",  # units out of order
     "壹仟伍佰圆整整", "伍拾x圆整", "圆整零", "壹万万圆整", "壹仟伍佰圆柒分角",
     "伍拾拾圆整",
+    "六写", "（六写）", "陆",  # a lone numeral: the 大 of （大写） read as 六 is no amount (held-out 4444)
 ])
 def test_parse_capitals_rejects_malformed(text):
     assert parse_capitals(text) is None

@@ -9,7 +9,7 @@ Contract
   ⊗/ⓧ mark printed before the amount, a ``（大写）`` label, spaces, 元/园/圆, 正/整, ordinary numerals
   (一二三..十百千) and common misreads (参->叁, 伯->佰, 染->柒, 抬/恰->拾, traditional forms). It returns the amount
   with two decimals, or None when the text is not a well-formed capital amount (a unit missing
-  between two digits, units out of order...): it never guesses.
+  between two digits, units out of order, a numeral without any unit...): it never guesses.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ _CANON = str.maketrans({
     "百": "佰", "伯": "佰", "千": "仟",
     "萬": "万", "億": "亿",
 })
+_UNITS = set("拾佰仟万亿圆角分整")
 # the ⊗ before the amount is also read as a circled digit or a ring
 _NOISE = set(" \t\r\n\u3000⊗ⓧ⒳Ⓧ⨂⨯×☒:：()（）[]【】②⑧◎⊙○⊘") | set("大写人民币")
 
@@ -175,6 +176,8 @@ def parse_capitals(text: str | None) -> Decimal | None:
     if not text:
         return None
     s, negative = _canonical(text)
+    if not any(ch in _UNITS for ch in s):
+        return None  # a lone numeral (the 大 of a （大写） label read as 六) names no amount
     if s.endswith("整"):
         s = s[:-1]
     if not s or "整" in s:
