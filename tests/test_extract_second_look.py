@@ -178,6 +178,11 @@ def test_a_name_character_the_recognizer_is_torn_over_takes_the_one_common_in_co
     assert common_name_chars(line, torn) == ("名称：武汉凯盛机械设备有限公司", 0.96)
     sure = [_text_cut(text, {at: {"露": 0.9, "盛": 0.1}})] * 5  # 3 x 0.11 x 5 < 5: the reading stands
     assert common_name_chars(line, sure) is None
+    latin = "名称：F州鼎泰酒店管理有限公司"  # one Latin letter among Chinese characters (held-out 4444)
+    cuts = [_text_cut(latin.replace("F", "广"), {3: {"广": 0.9, "厂": 0.05, "F": 0.004}})] * 5
+    assert common_name_chars(L(latin, 0, 0, 300, 20, 0.93), cuts) == ("名称：广州鼎泰酒店管理有限公司", 0.93)
+    tcl = "名称：TCL科技集团股份有限公司"  # a Latin trade name is a run of letters: kept
+    assert common_name_chars(L(tcl, 0, 0, 300, 20, 0.93), [_text_cut(tcl, {3: {"T": 0.5, "广": 0.5}})] * 5) is None
     label = text.index("称")  # the label is no name: 称 stays though 谷 is common in names
     assert common_name_chars(line, [_text_cut(text, {label: {"称": 0.5, "谷": 0.5}})] * 5) is None
 

@@ -132,7 +132,8 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
     cuts' lattices offer there replaces it when its summed odds over the cuts (against each cut's
     first choice: ``word_prob`` of the cut's text with that character swapped in) reach
     ``NAME_EVIDENCE`` and ``NAME_PRIOR`` times them beat the character read (凯露 -> 凯盛: 盛 read first
-    by two cuts of five, 0.44 | 0.56 by a third). Only cuts whose text has the line's length count
+    by two cuts of five, 0.44 | 0.56 by a third); a lone Latin letter among Chinese characters is weighed
+    the same way (F州 -> 广州). Only cuts whose text has the line's length count
     (position by position), and only the name: not a label before it (名称： would become 名谷：), and
     only a company's (with a legal form: a person's name, 孙志刚, is no trade name)."""
     common = _name_prior()
@@ -144,7 +145,7 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
     colon = max(text.rfind("："), text.rfind(":"))
     start = colon + 1 if 0 <= colon <= 3 else 0  # the label before the name (名称：) is no name
     for i, ch in enumerate(text):
-        if i < start or ch in common or not CJK.match(ch):
+        if i < start or ch in common or not (CJK.match(ch) or _lone_latin(text, i, start)):
             continue
         like: Counter[str] = Counter()
         for cut, _score, *lattice in reads:
@@ -163,6 +164,14 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
             out[i] = best
     fixed = "".join(out)
     return (fixed, line.score) if fixed != text else None
+
+
+def _lone_latin(text: str, i: int, start: int) -> bool:
+    """``text[i]`` is one Latin letter among Chinese characters (F州 for 广州): a misread in a Chinese
+    name (a Latin trade name, TCL, is a run of them)."""
+    ch = text[i]
+    before = i == start or bool(CJK.match(text[i - 1]))
+    return ch.isascii() and ch.isalpha() and before and i + 1 < len(text) and bool(CJK.match(text[i + 1]))
 
 
 def company_name(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
