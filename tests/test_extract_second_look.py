@@ -263,6 +263,11 @@ def test_an_item_name_character_takes_the_one_the_recognizer_offers_that_makes_a
     assert known_words(line, other) is None
     sure = L("*通信设备*千兆路由器", 0, 0, 200, 20, 0.96)  # every character inside a known word: nothing to weigh
     assert known_words(sure, offered) is None
+    # a word wrapped across lines: 维护报 | 务 (held-out 4545), weighed with the name's next line
+    wrapped = L("信息技术服务*信息系统运行维护报", 0, 0, 200, 20, 0.96)
+    cuts = [_text_cut("信息技术服务*信息系统运行维护报", {15: {"报": 0.7, "服": 0.3}})] * 5
+    assert known_words(wrapped, cuts) is None
+    assert known_words(wrapped, cuts, after="务") == ("信息技术服务*信息系统运行维护服", 0.96)
 
 
 def test_an_item_name_line_with_a_character_one_off_a_known_word_is_doubtful_and_chained():
@@ -277,6 +282,7 @@ def test_an_item_name_line_with_a_character_one_off_a_known_word_is_doubtful_and
     sure = L(odd.text, 147, 527, 341, 555, 0.99)
     page = [sure if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page()]
     assert not _doubtful(page, extract_page(page), 0.985)
+    assert odd.text in [page[i].text for i in _doubtful(page, extract_page(page), 0.985, 0.995)]  # item_sure
     # a line that lost an asterisk: the star judge and then the word judge, on the same reads
     both = chained(gained_stars, known_words)
     assert both(L("*通信设备干兆路由器", 0, 0, 200, 20, 0.96), cuts) == ("*通信设备*千兆路由器", 0.9)

@@ -292,24 +292,27 @@ def _letters(text: str) -> list[tuple[int, str]]:
     return [(k, ch) for k, ch in enumerate(text) if ch not in _STARS and not ch.isspace()]
 
 
-def word_gaps_of(text: str) -> dict[int, set[str]]:
+def word_gaps_of(text: str, before: str = "", after: str = "") -> dict[int, set[str]]:
     """``word_gaps`` of an item name's line after its category (after its last asterisk), by index in
-    ``text``."""
+    ``text``; ``before`` and ``after`` are the name's characters on the lines before and after it (a
+    word wrapped across lines: 运行维护报 | 务)."""
     letters = _letters(text)
     last = max((k for k, ch in enumerate(text) if ch in _STARS), default=-1)
-    gaps = word_gaps("".join(ch for _, ch in letters), item_words())
-    return {letters[p][0]: chars for p, chars in gaps.items() if letters[p][0] > last}
+    gaps = word_gaps(before + "".join(ch for _, ch in letters) + after, item_words())
+    inside = {p - len(before): chars for p, chars in gaps.items() if 0 <= p - len(before) < len(letters)}
+    return {letters[p][0]: chars for p, chars in inside.items() if letters[p][0] > last}
 
 
-def known_words(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+def known_words(line: OcrLine, reads: list[Read], before: str = "", after: str = "") -> tuple[str, float] | None:
     """An item name's character that no known word covers, where the recognizer itself offers one that
-    makes a known word (干兆路由器 -> 千兆路由器: 千 at 0.21-0.46 under 干 in every cut; ``word_gaps``):
+    makes a known word (干兆路由器 -> 千兆路由器: 千 at 0.21-0.46 under 干 in every cut; ``word_gaps_of``,
+    ``before`` and ``after`` the name's text on the lines around):
     the cuts that read the line's characters (asterisks and spaces aside, that one character free)
     weigh each such character against the one read (``word_prob`` of the cut with the one, then the
     other, at the position); the likeliest replaces it when its odds summed over those cuts reach
     ``WORD_EVIDENCE`` and ``WORD_LEAD`` times the next candidate's. A word list is no checksum: the
     change needs both the word and the recognizer's own doubt, so a name read surely keeps what it holds."""
-    gaps = word_gaps_of(line.text)
+    gaps = word_gaps_of(line.text, before, after)
     if not gaps:
         return None
     mine = _letters(line.text)
