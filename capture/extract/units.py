@@ -24,7 +24,7 @@ Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 befo
 with no measure (51/桶 -> 5L/桶); a grade and its volume run together or joined by a mark (5W-304L,
 5W-30-4L -> 5W-30 4L) and its L read as 1 (5W-30 41); a speck after a measure (1.9L.); a paper size
 run into the grammage (A4157g -> A4 157g); the ml of a
-count spec read mP or its * lost (250mP*24盒, 250ml24盒 -> 250ml*24盒); the space between a paper's
+count spec read mP or its * lost (250mP*24盒, 250ml24盒, 250m|24盒 -> 250ml*24盒); the space between a paper's
 grammage and its sheets lost (70g500张/包 -> 70g 500张/包); accents OCR put on Latin letters
 dropped (MąteBook -> MateBook).
 """
@@ -58,7 +58,7 @@ def _packaging(spec: str | None) -> re.Match[str] | None:
 
 
 # 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count
-_MILLI = re.compile(r"(?<=\d)m[1IP|](?=$|[*×/\s°·])")
+_MILLI = re.compile(r"(?<=\d)m[1IP|](?=$|[*×/\s°·])|(?<=\d)m[IP|](?=\d+[\u4e00-\u9fff]$)")
 # 250ml°24盒, 250ml24盒: the * read as a mark or lost before a count of one package at the spec's end
 _COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)(?:[°·•](?=\d+[\u4e00-\u9fff])|(?=\d+[\u4e00-\u9fff]$))")
 _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between grammage and sheets lost
