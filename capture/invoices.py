@@ -135,7 +135,11 @@ def _doubtful(
         if li.name and (cat := category_of(li.name.value)) is not None and cat not in known_categories()
     }
     item_sure = name_sure if item_sure is None else item_sure
-    whole = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value]
+    # the item names and specs (their words: 铜版纸), spaces aside
+    whole = [
+        "".join(star_split(fv.value)[0].split())
+        for li in inv.line_items for fv in (li.name, li.spec) if fv is not None and fv.value
+    ]
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -151,7 +155,7 @@ def _doubtful(
             judge = known_category
         elif after_category(squash(ln.text)) is not None:  # an item name: its category, no asterisk after
             judge = misread_star
-        around = _around(bare, whole) if ln.score < item_sure and len(bare) >= 2 else None
+        around = _around("".join(bare.split()), whole) if ln.score < item_sure and len(bare) >= 2 else None
         if around is not None and word_gaps_of(ln.text, *around):
             words = partial(known_words, before=around[0], after=around[1])
             judge = chained(judge, words) if judge is not None else words

@@ -298,3 +298,20 @@ def test_a_name_read_surely_that_the_lexicon_would_change_is_doubtful():
     assert [(page[i].text, judge) for i, judge in todo.items()] == [("称：或都海纳建筑工程股份有限公司", company_name)]
     page[-1] = L("称：成都海纳建筑工程股份有限公司", 345, 324, 693, 358, 0.991)  # a known place: no second look
     assert not _doubtful(page, extract_page(page), 0.985)
+
+
+def test_a_spec_line_with_a_character_one_off_a_known_word_is_weighed_like_a_name():
+    from tests.test_extract_items import _page, whole_header
+
+    spec = L("A4157g制版纸", 280, 258, 360, 273, 0.947)  # 铜版纸 read 制版纸 (held-out 4545, twice)
+    body = [
+        L("*印刷品*宣传折页", 40, 256, 150, 273), spec, L("张", 375, 256, 390, 273), L("2445", 430, 256, 460, 273),
+        L("0.35", 520, 256, 550, 273), L("855.75", 625, 256, 680, 273), L("13%", 725, 256, 749, 273),
+        L("111.25", 810, 256, 853, 273),
+    ]
+    page = _page(whole_header(), body)
+    todo = _doubtful(page, extract_page(page), 0.985, 0.995)
+    at = page.index(spec)
+    assert list(todo) == [at]
+    cuts = [_text_cut("A4157g制版纸", {6: {"制": 0.3, "铜": 0.1}})] * 5
+    assert todo[at](spec, cuts) == ("A4157g铜版纸", 0.947)
