@@ -269,6 +269,7 @@ def decimal(text: str | None) -> str | None:
         s = s[1:]
     s = re.sub(r"^[¥￥]", "", s.strip())
     s = re.sub(r"[\s']", "", s)
+    s = re.sub(r"^(\d+)[:：;；](\d+)$", r"\1.\2", s)  # the point read with a speck over it (90:82568807)
     m = re.match(r"[0-9OoDlI|SB.,。]*[0-9][0-9OoDlI|SB.,。]*", s)
     if not m or BLOTTED.fullmatch(s):
         return None  # not a number, or one with a character misread as a sign (49/2.20): no truncation
