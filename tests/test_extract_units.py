@@ -321,3 +321,15 @@ def test_the_package_lost_after_the_slash_is_the_unit_and_more_litre_misreads():
     ]
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert (item.value("spec"), item.value("unit")) == ("5kg/袋", "袋") and item.spec.source is Source.DERIVED
+
+
+def test_the_counter_lost_after_a_names_last_one_is_the_unit():
+    body = [
+        L("*日用杂品*清洁用品一", 40, 268, 200, 286), L("批", 422, 268, 442, 286), L("1", 490, 268, 510, 286),
+        L("1032.72", 580, 268, 620, 286), L("1032.72", 700, 268, 750, 286), L("13%", 810, 268, 838, 286),
+        L("134.25", 900, 268, 945, 286),
+    ]  # held-out 4545: 批 cut off at the name cell's edge
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert item.value("name") == "*日用杂品*清洁用品一批" and item.name.source is Source.DERIVED
+    body[0] = L("*日用杂品*清洁用品一批", 40, 268, 200, 286)
+    assert extract_page(_page(LEGACY_HEADER, body)).line_items[0].value("name") == "*日用杂品*清洁用品一批"

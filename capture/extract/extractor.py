@@ -155,6 +155,12 @@ def _line_item(
             # 5kg/ over 袋: the package after the slash lost (printed against the unit cell)
             cols["spec"] = FieldValue(spec.value + unit.value, spec.confidence, Source.DERIVED, spec.page, spec.box,
                                       (spec,))
+        name = cols.get("name")
+        if name is not None and unit is not None and re.search(r"[\u4e00-\u9fff]一$", name.value) and (
+            unit.value in lexicon.units
+        ):  # 清洁用品一 over 批: the counter after 一 lost at the cell's edge (一批, 一宗: the row's unit)
+            cols["name"] = FieldValue(name.value + unit.value, name.confidence, Source.DERIVED, name.page, name.box,
+                                      (name,))
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
             if found[1]:
