@@ -178,6 +178,14 @@ def test_a_name_character_the_recognizer_is_torn_over_takes_the_one_common_in_co
     assert common_name_chars(line, torn) == ("名称：武汉凯盛机械设备有限公司", 0.96)
     sure = [_text_cut(text, {at: {"露": 0.9, "盛": 0.1}})] * 5  # 3 x 0.11 x 5 < 5: the reading stands
     assert common_name_chars(line, sure) is None
+    # a character that completes a trade word (文化传媒) needs less; cuts that lost the colon count too
+    trade = "名称：上海金桥又化传媒有限公司"
+    k = trade.index("又")
+    cuts = [_text_cut(trade, {k: {"又": 0.77, "文": 0.12, "义": 0.11}})] * 2
+    cuts += [_text_cut(trade.replace("：", ""), {k - 1: {"又": 0.8, "文": 0.13, "义": 0.07}})] * 3
+    assert common_name_chars(L(trade, 0, 0, 300, 20, 0.96), cuts) == ("名称：上海金桥文化传媒有限公司", 0.96)
+    faint = [_text_cut(trade, {k: {"又": 0.97, "文": 0.02}})] * 5  # 10 x 5 x 0.02 < 5: the reading stands
+    assert common_name_chars(L(trade, 0, 0, 300, 20, 0.96), faint) is None
     latin = "名称：F州鼎泰酒店管理有限公司"  # one Latin letter among Chinese characters (held-out 4444)
     cuts = [_text_cut(latin.replace("F", "广"), {3: {"广": 0.9, "厂": 0.05, "F": 0.004}})] * 5
     assert common_name_chars(L(latin, 0, 0, 300, 20, 0.93), cuts) == ("名称：广州鼎泰酒店管理有限公司", 0.93)
