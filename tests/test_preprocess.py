@@ -205,6 +205,19 @@ def test_one_line_segment_read_upside_down_does_not_turn_a_page_the_page_model_i
     assert step["rotation"] == 0, step
 
 
+def test_a_faint_page_whose_qr_code_set_the_ink_threshold_still_shows_its_text_lines() -> None:
+    # a generated hard 数电 page, faint (ink at 180 on paper at 250) with a black QR code: the ink
+    # threshold found no text line, the page model alone (0.50 upside down, 0.40 upright) turned it over
+    from samples.generate import render_sample, sample_seed
+
+    _truth, data, _ext, _meta = render_sample(sample_seed(4646, 58), "32", "hard")
+    page = load_pages(data)[0]
+    prepared = preprocess(page.image, dpi=page.dpi)
+    step = next(s for s in prepared.steps if s["name"] == "orientation")
+    assert step["line_axis"]["horizontal"] > 0.1 and step["line_model"]["segments"] >= 4, step
+    assert step["rotation"] == 0, step
+
+
 def test_orientation_without_models_still_finds_the_axis(monkeypatch) -> None:
     def unavailable(_batch):
         raise ori_models.ModelUnavailable("weights missing")

@@ -19,7 +19,9 @@ it was trained, it failed on a page whose text sits at the top); the line classi
 0-vs-180 cases; the morphology axis on all deskewed pages. The combination: 176/176 there, and 100/100
 pages of samples/generate.py (scanner, hard, phone with 90/180/270 and EXIF turns), smallest margin 2.9.
 Without the models (``orientation_models`` off or weights missing) only the axis is decided and 0 is
-preferred over 180.
+preferred over 180. A page on which no text line shows (a faint print whose QR code set the ink
+threshold: the page model alone, 0.50 against 0.40, turned an upright page over) is measured again
+with the lower threshold the deskew measure uses.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ MAX_LINES = 12
 MAX_SEGMENTS = 24
 CLIP = 4.0  # no single piece of evidence may outvote everything else
 FULL_VOTE = 4  # line segments the line classifier's vote needs for its full weight (CLIP)
+NO_LINES = 0.05  # line axis scores (horizontal + vertical) below which the page showed no text lines
+FAINT_OTSU = 0.4  # share of the Otsu split that the ink threshold then needs (ink.ink_mask)
 
 
 def rotate_cw(image: np.ndarray, quarter_turns: int) -> np.ndarray:
@@ -111,6 +115,13 @@ def orient(image: np.ndarray, config: PreprocessConfig) -> StepResult:
         return skipped(NAME, image, "no text found to judge the orientation")
 
     horiz, vert = ink.line_axis_scores(text, char)
+    if horiz + vert < NO_LINES:
+        # no text lines found: a faint page whose QR code pushed the ink threshold over its text (the
+        # deskew measure's lower share of the Otsu split still sees it)
+        faint = ink.text_mask(ink.ink_mask(ink.analysis_gray(work), otsu_fraction=FAINT_OTSU))
+        if (faint_char := ink.char_size(faint)) is not None:
+            text, char = faint, faint_char
+            horiz, vert = ink.line_axis_scores(text, char)
     axis_morph = float(np.clip(math.log((horiz + 0.02) / (vert + 0.02)), -3.0, 3.0))
     values: dict = {"line_axis": {"horizontal": r(horiz), "vertical": r(vert)}}
 
