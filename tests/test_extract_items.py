@@ -645,6 +645,12 @@ def test_a_row_amount_the_invoice_total_and_its_tax_both_confirm():
     got = factors_by_total([other, row], "26125.38", RATES, 1)
     assert got[1].value("amount") == "23363.64" and got[1].amount.alternatives[0].value == "23363.54"
     assert factors_by_total([other, row], "26125.68", RATES, 1) == [other, row]  # .94: its tax says no
+    # a tax that the reading gives too tells nothing (held-out 4646: 2162.34 for 2162.31, 64.87 at 3%)
+    other = LineItem.of(quantity="3", unit_price="2314.27", amount="6942.81", tax_rate="3%", tax="208.28")
+    row = LineItem.of(amount="2162.34", tax_rate="3%", tax="64.87")
+    assert factors_by_total([row, other], "9105.12", RATES, 1)[0].value("amount") == "2162.31"
+    row = LineItem.of(amount="2162.91", tax_rate="3%", tax="64.89")  # a tax of the reading's alone: kept
+    assert factors_by_total([row, other], "9105.12", RATES, 1)[0].value("amount") == "2162.91"
 
 
 def test_an_amount_before_tax_the_rows_may_have_chosen_mends_rows_but_confirms_none():

@@ -443,8 +443,9 @@ def factors_by_total(
     confirm each row's amount, so a row whose quantity x price is not its amount has a misread factor,
     repaired as a taxed row's is (a price of 14.36 for 11.36 under 72 x = 817.92). Amounts off it by
     exactly what one row's quantity x price (none read: what its tax was levied on) would mend, one
-    digit off the amount read, and no tax confirming the reading: the row gets that amount (4332.66 for
-    133 x 10.02 = 1332.66; 23363.54 for 23363.64, whose 6% is the tax read, as is that of 23363.65).
+    digit off the amount read, and no tax confirming the reading rather than the mend: the row gets that
+    amount (4332.66 for 133 x 10.02 = 1332.66; 23363.54 for 23363.64, whose 6% is the tax read, as is
+    that of 23363.65; 2162.34 for 2162.31, both 64.87 at 3%).
     ``confirm=False`` (an amount before tax the rows' sum may have helped choose) mends only: a sum
     equal to it proves nothing then, and a mended row makes the sum equal to a value it was not."""
     amounts = [_dec(it.amount) for it in items]
@@ -457,7 +458,9 @@ def factors_by_total(
     for k, it in enumerate(items):
         q, p = _dec(it.quantity), _dec(it.unit_price)
         rest = target - (whole - amounts[k])
-        if _taxed(amounts[k], it, rates) or not _one_off(it.value("amount"), f"{rest:.2f}"):
+        # a tax that the reading and the mend would both give tells them apart no more than none
+        told = _taxed(amounts[k], it, rates) and not _taxed(rest, it, rates)
+        if told or not _one_off(it.value("amount"), f"{rest:.2f}"):
             continue
         if (_fen(q * p) == rest) if q is not None and p is not None else _taxed(rest, it, rates):
             fixes.append((k, rest, ("quantity", "unit_price") if q is not None and p is not None else ("tax",)))
