@@ -113,6 +113,9 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*日用杂品*清洁用品-批") == "*日用杂品*清洁用品一批"
     assert item_name("*劳务*装卸搬运服务i") == "*劳务*装卸搬运服务"
     assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
+    # a 1 before capitals after a Chinese character is an I, unless they are a count's measure (4646)
+    assert item_name("*计算机外部设备*液晶显示器（27英寸1PS面板）") == "*计算机外部设备*液晶显示器（27英寸IPS面板）"
+    assert item_name("*存储设备*移动硬盘1TB") == "*存储设备*移动硬盘1TB"
 
 
 def test_a_quote_mark_read_inside_an_item_name_is_no_third_asterisk():
