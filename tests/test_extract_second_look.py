@@ -323,3 +323,24 @@ def test_a_spec_line_with_a_character_one_off_a_known_word_is_weighed_like_a_nam
     assert list(todo) == [at]
     cuts = [_text_cut("A4157g制版纸", {6: {"制": 0.3, "铜": 0.1}})] * 5
     assert todo[at](spec, cuts) == ("A4157g铜版纸", 0.947)
+
+
+def test_a_place_or_trade_word_one_off_several_of_the_lexicon_goes_by_the_recognizers_odds():
+    from capture.extract.lexicon import Lexicon, company_slots
+    from capture.ocr.second_look import _company_vocabulary, company_name, doubted_name
+
+    lex, forms = _company_vocabulary()
+    assert isinstance(lex, Lexicon)
+    # 南泉 is one off 南京, 南通, 南宁...; 商资 one off 商贸 and 投资: the lexicon alone picks none
+    branch = "成都天成餐饮管理有限公司南泉分公司"
+    assert any(read == "南泉" and "南京" in words for _, read, words in company_slots(branch, lex, forms))
+    assert doubted_name(branch) and doubted_name("武汉正大商资有限责任公司")
+    k = branch.index("泉")
+    torn = [_text_cut(branch, {k: {"泉": 0.56, "京": 0.42}})] * 5  # held-out 4747 (phone)
+    assert company_name(L(branch, 0, 0, 300, 20, 0.97), torn) == (branch.replace("南泉", "南京"), 0.97)
+    sure = [_text_cut(branch, {k: {"泉": 0.98, "京": 0.01}})] * 5  # 10 x 5 x 0.01 < 5: kept
+    assert company_name(L(branch, 0, 0, 300, 20, 0.97), sure) is None
+    trade = "名称：武汉正大商资有限责任公司"
+    k = trade.index("资")
+    cuts = [_text_cut(trade, {k: {"资": 0.52, "贸": 0.28}}), _text_cut(trade.replace("资", "贸"))]
+    assert company_name(L(trade, 0, 0, 300, 20, 0.95), cuts * 2) == ("名称：武汉正大商贸有限责任公司", 0.95)

@@ -253,6 +253,38 @@ def balanced(name: str, lexicon: Lexicon) -> str | None:
     return fixed if fixed != name else None
 
 
+def _near_words(text: str, vocabulary: frozenset[str]) -> list[str]:
+    return [w for w in vocabulary if _off_by_one(text, w) is not None]
+
+
+def company_slots(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> list[tuple[int, str, list[str]]]:
+    """Where a company name should hold a word of the lexicon and holds none: (start, text there, the
+    words one character off it), for the place at the start, the trade words before the legal form and
+    a branch's place (the shapes ``repair_company`` repairs), however many words are one character off
+    (南泉 is one off 南京, 南通, 南宁...: the recognizer's own odds choose, ``second_look.lexicon_name``)."""
+    out: list[tuple[int, str, list[str]]] = []
+    form = _form(name, forms)
+    if form is None:
+        return out
+    at = name.index(form)
+    head, tail = name[:at], name[at + len(form) :]
+    if tail.endswith(BRANCH) and tail[: -len(BRANCH)] not in lexicon.places:
+        place = tail[: -len(BRANCH)]
+        if near := _near_words(place, lexicon.places):
+            out.append((at + len(form), place, near))
+    if "（" not in head and not any(head.startswith(p) for p in lexicon.places):
+        for size in sorted({len(p) for p in lexicon.places}, reverse=True):
+            if len(head) > size + 3 and (near := _near_words(head[:size], lexicon.places)):
+                out.append((0, head[:size], near))
+                break
+    if not any(head.endswith(t) for t in lexicon.trades):
+        for size in sorted({len(t) for t in lexicon.trades}, reverse=True):
+            if len(head) > size + 2 and (near := _near_words(head[-size:], lexicon.trades)):
+                out.append((len(head) - size, head[-size:], near))
+                break
+    return out
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
     """``name`` with the place of a branch, a place in brackets (and the brackets themselves, a lost
     one too: ``balanced``), its trade words before the legal form and its place at the start put right."""

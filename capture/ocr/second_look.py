@@ -36,7 +36,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from capture.extract.layout import CJK, squash
-from capture.extract.lexicon import Lexicon, company_fit, repair_company, word_gaps
+from capture.extract.lexicon import Lexicon, company_fit, company_slots, repair_company, word_gaps
 from capture.extract.rules import load_rulebook
 from capture.ocr.base import OcrLine
 from capture.ocr.ctc import emitted_path, word_prob
@@ -102,10 +102,13 @@ def _fit(text: str) -> int:
 
 def doubted_name(name: str) -> bool:
     """A company name that the lexicon would change (a place one character off at its start, a trade
-    word before the legal form, a branch's place: ``repair_company``), however surely it was read: worth
-    a second look, whose readings then decide (the lexicon alone changes only names read unsurely)."""
+    word before the legal form, a branch's place: ``repair_company``), or whose such a part is one
+    character off several words (``company_slots``), however surely it was read: worth a second look,
+    whose readings then decide (the lexicon alone changes only names read unsurely)."""
     vocabulary = _company_vocabulary()
-    return vocabulary is not None and repair_company(name, *vocabulary) is not None
+    if vocabulary is None:
+        return False
+    return repair_company(name, *vocabulary) is not None or bool(company_slots(name, *vocabulary))
 
 
 def agreed_text(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
@@ -203,10 +206,45 @@ def _lone_latin(text: str, i: int, start: int) -> bool:
     return ch.isascii() and ch.isalpha() and before and i + 1 < len(text) and bool(CJK.match(text[i + 1]))
 
 
+def lexicon_name(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """A company name whose place, trade words or branch's place is no word of the lexicon but one
+    character off some (``company_slots``): each such word weighed against the text read as in
+    ``common_name_chars`` (its odds summed over the aligned cuts), the likeliest taken when its odds
+    reach ``NAME_EVIDENCE``, ``WORD_PRIOR`` times them beat the text read and they lead the next word's
+    ``NAME_PRIOR`` times (南泉分公司 -> 南京分公司: 京 at 0.28-0.46 under 泉 in every cut, though 南通,
+    南宁... are one off too; 商资 -> 商贸, read 贸 by two cuts of five, not 投资), whether or not the
+    character read is common in names (泉, 资 are)."""
+    vocabulary = _company_vocabulary()
+    if vocabulary is None:
+        return None
+    text = line.text
+    colon = max(text.rfind("："), text.rfind(":"))
+    start = colon + 1 if 0 <= colon <= 3 else 0
+    out = text
+    for at, read, words in company_slots(text[start:], *vocabulary):
+        i = start + at
+        like: Counter[str] = Counter()
+        for cut, _score, *lattice in reads:
+            where = _aligned(text, cut) if lattice else None
+            if where is None or i not in where or i + len(read) - 1 not in where:
+                continue
+            j, k = where[i], where[i + len(read) - 1] + 1
+            if k - j != len(read) or (base := word_prob(lattice[0], cut)) <= 0.0:
+                continue
+            for w in (read, *words):
+                like[w] += word_prob(lattice[0], cut[:j] + w + cut[k:]) / base
+        ranked = sorted(words, key=lambda w: -like[w])
+        best, runner = ranked[0], (like[ranked[1]] if len(ranked) > 1 else 0.0)
+        if like[best] >= NAME_EVIDENCE and WORD_PRIOR * like[best] > like[read] and like[best] > NAME_PRIOR * runner:
+            out = out[:i] + best + out[i + len(read) :]
+    return (out, line.score) if out != text else None
+
+
 def company_name(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     """A doubtful company name: what the readings agree on (``agreed_text``), else its uncommon
-    characters settled by the prior (``common_name_chars``)."""
-    return agreed_text(line, reads) or common_name_chars(line, reads)
+    characters settled by the prior (``common_name_chars``) and the lexicon's change weighed
+    (``lexicon_name``)."""
+    return agreed_text(line, reads) or chained(common_name_chars, lexicon_name)(line, reads)
 
 
 @cache
