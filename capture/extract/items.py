@@ -114,6 +114,12 @@ def _tax_rate(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     current = _rate(item.value("tax_rate"))
     if item.value("tax_rate") in rates and current is not None and _fen(amount * current) == tax:
         return item
+    read = item.value("tax_rate") or ""
+    head = read[:-2] + "%" if len(read) >= 3 and read.endswith("%") else None
+    if read not in rates and head in rates and (
+        _fen(amount * _rate(head)) == tax or _one_off_from(item.value("tax"), _tax_at(amount, head))
+    ):  # the % read as a digit (6% as 66, 13% as 136): the rate before it, which the tax (nearly) gives
+        return _set(item, "tax_rate", head, _conf(item, "amount", "tax"), page)
     fits = [r for r in rates if (d := _rate(r)) is not None and _fen(amount * d) == tax]
     if len(fits) != 1:
         return item
