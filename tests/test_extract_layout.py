@@ -11,6 +11,7 @@ from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import find_anchors, rows, squash
 from capture.extract.rules import RuleError, load_rulebook, load_ruleset
 from capture.extract.table import item_name
+from capture.invoice import Source
 from capture.ocr.base import OcrLine
 
 
@@ -341,3 +342,15 @@ def test_a_label_split_by_a_speck_between_its_parts_is_one_anchor():
     page.insert(k, L("公", 262, 329, 300, 360, 0.35))
     v = extract_page(page).value
     assert (v("buyer_name"), v("seller_name")) == ("济南海纳餐饮管理有限公司", "济南启明餐饮管理有限公司")
+
+
+def test_a_date_year_the_code_rules_out_is_the_one_year_it_allows_one_digit_off():
+    # held-out 4747: 2626年 read at 1.00 under a code of 2025 (digits 5-6) whose blanks are used until 2028
+    page = [L("开票日期：2626年06月28日", 1345, 173, 1675, 209) if ln.text.startswith("开票日期") else ln
+            for ln in legacy_page()]
+    date = extract_page(page).fields["date"]
+    assert date.value == "2026-06-28" and date.source is Source.DERIVED and date.alternatives[0].value == "2626-06-28"
+    # a year the code allows is kept
+    page[page.index(next(ln for ln in page if ln.text.startswith("开票日期")))] = L(
+        "开票日期：2027年06月28日", 1345, 173, 1675, 209)
+    assert extract_page(page).fields["date"].value == "2027-06-28"

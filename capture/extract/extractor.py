@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from rapidfuzz import fuzz
@@ -491,6 +492,41 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
     return None
 
 
+CODE_YEAR_SLACK = 3  # years a printed blank is used after its code's year (as validation's code_year_slack)
+
+
+def _issue_years(fields: dict[str, FieldValue]) -> range | None:
+    """The years the invoice can have been issued in by its number (数电: the first two digits are the
+    year) or its code (the year its blank was printed, and a few years after)."""
+    number, code = (fields[k].value if k in fields else None for k in ("invoice_number", "invoice_code"))
+    if number and len(number) == 20 and number[:2].isdigit():
+        return range(2000 + int(number[:2]), 2001 + int(number[:2]))
+    if code and code.isdigit() and len(code) in (10, 12):
+        year = 2000 + int(code[4:6] if len(code) == 10 else code[5:7])
+        return range(year, year + CODE_YEAR_SLACK + 1)
+    return None
+
+
+def _date_year(fields: dict[str, FieldValue]) -> None:
+    """A date read with a year that its number or code rules out and that is one digit off exactly one
+    year they allow: that year (2626年10月20日 read at 1.00 under a code of 2026)."""
+    fv, years = fields.get("date"), _issue_years(fields)
+    if fv is None or fv.source is not Source.OCR or years is None or not fv.value or int(fv.value[:4]) in years:
+        return
+    fits = [y for y in years if _one_digit(fv.value[:4], str(y))]
+    if len(fits) != 1:
+        return
+    try:
+        fixed = date.fromisoformat(f"{fits[0]}{fv.value[4:]}").isoformat()
+    except ValueError:
+        return  # 29 February of a year that has none
+    fields["date"] = FieldValue(fixed, fv.confidence, Source.DERIVED, fv.page, fv.box, (fv,))
+
+
+def _one_digit(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
     """Company names repaired by their legal form, a bracket around a known place that OCR lost put back,
     then (read with a low score) by the lexicon; the reading is kept as the alternative."""
@@ -564,6 +600,7 @@ def extract_page(
             items = factors_by_total(items, independent, tuple(rs.table.rates), page)
         elif amount is not None and amount.value:  # as reconcile chose it (the rows may have helped): mends only
             items = factors_by_total(items, amount.value, tuple(rs.table.rates), page, confirm=False)
+    _date_year(fields)
     _derive(fields, items, page)
     _capitals_of_total(fields, page)
     fields = corroborate(fields, items)
