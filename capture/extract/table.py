@@ -63,6 +63,8 @@ _AFTER_COUNT = {"TB", "GB", "MB", "KB", "KG", "MM", "CM", "ML", "KW", "MW", "HZ"
 # 0.Smm: after a number's point comes a digit, whatever letter of its shape OCR read
 _DECIMAL_LETTER = re.compile(r"(?<=\d\.)[SOoIlBZ]")
 _DIGIT_SHAPES = str.maketrans("SOoIlBZ", "5001182")
+# U盘 (a USB drive, the one Latin letter before 盘 in goods names) with its U read as J or V
+_U_DISK = re.compile(r"(?<![A-Za-z])[JVu](?=盘)")
 _STAR_LIKE = str.maketrans({"“": "*", "”": "*", "″": "*", '"': "*", "＊": "*", "※": "*"})
 
 
@@ -72,12 +74,13 @@ def item_name(text: str) -> str | None:
     Chinese character (a speck read as •, !, |, i or l) is dropped; a dash between Chinese characters is the 一
     it was read for (用品-批), or dropped before one (用品-一批); a 1 between a Chinese character and
     capitals that are no measure is an I (27英寸1PS面板 -> IPS; 1TB stays), and a letter of a digit's
-    shape right after a number's point is that digit (0.Smm -> 0.5mm)."""
+    shape right after a number's point is that digit (0.Smm -> 0.5mm); J盘 or V盘 is U盘."""
     s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜'iIl]+\s*$", "", text.strip()))
     if s:
         s = _DASH_ONE.sub("一", _DASH_BEFORE_ONE.sub("", s))
         s = _LATIN_I.sub(lambda m: "1" if m[1] in _AFTER_COUNT else "I", s)
         s = _DECIMAL_LETTER.sub(lambda m: m[0].translate(_DIGIT_SHAPES), s)
+        s = _U_DISK.sub("U", s)
     if s is None:
         return None
     if "*" in s.translate(_STAR_LIKE) and s.count("*") < 2:
