@@ -352,8 +352,11 @@ def test_a_price_of_many_decimals_one_digit_off_the_amount_the_tax_confirms():
     row = LineItem.of(quantity="12", unit_price="2007.37964602", amount="24084.96", tax_rate="13%", tax="3131.04")
     got = repair_item(row, RATES)
     assert got.value("unit_price") == "2007.07964602" and got.unit_price.alternatives[0].value == "2007.37964602"
-    # a price whose product is the amount is left alone (a misread far right cannot be told)
+    # a misread far right, whose product is still the amount, is told by the price including tax:
+    # 2268.00 / 1.13 = 2007.07964602 (see test_a_price_of_many_decimals_is_a_price_including_tax_...)
     row = LineItem.of(quantity="12", unit_price="2007.07964609", amount="24084.96", tax_rate="13%", tax="3131.04")
+    assert repair_item(row, RATES).value("unit_price") == "2007.07964602"
+    row = LineItem.of(quantity="12", unit_price="2007.07964609", amount="24084.96")  # no rate: left alone
     assert repair_item(row, RATES) == row
 
 
@@ -781,3 +784,19 @@ def test_rows_of_a_slightly_turned_page_are_levelled_by_the_header():
     first, second = extract_page(page).line_items
     assert (first.value("name"), second.value("name")) == ("*印刷品*宣传折页", "*图书*企业财务会计实务")
     assert (first.value("unit"), second.value("unit")) == ("张", "本")
+
+
+def test_a_price_of_many_decimals_is_a_price_including_tax_over_one_plus_the_rate():
+    """The invoicing software prints the price before tax of a price entered with tax: 12660.00 / 1.13 =
+    11203.53982301. A digit of it misread (…304 for …301) is put back (held-out 4444, 4646, 4848: four
+    rows)."""
+    row = LineItem.of(quantity="1", unit_price="11203.53982304", amount="11203.54", tax_rate="13%", tax="1456.46")
+    assert repair_item(row, RATES).value("unit_price") == "11203.53982301"
+    row = LineItem.of(quantity="20", unit_price="61.4678889", amount="1229.36", tax_rate="9%", tax="110.64")
+    assert repair_item(row, RATES).value("unit_price") == "61.4678899"
+    # its last digit lost (61.4678899 for 61.46788991) is such a quotient too, to 7 decimals: kept
+    row = LineItem.of(quantity="20", unit_price="61.4678899", amount="1229.36", tax_rate="9%", tax="110.64")
+    assert repair_item(row, RATES).value("unit_price") == "61.4678899"
+    # a price that is no such quotient (amount / quantity) is left as read
+    row = LineItem.of(quantity="3", unit_price="33.33333333", amount="100.00", tax_rate="13%", tax="13.00")
+    assert repair_item(row, RATES).value("unit_price") == "33.33333333"

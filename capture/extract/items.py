@@ -29,7 +29,10 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount; no quantity read and a unit price whose first 1-3 digits times the rest is the amount (the
   quantity glued to the price: 1126390.56603774 over 126390.57): that quantity and that price, when
-  only one such split exists.
+  only one such split exists;
+- a unit price of 6 or more decimals that is no price including tax (in fen) over 1 + the printable rate
+  read, one digit off exactly one that still gives the amount: that one (the software prints the price
+  before tax of a price entered with tax so).
 ``amount_from_total(items, amount_excl_tax, rates, page)``: the one row whose amount was not read gets
 the invoice's amount before tax less the other rows' amounts, when its tax (or quantity x price) says so.
 ``tax_from_total(items, tax, rates, page)``: the one row whose tax was not read gets the invoice's tax
@@ -63,6 +66,7 @@ FEN = Decimal("0.01")
 EXEMPT = "免税"
 QUANTITY_DECIMALS = (0, 1, 2)  # a derived quantity: the fewest decimals that give the amount back
 PRICE_EXACT = 4  # a unit price with this many decimals or more was computed, and fits one quantity only
+PRICE_EXACT_GROSS = 6  # decimals: a price before tax this precise is a price including tax / (1 + rate)
 GLUED_QUANTITY = 3  # digits: a quantity read glued to the front of its unit price
 RARE_STEP = Decimal(10)  # yuan: a derived quantity's step in the product that makes a chance fit rare
 
@@ -545,10 +549,36 @@ def _swapped(item: LineItem) -> LineItem:
     return item
 
 
+def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
+    """A unit price of many decimals is a price including tax, in fen, divided by 1 + rate (the
+    invoicing software prints the price before tax so): a reading that is no such quotient (to its own
+    decimals) becomes the one, to those decimals or one more, one digit off it (or that digit short of
+    it) that still gives the amount with the quantity (11203.53982304 for 12660.00 / 1.13 =
+    11203.53982301). A last digit lost (61.4678899 for 61.46788991) is such a quotient too: kept."""
+    read, rate = item.value("unit_price"), item.value("tax_rate")
+    p, r = _dec(item.unit_price), _rate(rate) if rate in rates else None
+    if read is None or p is None or not r or len(read.partition(".")[2]) < PRICE_EXACT_GROSS:
+        return item
+    gross = _fen(p * (1 + r))
+    decimals = len(read.partition(".")[2])
+    amount, q = _dec(item.amount), _dec(item.quantity)
+    if f"{(gross / (1 + r)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}" == read:
+        return item  # such a quotient as read
+    fits = set()
+    for d in (decimals, decimals + 1):
+        c = (gross / (1 + r)).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
+        text = f"{c:f}"
+        if text != read and _one_off(read, text) and (amount is None or q is None or _fen(q * c) == amount):
+            fits.add(text)
+    if len(fits) != 1:
+        return item
+    return _set(item, "unit_price", fits.pop(), _conf(item, "unit_price", "tax_rate"), page)
+
+
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
     item = _swapped(_sign(_exempt_tax(item, page), page))
     item = _amount(item, rates, page)
     item = _tax_rate(item, rates, page)
     item = _quantity_price(_price_of_one(_factor(item, rates, page), page), page)
     # after the fills: a quantity or price filled in last confirms the amount the tax is checked against
-    return _tax_of_amount(_tax(item, rates, page), rates, page)
+    return _gross_price(_tax_of_amount(_tax(item, rates, page), rates, page), rates, page)
