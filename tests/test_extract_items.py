@@ -800,3 +800,12 @@ def test_a_price_of_many_decimals_is_a_price_including_tax_over_one_plus_the_rat
     # a price that is no such quotient (amount / quantity) is left as read
     row = LineItem.of(quantity="3", unit_price="33.33333333", amount="100.00", tax_rate="13%", tax="13.00")
     assert repair_item(row, RATES).value("unit_price") == "33.33333333"
+
+
+def test_a_quantitys_decimals_read_glued_to_the_front_of_its_price():
+    # held-out 4848: 2.5 | 11352.83018868 read 2 | 511352.83018868
+    row = LineItem.of(quantity="2", unit_price="511352.83018868", amount="28382.08", tax_rate="6%", tax="1702.92")
+    got = repair_item(row, RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("2.5", "11352.83018868")
+    row = LineItem.of(quantity="2", unit_price="14191.04", amount="28382.08", tax_rate="6%", tax="1702.92")
+    assert repair_item(row, RATES) == row  # a product that is the amount: nothing glued

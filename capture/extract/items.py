@@ -29,7 +29,8 @@ the reading it replaced (if any) as its alternative. ``rates`` are the rule set'
 - no quantity read and a unit price one digit off an amount that its tax confirms: quantity 1 at the
   amount; no quantity read and a unit price whose first 1-3 digits times the rest is the amount (the
   quantity glued to the price: 1126390.56603774 over 126390.57): that quantity and that price, when
-  only one such split exists;
+  only one such split exists; a whole quantity and a unit price whose first 1-2 digits are the
+  quantity's decimals (2 | 511352.83 for 2.5 | 11352.83): likewise;
 - a unit price of 6 or more decimals that is no price including tax (in fen) over 1 + the printable rate
   read, one digit off exactly one that still gives the amount: that one (the software prints the price
   before tax of a price entered with tax so).
@@ -191,6 +192,27 @@ def _glued_quantity(item: LineItem, amount: Decimal, page: int) -> LineItem:
         return item
     conf = _conf(item, "amount", "unit_price")
     return _set(_set(item, "unit_price", fits[0][1], conf, page), "quantity", fits[0][0], conf, page)
+
+
+def _glued_decimals(item: LineItem, page: int) -> LineItem:
+    """A whole quantity whose decimals were read glued to the front of the unit price (2 | 511352.83018868
+    for 2.5 | 11352.83018868): the split whose product is the amount to the fen, when exactly one is."""
+    amount, q, read = _dec(item.amount), item.value("quantity"), item.value("unit_price")
+    if amount is None or not q or not q.isdigit() or _dec(item.unit_price) is None:
+        return item
+    if _fen(Decimal(q) * Decimal(read)) == amount:
+        return item
+    fits = []
+    for k in (1, 2):
+        head, tail = read[:k], read[k:]
+        if not head.isdigit() or not re.fullmatch(r"(0|[1-9]\d*)\.\d+", tail):
+            continue
+        if _fen(Decimal(f"{q}.{head}") * Decimal(tail)) == amount:
+            fits.append((f"{q}.{head}", tail))
+    if len(fits) != 1:
+        return item
+    conf = _conf(item, "amount", "quantity", "unit_price")
+    return _set(_set(item, "quantity", fits[0][0], conf, page), "unit_price", fits[0][1], conf, page)
 
 
 def _price_of_one(item: LineItem, page: int) -> LineItem:
@@ -578,7 +600,7 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
     item = _swapped(_sign(_exempt_tax(item, page), page))
     item = _amount(item, rates, page)
-    item = _tax_rate(item, rates, page)
+    item = _tax_rate(_glued_decimals(item, page), rates, page)
     item = _quantity_price(_price_of_one(_factor(item, rates, page), page), page)
     # after the fills: a quantity or price filled in last confirms the amount the tax is checked against
     return _gross_price(_tax_of_amount(_tax(item, rates, page), rates, page), rates, page)
