@@ -809,3 +809,9 @@ def test_a_quantitys_decimals_read_glued_to_the_front_of_its_price():
     assert (got.value("quantity"), got.value("unit_price")) == ("2.5", "11352.83018868")
     row = LineItem.of(quantity="2", unit_price="14191.04", amount="28382.08", tax_rate="6%", tax="1702.92")
     assert repair_item(row, RATES) == row  # a product that is the amount: nothing glued
+
+
+def test_a_row_tax_with_a_speck_read_as_a_digit_where_its_point_was_lost():
+    # held-out 4848: 737.89 read 737589 (7375.89 with the implied point), the amount confirmed by 1 x price
+    row = LineItem.of(quantity="1", unit_price="12298.11320755", amount="12298.11", tax_rate="6%", tax="7375.89")
+    assert repair_item(row, RATES).value("tax") == "737.89"

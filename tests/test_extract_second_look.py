@@ -271,8 +271,11 @@ def test_an_item_name_character_takes_the_one_the_recognizer_offers_that_makes_a
     assert known_words(line, offered) == ("*通信设备*千兆路由器", 0.96)
     faint = [_text_cut(text, {at: {"干": 0.95, "千": 0.04}})] * 5  # 5 x 0.04: the reading stands
     assert known_words(line, faint) is None
-    other = [_text_cut(text.replace("干", "于"), {at: {"于": 0.6, "千": 0.4}})] * 5  # cuts with another text
+    other = [_text_cut(text.replace("干", "于"), {at: {"于": 0.6, "千": 0.4}})] * 5  # 干 no weight at all
     assert known_words(line, other) is None
+    # cuts that read 兆 as 基 but give it some weight still weigh 干 against 千 (held-out 4848)
+    ji = {at: {"干": 0.6, "千": 0.4}, at + 1: {"基": 0.7, "兆": 0.3}}
+    assert known_words(line, [_text_cut(text.replace("兆", "基"), ji)] * 5) == ("*通信设备*千兆路由器", 0.96)
     sure = L("*通信设备*千兆路由器", 0, 0, 200, 20, 0.96)  # every character inside a known word: nothing to weigh
     assert known_words(sure, offered) is None
     # a word wrapped across lines: 维护报 | 务 (held-out 4545), weighed with the name's next line

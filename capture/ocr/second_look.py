@@ -377,9 +377,10 @@ def known_words(line: OcrLine, reads: list[Read], before: str = "", after: str =
     """An item name's character that no known word covers, where the recognizer itself offers one that
     makes a known word (干兆路由器 -> 千兆路由器: 千 at 0.21-0.46 under 干 in every cut; ``word_gaps_of``,
     ``before`` and ``after`` the name's text on the lines around):
-    the cuts that read the line's characters (asterisks and spaces aside, that one character free)
-    weigh each such character against the one read (``word_prob`` of the cut with the one, then the
-    other, at the position); the likeliest replaces it when its odds summed over those cuts reach
+    the cuts with as many characters as the line (asterisks and spaces aside) weigh each such character
+    against the one read (``word_prob`` over the cut's lattice of the line's characters with the one,
+    then the other, at the position; a cut that gives the line's characters no weight counts for
+    nothing); the likeliest replaces it when its odds summed over those cuts reach
     ``WORD_EVIDENCE`` and ``WORD_LEAD`` times the next candidate's. A word list is no checksum: the
     change needs both the word and the recognizer's own doubt, so a name read surely keeps what it holds."""
     gaps = word_gaps_of(line.text, before, after)
@@ -394,14 +395,17 @@ def known_words(line: OcrLine, reads: list[Read], before: str = "", after: str =
             theirs = _letters(text)
             if not lattice or len(theirs) != len(mine):
                 continue
-            if any(a != b for n, ((_, a), (_, b)) in enumerate(zip(theirs, mine, strict=True)) if n != p):
-                continue  # only a cut with the line's characters, the one at the position aside
+            # the line's characters in the cut's marks (a cut that read another character elsewhere, 兆
+            # as 基, still weighs this one, if its lattice gives the line's characters any weight)
+            ours = list(text)
+            for (at, _), (_, ch) in zip(theirs, mine, strict=True):
+                ours[at] = ch
             at = theirs[p][0]
-            base = word_prob(lattice[0], text[:at] + line.text[k] + text[at + 1 :])
+            base = word_prob(lattice[0], "".join(ours))
             if base <= 0.0:
                 continue
             for ch in options:
-                like[ch] += word_prob(lattice[0], text[:at] + ch + text[at + 1 :]) / base
+                like[ch] += word_prob(lattice[0], "".join([*ours[:at], ch, *ours[at + 1 :]])) / base
         (best, odds), (_, runner) = [*like.most_common(2), ("", 0.0), ("", 0.0)][:2]
         if best and odds >= WORD_EVIDENCE and odds >= WORD_LEAD * runner:
             out[k] = best
