@@ -121,6 +121,7 @@ def test_measure_specs_read_with_a_digit_for_a_letter_or_a_mark_for_the_star():
     assert repair_spec("250m1*24盒") == "250ml*24盒"
     assert repair_spec("250ml°24盒") == "250ml*24盒"
     assert repair_spec("SW-30 4L") == "5W-30 4L"
+    assert repair_spec("1.9i.") == "1.9L" and repair_spec("5L.桶") == "5L/桶"  # held-out 4949, 4848
     assert repair_spec("250m|24盒") == "250ml*24盒" and repair_spec("250m124盒") is None  # m1 then 24 or 124: unsure
     assert repair_spec("5W·30 4L") == "5W-30 4L" and repair_spec("SW.30") == "5W-30"  # the dash read as a dot
     assert repair_spec("1.91.") == "1.9L" and repair_spec("51/桶") == "5L/桶" and repair_spec("5W-304L") == "5W-30 4L"

@@ -18,15 +18,15 @@ known unit (the unit cell drifted under 规格型号), or the package it names a
 Other specs with a measure: a 1 read for the l of ml right after a number is that l (250m1*24盒 ->
 250ml*24盒), a degree sign or a dot read for the * between a measure and a count is that * (250ml°24盒),
 a viscosity grade's leading digit read as a letter of its shape is the digit (SW-30 -> 5W-30) and its
-dash read as another mark a dash (5W·30 -> 5W-30), and so
-is a lower-case letter of a digit's shape between the capitals and digits of a model code (Pz7H-30).
-Litres: the L read as 1 and a point after a decimal (1.91. -> 1.9L) or as 1 before a liquid's container
-with no measure (51/桶 -> 5L/桶); a grade and its volume run together or joined by a mark (5W-304L,
-5W-30-4L -> 5W-30 4L) and its L read as 1 (5W-30 41); a speck after a measure (1.9L.); a paper size
-run into the grammage (A4157g -> A4 157g); the ml of a
-count spec read mP or its * lost (250mP*24盒, 250ml24盒, 250m|24盒 -> 250ml*24盒); the space between a paper's
-grammage and its sheets lost (70g500张/包 -> 70g 500张/包); accents OCR put on Latin letters
-dropped (MąteBook -> MateBook).
+dash read as another mark a dash (5W·30 -> 5W-30), and so is a lower-case letter of a digit's shape
+between the capitals and digits of a model code (Pz7H-30).
+Litres: the L read as 1 (or i) and a point after a decimal (1.91., 1.9i. -> 1.9L) or as 1 before a
+liquid's container with no measure (51/桶 -> 5L/桶); a grade and its volume run together or joined by a
+mark (5W-304L, 5W-30-4L -> 5W-30 4L) and its L read as 1 (5W-30 41); a speck after a measure (1.9L.);
+the slash before a package read as a point (5L.桶 -> 5L/桶); a paper size run into the grammage
+(A4157g -> A4 157g); the ml of a count spec read mP or its * lost (250mP*24盒, 250ml24盒, 250m|24盒 ->
+250ml*24盒); the space between a paper's grammage and its sheets lost (70g500张/包 -> 70g 500张/包);
+accents OCR put on Latin letters dropped (MąteBook -> MateBook).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ _MILLI = re.compile(r"(?<=\d)m[1IP|](?=$|[*×/\s°·])|(?<=\d)m[IP|](?=\d+[\u4e0
 _COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)(?:[°·•](?=\d+[\u4e00-\u9fff])|(?=\d+[\u4e00-\u9fff]$))")
 _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between grammage and sheets lost
 # 1.91. for 1.9L: the L of litres read as 1 and its foot as a point, after a number with its own point
-_LITRE_DOT = re.compile(r"^(\d+\.\d+)1\.$")
+_LITRE_DOT = re.compile(r"^(\d+\.\d+)[1iIl|]\.$")  # 1.91. and 1.9i.: the L read as 1 or i, a speck after
 _SPECK = re.compile(r"[a-z.,:;'`·°\-，。、；：]")  # one lower-case letter or mark: no spec is that
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
 # 51./桶, 51桶, 5'/桶: the L's foot read as a point too, the slash lost, the L read as a quote mark
@@ -74,6 +74,8 @@ _PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)")  # A4157g铜版纸: the space 
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
 _GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
 _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
+# 5L.桶: the slash between a measure and its package read as a point
+_PACKAGE_DOT = re.compile(r"^(\d+(?:\.\d+)?(?:L|ml|mL|g|kg))[.·](?=[桶瓶罐壶袋盒箱包]$)")
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
 _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
@@ -91,7 +93,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = unicodedata.normalize("NFC", bare)
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
-    fixed = _MEASURE_DOT.sub(r"\1", fixed)
+    fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", fixed))
     fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(r"\1 \2", fixed))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
