@@ -815,3 +815,19 @@ def test_a_row_tax_with_a_speck_read_as_a_digit_where_its_point_was_lost():
     # held-out 4848: 737.89 read 737589 (7375.89 with the implied point), the amount confirmed by 1 x price
     row = LineItem.of(quantity="1", unit_price="12298.11320755", amount="12298.11", tax_rate="6%", tax="7375.89")
     assert repair_item(row, RATES).value("tax") == "737.89"
+
+
+def test_a_bracket_left_open_at_the_end_of_a_wrapped_name_line_is_closed_there():
+    """硒鼓（黑色 | 高容量兼容型: the ） at the line's end lost (held-out 4444, 4848, 4949); a bracket whose
+    close is on the next line (（27英寸IPS | 面板窄边框）) is left as read."""
+    def name_of(first: str, second: str) -> str:
+        body = [
+            L(first, 40, 256, 250, 273), L("315.21", 625, 256, 680, 273), L("3%", 725, 256, 749, 273),
+            L("9.46", 810, 256, 853, 273), L(second, 40, 274, 160, 291),
+        ]
+        return extract_page(_page(whole_header(), body)).line_items[0].value("name")
+
+    toner = name_of("*计算机外部设备*激光打印机硒鼓（黑色", "高容量兼容型")
+    assert toner == "*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型"
+    screen = name_of("*计算机外部设备*液晶显示器（27英寸IPS", "面板窄边框）")
+    assert screen == "*计算机外部设备*液晶显示器（27英寸IPS面板窄边框）"

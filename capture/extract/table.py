@@ -587,6 +587,13 @@ def _totals_like(row: dict[str, Cell]) -> bool:
     return amount is not None and nameless and squash(amount.text)[:1] in ("¥", "￥")
 
 
+def _unclosed(text: str) -> bool:
+    """A bracket opened (（ or () and not closed, right after a Chinese character at the text's end."""
+    return text.count("（") + text.count("(") > text.count("）") + text.count(")") and bool(
+        re.search(r"[（(][^)）]*[\u4e00-\u9fff]$", text)
+    )
+
+
 def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope: float = 0.0) -> list[dict[str, Cell]]:
     """The body's cells grouped into item rows. ``slope`` (dy/dx of the header) levels a page still
     slightly turned (a phone photo): a cell's height is taken at the amount column's x."""
@@ -619,6 +626,8 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
             below = cy - level(row[col].box)
             bottom = level(row[col].box) + (row[col].box[3] - row[col].box[1]) / 2
             if col in ("name", "spec", "unit") and 0.5 * h < below and cy - bottom <= WRAP_GAP * h:
+                if col == "name" and _unclosed(row[col].text) and not re.search(r"[)）]", cell.text):
+                    row[col].text += "）"  # closed at the line's end, where OCR lost it: 硒鼓（黑色 | 高容量
                 row[col].text += cell.text
                 row[col].score = min(row[col].score, cell.score)
                 row[col].box = union([row[col].box, cell.box])
