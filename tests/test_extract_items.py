@@ -438,6 +438,15 @@ def test_a_badly_read_header_and_an_unlabelled_totals_row():
         {"name": "*餐饮服务*餐费", "spec": None, "unit": "次", "quantity": "1", "unit_price": "1621.87",
          "amount": "1621.87", "tax_rate": "6%", "tax": "97.31"}
     ]
+    # its ¥ read as V (held-out 4949): the same
+    vee = [L("V1621.87", 675, 383, 730, 401) if ln.text == "¥1621.87" else ln for ln in page]
+    assert [li.value("amount") for li in extract_page(vee).line_items] == ["1621.87"]
+    # the 合计 row lost altogether and no total figure read: the rows add up to the capitals, so their
+    # sums are the invoice's amount and tax
+    lost = [ln for ln in page if not ln.text.startswith("¥")]
+    lost.append(L("壹仟柒佰壹拾玖圆壹角捌分", 200, 434, 400, 455))
+    fields = extract_page(lost).fields
+    assert (fields["amount_excl_tax"].value, fields["tax"].value) == ("1621.87", "97.31")
     # and the table ends there: with 价税合计 misread as well (价税含计), its figure read without ¥ under
     # the tax column is no row (held-out 4444: a fourth row, and a total of 835181.58)
     figures = [L("价税含计（大写）", 60, 434, 169, 455), L("83518158", 862, 430, 940, 452)]

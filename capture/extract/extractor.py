@@ -245,8 +245,8 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
     """The invoice's amount before tax not read (¥52835.2y) while its tax was, and the rows' taxes add
     up to that tax: the rows are all there and read right, so their amounts add up to the amount
     (and the other way round for a tax not read). Two independent prints agree: the total tax and
-    every row's tax as read. Neither read, the rows' amounts and taxes adding up to the total read:
-    both sums."""
+    every row's tax as read. Neither read, the rows' amounts and taxes adding up to the total read (or,
+    none read, to its capitals): both sums."""
     for missing, known, other in (("amount_excl_tax", "tax", "amount"), ("tax", "amount_excl_tax", "tax")):
         if missing in fields or known not in fields or not items:
             continue
@@ -258,13 +258,16 @@ def _from_rows(fields: dict[str, FieldValue], items: Sequence[LineItem], page: i
             continue  # a row value derived from the invoice's own total proves nothing about it
         conf = min(fields[known].confidence, *(getattr(li, other).confidence for li in items))
         fields[missing] = FieldValue(f"{wanted:.2f}", conf, Source.DERIVED, page)
-    # neither read (the 合计 row lost), the total read: the rows' amounts and taxes as read add up to it
-    if "amount_excl_tax" in fields or "tax" in fields or "total" not in fields or not items:
+    # neither read (the 合计 row lost), the total read (or its capitals): the rows' amounts and taxes as
+    # read add up to it
+    total = fields.get("total") or fields.get("total_in_words")
+    if "amount_excl_tax" in fields or "tax" in fields or total is None or not items:
         return
+    value = total.value if "total" in fields else parse_capitals(total.value)
     amounts, taxes = line_sum(items, "amount"), line_sum(items, "tax")
-    if amounts is None or taxes is None or f"{amounts + taxes:.2f}" != fields["total"].value:
+    if amounts is None or taxes is None or value is None or f"{amounts + taxes:.2f}" != f"{Decimal(value):.2f}":
         return  # (no row value came from these totals: neither was read)
-    conf = min(fields["total"].confidence, *(min(li.amount.confidence, li.tax.confidence) for li in items))
+    conf = min(total.confidence, *(min(li.amount.confidence, li.tax.confidence) for li in items))
     fields["amount_excl_tax"] = FieldValue(f"{amounts:.2f}", conf, Source.DERIVED, page)
     fields["tax"] = FieldValue(f"{taxes:.2f}", conf, Source.DERIVED, page)
 

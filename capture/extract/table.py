@@ -584,7 +584,7 @@ def _totals_like(row: dict[str, Cell]) -> bool:
     amount, name = row.get("amount"), row.get("name")
     # a speck or a misread 合 in the name column (言) does not make it an item
     nameless = name is None or (len(squash(name.text)) <= 2 and "*" not in name.text)
-    return amount is not None and nameless and squash(amount.text)[:1] in ("¥", "￥")
+    return amount is not None and nameless and squash(amount.text)[:1] in _YEN_LIKE  # ¥ or a misread of it (V)
 
 
 def _unclosed(text: str) -> bool:
