@@ -441,6 +441,9 @@ def test_a_badly_read_header_and_an_unlabelled_totals_row():
     # its ¥ read as V (held-out 4949): the same
     vee = [L("V1621.87", 675, 383, 730, 401) if ln.text == "¥1621.87" else ln for ln in page]
     assert [li.value("amount") for li in extract_page(vee).line_items] == ["1621.87"]
+    # the amount's ¥ read as 1, the tax's as ¥ (held-out 4848): the tax's says what the row is
+    one = [L("11621.87", 675, 383, 730, 401) if ln.text == "¥1621.87" else ln for ln in page]
+    assert [li.value("amount") for li in extract_page(one).line_items] == ["1621.87"]
     # the 合计 row lost altogether and no total figure read: the rows add up to the capitals, so their
     # sums are the invoice's amount and tax
     lost = [ln for ln in page if not ln.text.startswith("¥")]
