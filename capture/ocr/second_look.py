@@ -152,8 +152,7 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
     if vocabulary is None or not any(form in text for form in vocabulary[1]):
         return None  # a person's name (个人 buyers) has no legal form and its own characters
     out = list(text)
-    colon = max(text.rfind("："), text.rfind(":"))
-    start = colon + 1 if 0 <= colon <= 3 else 0  # the label before the name (名称：) is no name
+    start = _name_start(text)
     for i, ch in enumerate(text):
         if i < start or ch in common or not (CJK.match(ch) or _lone_latin(text, i, start)):
             continue
@@ -176,6 +175,12 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
             out[i] = best
     fixed = "".join(out)
     return (fixed, line.score) if fixed != text else None
+
+
+def _name_start(text: str) -> int:
+    """Where the name starts in a name line: after a label's colon near its start (名称：), else 0."""
+    colon = max(text.rfind("："), text.rfind(":"))
+    return colon + 1 if 0 <= colon <= 3 else 0
 
 
 def _aligned(text: str, cut: str) -> dict[int, int] | None:
@@ -221,8 +226,7 @@ def lexicon_name(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     if vocabulary is None:
         return None
     text = line.text
-    colon = max(text.rfind("："), text.rfind(":"))
-    start = colon + 1 if 0 <= colon <= 3 else 0
+    start = _name_start(text)
     out = text
     for at, read, words in company_slots(text[start:], *vocabulary):
         i = start + at
