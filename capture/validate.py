@@ -35,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from capture.extract.capitals import parse_capitals
-from capture.extract.normalize import EXEMPT_RATES, rate_value
+from capture.extract.normalize import CODE_YEAR_SLACK, EXEMPT_RATES, code_year, rate_value
 from capture.invoice import (
     KEY_FIELDS,
     ExtractedInvoice,
@@ -102,7 +102,7 @@ class ValidationConfig:
     money_tolerance: Decimal = CENT  # amount + tax vs total, line sums, amount x rate vs tax
     line_relative_tolerance: Decimal = Decimal("0.0001")  # added to the printed-precision bound of q x p
     max_age_years: int = 5  # the verification platform only checks the last 5 years
-    code_year_slack: int = 3  # years a printed blank may be used after its code year before a warning
+    code_year_slack: int = CODE_YEAR_SLACK  # years a printed blank may be used after its code year before a warning
     type_rules: Mapping[str, TypeRule] = field(default_factory=lambda: dict(TYPE_RULES))
 
 
@@ -226,8 +226,8 @@ class _Checker:
             self.add(IssueCode.INVALID_CODE, "invoice_code", E, value=code,
                      reason="a 12-digit code starts with 0")
             return
-        year = 2000 + int(code[4:6] if len(code) == 10 else code[5:7])
-        if self.day is not None:
+        year = code_year(code)
+        if year is not None and self.day is not None:
             late = self.day.year - year
             if late < 0 or late > self.cfg.code_year_slack:
                 self.add(IssueCode.CODE_YEAR_MISMATCH, "invoice_code", E if late < 0 else W, value=code,

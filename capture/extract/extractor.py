@@ -525,19 +525,14 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
     return None
 
 
-CODE_YEAR_SLACK = 3  # years a printed blank is used after its code's year (as validation's code_year_slack)
-
-
 def _issue_years(fields: dict[str, FieldValue]) -> range | None:
     """The years the invoice can have been issued in by its number (数电: the first two digits are the
     year) or its code (the year its blank was printed, and a few years after)."""
     number, code = (fields[k].value if k in fields else None for k in ("invoice_number", "invoice_code"))
     if number and len(number) == 20 and number[:2].isdigit():
         return range(2000 + int(number[:2]), 2001 + int(number[:2]))
-    if code and code.isdigit() and len(code) in (10, 12):
-        year = 2000 + int(code[4:6] if len(code) == 10 else code[5:7])
-        return range(year, year + CODE_YEAR_SLACK + 1)
-    return None
+    year = n.code_year(code)
+    return range(year, year + n.CODE_YEAR_SLACK + 1) if year is not None else None
 
 
 def _date_year(fields: dict[str, FieldValue]) -> None:

@@ -583,17 +583,16 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     p, r = _dec(item.unit_price), _rate(rate) if rate in rates else None
     if read is None or p is None or not r or len(read.partition(".")[2]) < PRICE_EXACT_GROSS:
         return item
-    gross = _fen(p * (1 + r))
-    decimals = len(read.partition(".")[2])
-    amount, q = _dec(item.amount), _dec(item.quantity)
-    if f"{(gross / (1 + r)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}" == read:
+    gross, decimals = _fen(p * (1 + r)), len(read.partition(".")[2])
+    net = gross / (1 + r)
+    quotients = [net.quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP) for d in (decimals, decimals + 1)]
+    if f"{quotients[0]:f}" == read:
         return item  # such a quotient as read
-    fits = set()
-    for d in (decimals, decimals + 1):
-        c = (gross / (1 + r)).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
-        text = f"{c:f}"
-        if text != read and _one_off(read, text) and (amount is None or q is None or _fen(q * c) == amount):
-            fits.add(text)
+    amount, q = _dec(item.amount), _dec(item.quantity)
+    fits = {
+        f"{c:f}" for c in quotients
+        if _one_off(read, f"{c:f}") and (amount is None or q is None or _fen(q * c) == amount)
+    }
     if len(fits) != 1:
         return item
     return _set(item, "unit_price", fits.pop(), _conf(item, "unit_price", "tax_rate"), page)

@@ -128,6 +128,16 @@ def invoice_code(text: str | None) -> str | None:
     return digits(text, (10, 12))
 
 
+CODE_YEAR_SLACK = 3  # years a printed blank is usually used after its code's year
+
+
+def code_year(code: str | None) -> int | None:
+    """The year a 发票代码's blank was printed: digits 5-6 of a 10-digit code, 6-7 of a 12-digit one."""
+    if not code or not code.isdigit() or len(code) not in (10, 12):
+        return None
+    return 2000 + int(code[4:6] if len(code) == 10 else code[5:7])
+
+
 def check_code(text: str | None) -> str | None:
     """校验码: 20 digits, often printed as 4 groups of 5."""
     return digits(text, (20,))
