@@ -328,7 +328,7 @@ def _read_fields(
     if currency:
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
     _unlabelled_name(lines, fields, rs, header, page, to_original)
-    _unlabelled_id(lines, fields, rs, divider, page, to_original, parties)
+    _unlabelled_id(lines, fields, rs, divider, page, to_original, unread, parties)
     if rs.table is not None and "invoice_type" in fields:  # a VAT invoice's header
         _unlabelled_header(lines, fields, divider, page, to_original)
     _legal_forms(fields, rs)
@@ -464,12 +464,14 @@ def _whole_name(text: str, value: str) -> bool:
 
 
 def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page: int, to_original: Mapper,
-                   parties: Sequence[Anchor | None] = ()) -> None:
+                   unread: dict[str, str], parties: Sequence[Anchor | None] = ()) -> None:
     """One taxpayer id not found (its label misread: 纳税人职资号) and the other found: the one line on
     the missing one's side that ends in a valid USCC other than the found one is its value. The side:
     with the two party labels read side by side (数电: 购买方信息 | 销售方信息 on one band), left or right
     of the seller's label within that band; else above or below ``divider`` (the buyer's block is above
-    the item table). The check character is the evidence."""
+    the item table). The check character is the evidence; with no valid one there, the one id-shaped
+    value is ``unread`` (printed, unreadable: an error for validation, where a missing buyer id on an
+    ordinary invoice is none; such an invoice had been accepted without its misread id)."""
     missing = [k for k, nm in enumerate(rs.id_fields) if nm not in fields]
     if len(rs.id_fields) != 2 or len(missing) != 1 or divider is None:
         return
@@ -486,18 +488,20 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
         def on_side(ln: OcrLine) -> bool:
             return (center(ln)[1] > divider) == seller
     taken = fields[rs.id_fields[1 - missing[0]]].value
-    found = [
+    shaped = [
         (value, ln)
         for ln in lines
         if on_side(ln)
         and (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
         and (value := n.taxpayer_id(m.group(1))) is not None
-        and is_valid_uscc(value)
         and value != taken
     ]
+    found = [(value, ln) for value, ln in shaped if is_valid_uscc(value)]
     if len({value for value, _ in found}) == 1:
         value, ln = found[0]
         fields[rs.id_fields[missing[0]]] = _ocr_value(value, ln.score, ln.box, page, to_original)
+    elif not found and len({value for value, _ in shaped}) == 1:
+        unread.setdefault(rs.id_fields[missing[0]], shaped[0][0])
 
 
 def legal_form(name: str, forms: Sequence[str]) -> str | None:

@@ -39,6 +39,7 @@ from math import prod
 
 import cv2
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from capture.extract.normalize import taxpayer_id
 from capture.ocr.base import OcrLine
@@ -50,6 +51,9 @@ ReadCrops = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
 # an id at the end of a line: id characters plus what OCR makes of J and 7 on poor prints
 _ID_TAIL = re.compile(r"([0-9][0-9A-Za-z}\]/)|）]{15,21})\s*$")
 _LABEL = re.compile(r"(识别|信用|代码|税号|纳税|社会)[^0-9]*$")  # parts of 统一社会信用代码/纳税人识别号
+# the whole label, for one misread past every part of it (统一行公信期代游前视人即号: 统一 信 代 人 号 left)
+ID_LABELS = ("统一社会信用代码纳税人识别号", "统一社会信用代码", "纳税人识别号")
+LABEL_LIKE = 40.0  # rapidfuzz ratio to one of ID_LABELS (a bank's or an address's name scores under 20)
 VARIANTS = ("crop", "sharp", "double", "otsu")
 _PUNCT_ID = str.maketrans({"}": "J", "]": "J", ")": "J", "）": "J", "/": "7", "|": "1"})
 
@@ -62,11 +66,20 @@ def id_tail(text: str) -> tuple[str, str] | None:
         return None
     compact = s.replace(" ", "")
     head = compact[: m.start(1)]
-    if head and not _LABEL.search(head):
+    if head and not (_LABEL.search(head) or _label_like(head)):
         return None  # a bank account after a bank name, a phone number after an address...
     if not head and not (m.group(1)[0] == "9" or re.search(r"[A-Za-z]", m.group(1))):
         return None  # a lone number that is not shaped like a company's id
     return head, m.group(1)
+
+
+def _label_like(head: str) -> bool:
+    """A head of Chinese characters (and a colon) close to a tax-id label as a whole."""
+    bare = re.sub(r"[:：/\s]", "", head)
+    return (
+        len(bare) >= 4 and all("\u4e00" <= c <= "\u9fff" for c in bare)
+        and process.extractOne(bare, ID_LABELS, scorer=fuzz.ratio, score_cutoff=LABEL_LIKE) is not None
+    )
 
 
 def valid_id(token: str) -> str | None:
