@@ -184,3 +184,15 @@ def test_one_or_two_characters_before_a_colon_are_a_misread_label_not_the_name()
     assert name("有：深圳中科餐饮管理有限公司") == "深圳中科餐饮管理有限公司"  # held-out 2424: 名称 read as 有
     assert name("名构：济南启明餐饮管理有限公司") == "济南启明餐饮管理有限公司"
     assert name("Acme: Sydney") == "Acme: Sydney"  # only Chinese characters make a label
+
+
+def test_a_foreign_tax_registration_keeps_its_form_and_an_abn_its_groups():
+    from capture.extract.kinds import tax_ref
+
+    assert tax_ref("ABN 99 797 497 862".removeprefix("ABN ")) == "99 797 497 862"
+    assert tax_ref("00 228 139634") == "00 228 139 634"  # a space between groups lost by OCR
+    assert tax_ref("0 0228 139 634") == "00 228 139 634"
+    assert tax_ref("201669477w") == "201669477W"
+    assert tax_ref("DE 341249622") == "DE 341249622"  # letters: no ABN
+    assert tax_ref("12 345 678") == "12 345 678"  # eight digits: not an ABN
+    assert tax_ref("Tel") is None

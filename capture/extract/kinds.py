@@ -98,11 +98,16 @@ def money(value: str, implied_decimals: bool = False) -> str | None:
 
 
 def tax_ref(value: str) -> str | None:
-    """A foreign tax registration (ABN 99 797 497 862, GST Reg No 201669477W, VAT GB123456789)."""
+    """A foreign tax registration (ABN 99 797 497 862, GST Reg No 201669477W, VAT GB123456789). Eleven
+    digits in groups are an ABN, printed in its groups of 2-3-3-3 (a space OCR lost or added between
+    them does not change it: 00 228 139634 is 00 228 139 634)."""
     s = re.sub(r"^[^0-9A-Za-z]+", "", unicodedata.normalize("NFKC", value)).strip()
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]{5,24}", s) and sum(ch.isdigit() for ch in s) >= 6:
-        return s.upper()
-    return None
+    if not (re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]{5,24}", s) and sum(ch.isdigit() for ch in s) >= 6):
+        return None
+    digits = s.replace(" ", "")
+    if " " in s and len(digits) == 11 and digits.isdigit():
+        return f"{digits[:2]} {digits[2:5]} {digits[5:8]} {digits[8:]}"
+    return s.upper()
 
 
 _KINDS: dict[str, Callable[..., str | None]] = {
