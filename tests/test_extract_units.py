@@ -269,6 +269,14 @@ def test_paper_sizes_grade_litres_and_specks_in_the_unit_column():
     assert repair_unit("v", None, UNITS) == "" and repair_unit("t", None, UNITS) is None  # t: tonnes
 
 
+def test_a_paper_size_with_its_a_read_as_4_a_grade_and_volume_split_by_a_colon_and_ml_without_its_l():
+    assert repair_spec("44157g铜版纸") == "A4 157g铜版纸"  # a paper: the A read as a 4, the space lost
+    assert repair_spec("44157g") is None and repair_spec("4480g纸箱") is None  # no paper named; a box
+    assert repair_spec("5W-30:4L") == "5W-30 4L"
+    assert repair_spec("250m*24盒") == "250ml*24盒"  # a count of drinks' boxes: millilitres
+    assert repair_spec("50m*2卷") is None and repair_spec("100m") is None  # metres stay metres
+
+
 # a 数电 item table's header as a hard sample reads it (held-out 2424): 金额 and 税额 split in two
 DIGITAL_HEADER = [
     L("项目名称", 107, 205, 160, 224), L("规格型号", 253, 206, 306, 225), L("单位", 332, 206, 362, 227),

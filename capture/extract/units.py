@@ -57,8 +57,11 @@ def _packaging(spec: str | None) -> re.Match[str] | None:
     return _PACKAGING.match(spec.strip()) if spec else None
 
 
-# 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count
-_MILLI = re.compile(r"(?<=\d)m[1IP|](?=$|[*×/\s°·])|(?<=\d)m[IP|](?=\d+[\u4e00-\u9fff]$)")
+# 250m1*24盒: the l of ml after a number; 250ml°24盒: the * between a measure and a count; 250m*24盒:
+# the l lost before a count of drinks' packages (metres are not sold by the box of 24)
+_MILLI = re.compile(
+    r"(?<=\d)m[1IP|](?=$|[*×/\s°·])|(?<=\d)m[IP|](?=\d+[\u4e00-\u9fff]$)|(?<=\d)m(?=[*×]\d+[盒瓶罐听袋]$)"
+)
 # 250ml°24盒, 250ml24盒: the * read as a mark or lost before a count of one package at the spec's end
 _COUNT_STAR = re.compile(r"(?<=\d)(ml|mL|L|kg|g)(?:[°·•](?=\d+[\u4e00-\u9fff])|(?=\d+[\u4e00-\u9fff]$))")
 _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between grammage and sheets lost
@@ -68,9 +71,10 @@ _SPECK = re.compile(r"[a-z.,:;'`·°\-，。、；：]")  # one lower-case lette
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
 # 51./桶, 51桶, 5'/桶: the L's foot read as a point too, the slash lost, the L read as a quote mark
 _LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/)(?=[桶瓶罐壶]$)")
-# 5W-304L, 5W-30-4L: the space before the volume lost or read as a mark
-_GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·]?(\d+(?:\.\d+)?L)\b")
-_PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)")  # A4157g铜版纸: the space between size and grammage lost
+# 5W-304L, 5W-30-4L, 5W-30:4L: the space before the volume lost or read as a mark
+_GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·:：]?(\d+(?:\.\d+)?L)\b")
+# A4157g铜版纸: the space between size and grammage lost; 44157g: the A read as a 4 too (paper only)
+_PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)")
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
 _GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
 _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
@@ -94,7 +98,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", fixed))
-    fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(r"\1 \2", fixed))
+    fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(_paper_size, fixed))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
     fixed = _PAPER.sub("g ", fixed)
@@ -104,6 +108,10 @@ def repair_spec(spec: str | None) -> str | None:
         if re.fullmatch(r"\d+(\.\d+)?", amount):
             fixed = f"{amount}{m['measure']}/{m['package']}"
     return fixed if fixed != spec else None
+
+
+def _paper_size(m: re.Match[str]) -> str:
+    return f"{m[1]} {m[2]}" if m[1] else f"A{m[3]} {m[4]}"
 
 
 def _code(token: str) -> str:
