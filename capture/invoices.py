@@ -21,8 +21,8 @@ from functools import partial
 import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
-from capture.extract.layout import squash
-from capture.extract.table import TALL, item_name, stacked_cells
+from capture.extract.layout import center, squash
+from capture.extract.table import TALL, item_name, read_table, stacked_cells
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
@@ -46,7 +46,7 @@ from capture.ocr.second_look import (
     star_split,
     word_gaps_of,
 )
-from capture.pipeline import CaptureConfig, PageText, read_document
+from capture.pipeline import CaptureConfig, PageText, map_line, read_document
 from capture.qr import QrPayload, decode_qr, parse_payload
 from capture.validate import ValidationConfig, ValidationResult, validate
 from capture.vendors import VendorList
@@ -215,6 +215,103 @@ def _halved_units(lines: Sequence[OcrLine], inv: ExtractedInvoice) -> list[tuple
     return out
 
 
+UNIT_DOUBT = 0.5  # a unit cell read with a lower score is read again from scratch (克 at 0.18 for 千克)
+
+
+def _rect(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, float], ...]:
+    return (x0, y0), (x1, y0), (x1, y1), (x0, y1)
+
+
+def _unit_cells(lines: Sequence[OcrLine], config: InvoiceConfig) -> list[tuple[int | None, bool, OcrLine]]:
+    """Unit cells to read again one row at a time, as (the line read there or None, whether that line
+    stacks several rows' units, an empty line over the cell: the unit label's width, half a label
+    height wider each side, the height of the row's numbers): in a row with a quantity and no unit
+    where the detector found nothing (a lone faint character missed), or with a unit of at most two
+    characters read unsurely; and in every row a line spans that stacks units of several rows (箱贷
+    over three rows: 桶 lost, the rest misplaced)."""
+    rs = choose_rules(lines, config.extract)
+    if rs is None or rs.table is None:
+        return []
+    table = read_table(lines, rs.table)
+    label = table.columns.get("unit")
+    if label is None:
+        return []
+    pad = (label[3] - label[1]) / 2
+    x0, x1 = label[0] - pad, label[2] + pad
+    out: list[tuple[int | None, bool, OcrLine]] = []
+    for row in table.rows:
+        numbers = [row[k].box for k in ("quantity", "unit_price", "amount", "tax") if k in row]
+        if not numbers:
+            continue
+        y0, y1 = min(b[1] for b in numbers), max(b[3] for b in numbers)
+        there = [i for i, ln in enumerate(lines) if x0 < center(ln)[0] < x1 and ln.box[1] < (y0 + y1) / 2 < ln.box[3]]
+        piece = OcrLine("", 0.0, _rect(x0, y0, x1, y1))
+        if len(there) > 1:
+            continue
+        if not there:
+            if "quantity" in row and "unit" not in row:
+                out.append((None, False, piece))
+            continue
+        ln = lines[there[0]]
+        stacked = ln.box[3] - ln.box[1] > 1.6 * (y1 - y0)
+        unsure = ln.score < UNIT_DOUBT and len(squash(ln.text)) <= 2 and "quantity" in row and "unit" in row
+        if stacked or unsure:
+            out.append((there[0], stacked, piece))
+    return out
+
+
+def _unit_read(line: OcrLine, reads: list) -> tuple[str, float] | None:
+    """A known unit the cuts make clearly likeliest, else what every cut reads (one or two characters)."""
+    unit = known_unit(line, reads)
+    if unit is not None or not reads:
+        return unit
+    texts = {squash(text) for text, *_ in reads}
+    text = texts.pop() if len(texts) == 1 else ""
+    return (text, min(score for _, score, *_ in reads)) if 0 < len(text) <= 2 else None
+
+
+def units_again(
+    lines: Sequence[OcrLine], image, read_crops, config: InvoiceConfig
+) -> tuple[dict[int, str], set[int], list[OcrLine]]:
+    """The unit cells (``_unit_cells``) read again on their own, as (new texts by line, lines dropped,
+    lines added): a known unit the cuts make clearly likeliest (``known_unit``) fills an empty cell or
+    replaces a unit read unsurely; a line of stacked units gives way to its rows' cells read one at a
+    time when every one reads as a known unit or the same in every cut (``_unit_read``)."""
+    cells = _unit_cells(lines, config)
+    if not cells:
+        return {}, set(), []
+    pieces = [piece for _, _, piece in cells]
+    got = reread_lines(pieces, dict.fromkeys(range(len(pieces)), _unit_read), image, read_crops)
+    stacks: dict[int, list[OcrLine]] = {}
+    added, changed = [], {}
+    for (i, stacked, _piece), read in zip(cells, got, strict=True):
+        if i is None and read.text in known_units():
+            added.append(read)
+        elif i is not None and stacked:
+            stacks.setdefault(i, []).append(read)
+        elif i is not None and read.text in known_units():
+            changed[i] = read.text
+    dropped = set()
+    for i, reads in stacks.items():
+        if len(reads) > 1 and all(r.text for r in reads):  # a stack seen in one row only: left as it was
+            dropped.add(i)
+            added += reads
+    return changed, dropped, added
+
+
+def _with_units(page: PageText, changed: dict[int, str], dropped: set[int], added: list[OcrLine]) -> PageText:
+    def kept(lines: list[OcrLine]) -> list[OcrLine]:
+        return [
+            OcrLine(changed.get(i, ln.text), ln.score, ln.polygon) for i, ln in enumerate(lines) if i not in dropped
+        ]
+
+    h, w = page.height, page.width
+    return replace(
+        page, processed_lines=[*kept(page.processed_lines), *added],
+        lines=[*kept(page.lines), *(map_line(ln, page.prepared, w, h) for ln in added)],
+    )
+
+
 def _second_look(
     lines: Sequence[OcrLine], todo: dict[int, Judge], pieces: list[tuple[int, int, OcrLine]], image, read_crops,
     halves: Sequence[tuple[int, int, OcrLine]] = (),
@@ -272,6 +369,11 @@ def invoice_from_page(
         lines = _second_look(page.processed_lines, todo, pieces, page.prepared.image, read_crops, halves)
         if lines != page.processed_lines:
             page = _with_lines(page, lines)
+            inv = _extract(page, qr, qr_box, config)
+    if look:
+        changed, dropped, added = units_again(page.processed_lines, page.prepared.image, read_crops, config)
+        if changed or dropped or added:
+            page = _with_units(page, changed, dropped, added)
             inv = _extract(page, qr, qr_box, config)
     result = validate(inv, config=config.validation, today=today, vendors=config.vendors)
     return PageInvoice(page, inv, result)

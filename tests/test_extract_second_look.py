@@ -351,3 +351,37 @@ def test_a_place_or_trade_word_one_off_several_of_the_lexicon_goes_by_the_recogn
     k = trade.index("资")
     cuts = [_text_cut(trade, {k: {"资": 0.52, "贸": 0.28}}), _text_cut(trade.replace("资", "贸"))]
     assert company_name(L(trade, 0, 0, 300, 20, 0.95), cuts * 2) == ("名称：武汉正大商贸有限责任公司", 0.95)
+
+
+def test_unit_cells_are_read_again_one_row_at_a_time():
+    # held-out 5555: three rows' units stacked in one box read 箱贷 (桶 lost, 箱 given to the first row)
+    from capture.invoices import InvoiceConfig, units_again
+
+    config = InvoiceConfig()
+    page = legacy_page()
+    i = next(k for k, ln in enumerate(page) if ln.text == "天次")
+    # each row it spans read on its own: the stack gives way to the two rows' units
+    read_crops, calls = fake_reader([[("天", 0.9)] * 5, [("次", 0.9)] * 5])
+    changed, dropped, added = units_again(page, IMAGE, read_crops, config)
+    assert calls == [10] and changed == {} and dropped == {i}
+    assert [ln.text for ln in added] == ["天", "次"]
+    assert added[0].box[1] < added[1].box[1] and added[0].box[3] <= page[i].box[1] + 40
+    out = [ln for k, ln in enumerate(page) if k != i] + added
+    assert [li.value("unit") for li in extract_page(out).line_items] == ["天", "次"]
+    # a row unread in every cut: the stack is left as it was
+    read_crops, _ = fake_reader([[("天", 0.9)] * 5, [("", 0.0), ("夕", 0.4), ("", 0.0), ("又", 0.3), ("", 0.0)]])
+    assert units_again(page, IMAGE, read_crops, config) == ({}, set(), [])
+    # a unit the detector missed: the empty cell of its row is read, and only a known unit fills it
+    single = [L("天", 833, 524, 860, 558) if ln.text == "天次" else ln for ln in page]
+    missed = [ln for ln in single if ln.text != "天"]
+    read_crops, calls = fake_reader([[("天", 0.9)] * 5])
+    changed, dropped, added = units_again(missed, IMAGE, read_crops, config)
+    assert calls == [5] and (changed, dropped) == ({}, set()) and [ln.text for ln in added] == ["天"]
+    read_crops, _ = fake_reader([[("夭", 0.9)] * 5])
+    assert units_again(missed, IMAGE, read_crops, config) == ({}, set(), [])
+    # a unit read unsurely is read again; one read surely is not
+    unsure = [L("夭", 833, 524, 860, 558, 0.3) if ln.text == "天" else ln for ln in single]
+    j = next(k for k, ln in enumerate(unsure) if ln.text == "夭")
+    read_crops, _ = fake_reader([[("天", 0.9)] * 5])
+    assert units_again(unsure, IMAGE, read_crops, config) == ({j: "天"}, set(), [])
+    assert units_again(single, IMAGE, fake_reader([])[0], config) == ({}, set(), [])

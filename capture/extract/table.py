@@ -124,6 +124,7 @@ class Cell:
 class TableRead:
     header: Box | None = None
     rows: list[dict[str, Cell]] = field(default_factory=list)
+    columns: dict[str, Box] = field(default_factory=dict)  # each column's header label
     totals: dict[str, Cell] = field(default_factory=dict)
     end: Box | None = None
 
@@ -534,7 +535,7 @@ def read_table(lines: Sequence[OcrLine], rule: TableRule, end_anchor: Box | None
         key=lambda ln: center(ln)[1],
     )
     in_body = {id(ln) for ln in body}
-    read = TableRead(header=hbox, end=end_box)
+    read = TableRead(header=hbox, end=end_box, columns={col: a.box for col, a in header.items()})
     read.rows = _rows(body, centers, h, _slope(header, h))
     if end_box is None:  # 合计 not read at all: its ¥ amounts still say what the row is, and the table
         # ends there (a 价税合计 figure misread too would be read as one more row)
