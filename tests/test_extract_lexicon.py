@@ -92,3 +92,16 @@ def test_a_lost_bracket_around_a_place_is_put_back_whatever_the_score():
     page = [L("称：星河广州）食品有限公司", *ln.box, 0.99) if ln.text.startswith("称：济南海纳") else ln
             for ln in legacy_page()]
     assert extract_page(page).value("buyer_name") == "星河（广州）食品有限公司"
+
+
+def test_a_spec_word_a_letter_or_two_off_one_product_word_is_that_word():
+    from capture.extract.lexicon import repair_product_words
+
+    words = Lexicon.load().product_words
+    assert repair_product_words("MaieBook 14", words) == "MateBook 14"
+    assert repair_product_words("TninkBook 16+", words) == "ThinkBook 16+"
+    assert repair_product_words("ThinkPad X1 Gerbon", words) == "ThinkPad X1 Carbon"  # two off, same length
+    assert repair_product_words("ThinkPad X1 Carbon", words) is None
+    assert repair_product_words("Blank", words) is None  # five letters: too near other words (Black)
+    assert repair_product_words("Carton box", words) is None  # an ordinary word of the list stays
+    assert repair_product_words("AX3000 M330", words) is None  # model codes are never words

@@ -35,7 +35,7 @@ from capture.extract.items import (
 )
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Anchor, Box, center, find_anchors, height, reading_order, rows, squash
-from capture.extract.lexicon import Lexicon, balanced, repair_company, repair_item_name
+from capture.extract.lexicon import Lexicon, balanced, repair_company, repair_item_name, repair_product_words
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
@@ -144,6 +144,8 @@ def _line_item(
         if fixed == "":
             del cols["spec"]  # a speck read as the spec
         _derived(cols, "spec", fixed)
+        spec = cols.get("spec")
+        _derived(cols, "spec", repair_product_words(spec.value, lexicon.product_words) if spec else None)
         spec = cols.get("spec")
         unit = cols.get("unit")
         fixed = repair_unit(unit.value, spec.value if spec else None, lexicon.units) if unit else None

@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from rapidfuzz.distance import Levenshtein
 
 from capture.extract.layout import CJK
 
@@ -48,6 +49,7 @@ class Lexicon:
     words: frozenset[str]
     units: frozenset[str] = frozenset()
     name_chars: frozenset[str] = frozenset()  # characters common in trade names (a prior, see the file)
+    product_words: frozenset[str] = frozenset()  # Latin words of product lines in specs (ThinkPad, Carbon)
 
     @staticmethod
     @cache
@@ -55,7 +57,37 @@ class Lexicon:
         data = yaml.safe_load((LEXICON_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
         keys = ("categories", "places", "trades", "words", "units")
         chars = frozenset(ch for ch in str(data.get("name_chars") or "") if not ch.isspace())
-        return Lexicon(*(frozenset(str(w) for w in data.get(k) or ()) for k in keys), name_chars=chars)
+        products = frozenset(str(w) for w in data.get("product_words") or ())
+        return Lexicon(
+            *(frozenset(str(w) for w in data.get(k) or ()) for k in keys), name_chars=chars, product_words=products
+        )
+
+
+PRODUCT_WORD = 6  # letters: shorter Latin words are model codes (X1) or words too near others (Blank, Black)
+_LATIN_WORD = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{{{PRODUCT_WORD},}}(?![A-Za-z0-9])")
+
+
+def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
+    """``spec`` with each Latin word of ``PRODUCT_WORD`` letters or more that is no product word but
+    one letter off exactly one of them (TninkBook -> ThinkBook, MaieBook -> MateBook), or two off
+    exactly one of the same length with nothing else within two (Gerbon -> Carbon), made that word;
+    None when nothing changes. Case counts (a word is printed in its own case)."""
+
+    def fix(m: re.Match[str]) -> str:
+        token = m[0]
+        if token in words:
+            return token
+        near = [(Levenshtein.distance(token, w), w) for w in words if abs(len(w) - len(token)) <= 1]
+        one = [w for d, w in near if d == 1]
+        two = [w for d, w in near if d == 2]
+        if len(one) == 1:
+            return one[0]
+        if not one and len(two) == 1 and len(two[0]) == len(token):
+            return two[0]
+        return token
+
+    fixed = _LATIN_WORD.sub(fix, spec)
+    return fixed if fixed != spec else None
 
 
 def _off_by_one(text: str, word: str) -> int | None:
