@@ -23,6 +23,7 @@ import numpy as np
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import center, squash
 from capture.extract.table import TALL, item_name, read_table, stacked_cells
+from capture.extract.units import repair_spec, spec_units
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
@@ -222,13 +223,16 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, floa
     return (x0, y0), (x1, y0), (x1, y1), (x0, y1)
 
 
-def _unit_cells(lines: Sequence[OcrLine], config: InvoiceConfig) -> list[tuple[int | None, bool, OcrLine]]:
+def _unit_cells(
+    lines: Sequence[OcrLine], config: InvoiceConfig
+) -> list[tuple[int | None, bool, OcrLine, frozenset[str] | None]]:
     """Unit cells to read again one row at a time, as (the line read there or None, whether that line
-    stacks several rows' units, an empty line over the cell: the unit label's width, half a label
-    height wider each side, the height of the row's numbers): in a row with a quantity and no unit
-    where the detector found nothing (a lone faint character missed), or with a unit of at most two
-    characters read unsurely; and in every row a line spans that stacks units of several rows (箱贷
-    over three rows: 桶 lost, the rest misplaced)."""
+    stacks several rows' units, an empty line over the cell, the units the row's spec allows or None):
+    in a row with a quantity and no unit where the detector found nothing (a lone faint character
+    missed), in every row a line spans that stacks units of several rows (箱贷 over three rows: 桶
+    lost, the rest misplaced; the cell is the unit label's width, half a label height wider each side,
+    the height of the row's numbers), and a unit of at most two characters read unsurely or read as no
+    known unit under a spec that names the units it allows (紫 for 张 under A4 157g铜版纸: its own box)."""
     rs = choose_rules(lines, config.extract)
     if rs is None or rs.table is None:
         return []
@@ -238,7 +242,7 @@ def _unit_cells(lines: Sequence[OcrLine], config: InvoiceConfig) -> list[tuple[i
         return []
     pad = (label[3] - label[1]) / 2
     x0, x1 = label[0] - pad, label[2] + pad
-    out: list[tuple[int | None, bool, OcrLine]] = []
+    out: list[tuple[int | None, bool, OcrLine, frozenset[str] | None]] = []
     for row in table.rows:
         numbers = [row[k].box for k in ("quantity", "unit_price", "amount", "tax") if k in row]
         if not numbers:
@@ -250,19 +254,28 @@ def _unit_cells(lines: Sequence[OcrLine], config: InvoiceConfig) -> list[tuple[i
             continue
         if not there:
             if "quantity" in row and "unit" not in row:
-                out.append((None, False, piece))
+                out.append((None, False, piece, spec_units(_spec_text(row))))
             continue
         ln = lines[there[0]]
         stacked = ln.box[3] - ln.box[1] > 1.6 * (y1 - y0)
-        unsure = ln.score < UNIT_DOUBT and len(squash(ln.text)) <= 2 and "quantity" in row and "unit" in row
-        if stacked or unsure:
-            out.append((there[0], stacked, piece))
+        short = len(squash(ln.text)) <= 2 and "quantity" in row and "unit" in row
+        unsure = short and ln.score < UNIT_DOUBT
+        hinted = short and squash(ln.text) not in known_units() and spec_units(_spec_text(row)) is not None
+        if stacked or unsure or hinted:  # a line of one row: its own box, as read
+            own = piece if stacked else OcrLine("", 0.0, ln.polygon)
+            out.append((there[0], stacked, own, spec_units(_spec_text(row))))
     return out
 
 
-def _unit_read(line: OcrLine, reads: list) -> tuple[str, float] | None:
-    """A known unit the cuts make clearly likeliest, else what every cut reads (one or two characters)."""
-    unit = known_unit(line, reads)
+def _spec_text(row: dict) -> str | None:
+    spec = row.get("spec")
+    return (repair_spec(spec.text) or spec.text) if spec is not None else None
+
+
+def _unit_read(line: OcrLine, reads: list, among: frozenset[str] | None = None) -> tuple[str, float] | None:
+    """A known unit the cuts make clearly likeliest (of those ``among`` allows), else what every cut
+    reads (one or two characters)."""
+    unit = known_unit(line, reads, among)
     if unit is not None or not reads:
         return unit
     texts = {squash(text) for text, *_ in reads}
@@ -280,11 +293,12 @@ def units_again(
     cells = _unit_cells(lines, config)
     if not cells:
         return {}, set(), []
-    pieces = [piece for _, _, piece in cells]
-    got = reread_lines(pieces, dict.fromkeys(range(len(pieces)), _unit_read), image, read_crops)
+    pieces = [piece for _, _, piece, _ in cells]
+    judges = {k: partial(_unit_read, among=among) for k, (_, _, _, among) in enumerate(cells)}
+    got = reread_lines(pieces, judges, image, read_crops)
     stacks: dict[int, list[OcrLine]] = {}
     added, changed = [], {}
-    for (i, stacked, _piece), read in zip(cells, got, strict=True):
+    for (i, stacked, _piece, _among), read in zip(cells, got, strict=True):
         if i is None and read.text in known_units():
             added.append(read)
         elif i is not None and stacked:

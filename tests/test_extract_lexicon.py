@@ -105,3 +105,14 @@ def test_a_spec_word_a_letter_or_two_off_one_product_word_is_that_word():
     assert repair_product_words("Blank", words) is None  # five letters: too near other words (Black)
     assert repair_product_words("Carton box", words) is None  # an ordinary word of the list stays
     assert repair_product_words("AX3000 M330", words) is None  # model codes are never words
+
+
+def test_a_product_word_with_a_digit_for_a_letter_split_in_two_or_a_model_number_read_as_letters():
+    from capture.extract.lexicon import repair_product_words
+
+    words = Lexicon.load().product_words
+    assert repair_product_words("Think3ook 16+", words) == "ThinkBook 16+"  # B read as 3
+    assert repair_product_words("Think Pad XI Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("ThinkPad Xi Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("Mark XI", words) is None  # no product words around it
+    assert repair_product_words("LaserJet Pro M404dn", words) is None

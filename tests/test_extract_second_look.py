@@ -385,3 +385,18 @@ def test_unit_cells_are_read_again_one_row_at_a_time():
     read_crops, _ = fake_reader([[("天", 0.9)] * 5])
     assert units_again(unsure, IMAGE, read_crops, config) == ({j: "天"}, set(), [])
     assert units_again(single, IMAGE, fake_reader([])[0], config) == ({}, set(), [])
+
+
+def test_a_unit_under_a_spec_that_names_its_units_is_weighed_among_those_only():
+    # held-out 5656: 张 under A4 157g铜版纸 read 索/紫, 票 (a unit, but no paper's) likelier than 张
+    from capture.extract.units import LIQUID_UNITS, PAPER_UNITS, spec_units
+
+    assert spec_units("A4 157g铜版纸") == PAPER_UNITS and spec_units("A4 80g复印纸") == PAPER_UNITS
+    assert spec_units("5W-30 4L") == LIQUID_UNITS and spec_units("250ml*24盒") == LIQUID_UNITS
+    assert spec_units("MateBook 14") is None and spec_units(None) is None
+    line = L("紫", 428, 272, 445, 291, 0.68)
+    cut = _text_cut("索", {0: {"索": 0.46, "票": 0.1, "张": 0.067, "紫": 0.05}})
+    reads = [cut] * 5
+    assert known_unit(line, reads) is None  # 票 against 张: no clear lead
+    assert known_unit(line, reads, PAPER_UNITS)[0] == "张"
+    assert known_unit(line, reads, LIQUID_UNITS) is None  # none of a liquid's units offered

@@ -275,6 +275,7 @@ def test_a_paper_size_with_its_a_read_as_4_a_grade_and_volume_split_by_a_colon_a
     assert repair_spec("5W-30:4L") == "5W-30 4L"
     assert repair_spec("250m*24盒") == "250ml*24盒"  # a count of drinks' boxes: millilitres
     assert repair_spec("50m*2卷") is None and repair_spec("100m") is None  # metres stay metres
+    assert repair_spec("5i/桶") == "5L/桶" and repair_spec("5/桶") is None  # the L read as i; lost: kg or L?
 
 
 # a 数电 item table's header as a hard sample reads it (held-out 2424): 金额 and 税额 split in two

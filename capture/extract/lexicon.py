@@ -64,29 +64,49 @@ class Lexicon:
 
 
 PRODUCT_WORD = 6  # letters: shorter Latin words are model codes (X1) or words too near others (Blank, Black)
-_LATIN_WORD = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{{{PRODUCT_WORD},}}(?![A-Za-z0-9])")
+# a word of letters, or of letters with one digit of a letter's shape inside (Think3ook)
+_LATIN_WORD = re.compile(
+    rf"(?<![A-Za-z0-9])(?:[A-Za-z]{{{PRODUCT_WORD},}}|[A-Za-z]+[0358][A-Za-z]+)(?![A-Za-z0-9])"
+)
+# a model number's 1 read as a letter, between two product-line words (ThinkPad XI Carbon)
+_MODEL_ONE = re.compile(r"(?<=\s)([A-Z])[iIl|](?=\s)")
 
 
 def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
-    """``spec`` with each Latin word of ``PRODUCT_WORD`` letters or more that is no product word but
-    one letter off exactly one of them (TninkBook -> ThinkBook, MaieBook -> MateBook), or two off
-    exactly one of the same length with nothing else within two (Gerbon -> Carbon), made that word;
-    None when nothing changes. Case counts (a word is printed in its own case)."""
+    """``spec`` with its product-line words put right, None when nothing changes. Each Latin word of
+    ``PRODUCT_WORD`` letters or more (or with one digit of a letter's shape inside: Think3ook) that is
+    no product word but one character off exactly one of them (TninkBook -> ThinkBook, MaieBook ->
+    MateBook), or two off exactly one of its length with nothing else within two (Gerbon -> Carbon),
+    becomes that word; two words that make one when joined are joined (Think Pad -> ThinkPad); a
+    capital and a letter of a 1's shape standing between two product words is a model number (ThinkPad
+    XI Carbon -> ThinkPad X1 Carbon). Case counts (a word is printed in its own case)."""
 
     def fix(m: re.Match[str]) -> str:
         token = m[0]
-        if token in words:
+        if token in words or sum(ch.isalpha() for ch in token) < PRODUCT_WORD - 1:
             return token
         near = [(Levenshtein.distance(token, w), w) for w in words if abs(len(w) - len(token)) <= 1]
         one = [w for d, w in near if d == 1]
         two = [w for d, w in near if d == 2]
         if len(one) == 1:
             return one[0]
-        if not one and len(two) == 1 and len(two[0]) == len(token):
+        if not one and len(two) == 1 and len(two[0]) == len(token) and token.isalpha():
             return two[0]
         return token
 
-    fixed = _LATIN_WORD.sub(fix, spec)
+    tokens = spec.split(" ")
+    joined: list[str] = []
+    for token in tokens:
+        if joined and joined[-1] + token in words and joined[-1] not in words and token not in words:
+            joined[-1] += token
+        else:
+            joined.append(token)
+    fixed = _LATIN_WORD.sub(fix, " ".join(joined))
+    parts = fixed.split(" ")
+    for k in range(1, len(parts) - 1):
+        if parts[k - 1] in words and parts[k + 1] in words:
+            parts[k] = _MODEL_ONE.sub(r"\g<1>1", f" {parts[k]} ").strip()
+    fixed = " ".join(parts)
     return fixed if fixed != spec else None
 
 

@@ -69,8 +69,8 @@ _PAPER = re.compile(r"(?<=\d)g(?=\d+张)")  # 70g500张/包: the space between g
 _LITRE_DOT = re.compile(r"^(\d+\.\d+)[1iIl|]\.$")  # 1.91. and 1.9i.: the L read as 1 or i, a speck after
 _SPECK = re.compile(r"[a-z.,:;'`·°\-，。、；：]")  # one lower-case letter or mark: no spec is that
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
-# 51./桶, 51桶, 5'/桶: the L's foot read as a point too, the slash lost, the L read as a quote mark
-_LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/)(?=[桶瓶罐壶]$)")
+# 51./桶, 51桶, 5'/桶, 5i/桶: the L's foot read as a point too, the slash lost, the L read as a quote mark or i
+_LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/|[iI|]\.?/)(?=[桶瓶罐壶]$)")
 # 5W-304L, 5W-30-4L, 5W-30:4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·:：]?(\d+(?:\.\d+)?L)\b")
 # A4157g铜版纸: the space between size and grammage lost; 44157g: the A read as a 4 too (paper only)
@@ -86,6 +86,25 @@ _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": 
 _GRADE = re.compile(r"(?<![A-Za-z\d])([SsOoIlBZ])(?=W-\d{2}\b)")  # SAE viscosity grades: 5W-30, 0W-20
 # 5W·30: a viscosity grade's dash read as another mark
 _GRADE_DASH = re.compile(r"(?<![A-Za-z\d])([\dSsOoIlBZ])W[·・.~_—–一﹣－:](\d{2})(?!\d)")
+
+
+# what a spec's measure is counted in: sheets of paper, containers of a liquid
+PAPER_UNITS = frozenset({"张", "包", "令", "箱", "本", "卷", "盒"})
+LIQUID_UNITS = frozenset({"桶", "瓶", "罐", "壶", "箱", "升", "盒", "提", "件", "听", "袋", "支"})
+_PAPER_SPEC = re.compile(r"纸$|\d+g\b.*纸")
+_LIQUID_SPEC = re.compile(r"\d(?:\.\d+)?\s*(?:L|ml|mL|升|毫升)(?![A-Za-z])")
+
+
+def spec_units(spec: str | None) -> frozenset[str] | None:
+    """The units a row with this spec can be counted in, when its measure says (a paper: 张, 包, 令...;
+    a volume of liquid: 桶, 瓶, 箱...), else None."""
+    if not spec:
+        return None
+    if _PAPER_SPEC.search(spec):
+        return PAPER_UNITS
+    if _LIQUID_SPEC.search(spec):
+        return LIQUID_UNITS
+    return None
 
 
 def repair_spec(spec: str | None) -> str | None:

@@ -261,22 +261,25 @@ def known_units() -> frozenset[str]:
     return Lexicon.load(rs.lexicon).units if rs is not None else frozenset()
 
 
-def known_unit(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+def known_unit(line: OcrLine, reads: list[Read], among: frozenset[str] | None = None) -> tuple[str, float] | None:
     """A unit cell read as no known unit (瓶 read as 癌, 张 as 紫): the known unit (the lexicon's list)
     the cuts make likeliest, when its mean probability over the cuts reaches ``UNIT_SURE`` and
     ``UNIT_LEAD`` times the next known unit's. The probability of a unit in a cut is the recognizer's
     own (``word_prob`` over the cut's lattice) when the reader gives lattices, else 1 for the text
     read and 0 for any other. The list is the evidence here, not the first choices (the cuts of such a
-    cell are all read unsure, and a cut's first choice is often no unit at all: 崇 0.42 | 张 0.12)."""
-    if squash(line.text) in known_units() or not reads:
+    cell are all read unsure, and a cut's first choice is often no unit at all: 崇 0.42 | 张 0.12).
+    ``among``: the units the row's spec allows (``capture.extract.units.spec_units``), the only ones
+    weighed (索 read for 张 under a paper spec: 票 0.27 summed over the cuts, 张 0.13)."""
+    units = known_units() if among is None else among & known_units()
+    if squash(line.text) in units or not reads:
         return None
     odds: Counter[str] = Counter()
     for text, _score, *lattice in reads:
         if not lattice:
-            odds[squash(text)] += squash(text) in known_units()
+            odds[squash(text)] += squash(text) in units
             continue
         seen = {ch for step in lattice[0] for ch, _ in step}
-        for unit in known_units():
+        for unit in units:
             if set(unit) <= seen:
                 odds[unit] += word_prob(lattice[0], unit)
     (unit, best), (_, runner) = [*odds.most_common(2), ("", 0.0), ("", 0.0)][:2]
