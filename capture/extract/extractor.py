@@ -35,7 +35,14 @@ from capture.extract.items import (
 )
 from capture.extract.kinds import normalize_kind
 from capture.extract.layout import Anchor, Box, center, find_anchors, height, reading_order, rows, squash
-from capture.extract.lexicon import Lexicon, balanced, repair_company, repair_item_name, repair_product_words
+from capture.extract.lexicon import (
+    Lexicon,
+    balanced,
+    repair_company,
+    repair_item_name,
+    repair_product_words,
+    repair_words,
+)
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
@@ -57,6 +64,8 @@ class ExtractConfig:
 
 # a USCC ending a line, after its label or alone: a whole token, never the last 18 of a longer number
 # (a 20-digit invoice number or check code passes a check character once in 31: held-out 2525)
+# a lot (批, 宗) after a Chinese character that is no numeral: its 一 lost (清洁用品批)
+_LOST_ONE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二三四五六七八九十两几每])([批宗])$")
 _ID_END = re.compile(r"(?<![0-9A-Za-z])([0-9][0-9A-Za-z]{17})$")
 
 
@@ -147,6 +156,9 @@ def _line_item(
         spec = cols.get("spec")
         _derived(cols, "spec", repair_product_words(spec.value, lexicon.product_words) if spec else None)
         spec = cols.get("spec")
+        worded = repair_words(spec.value, frozenset(), lexicon.words) if spec else None
+        _derived(cols, "spec", worded if spec and worded != spec.value else None)  # 大家房 -> 大床房
+        spec = cols.get("spec")
         unit = cols.get("unit")
         fixed = repair_unit(unit.value, spec.value if spec else None, lexicon.units) if unit else None
         if fixed == "":
@@ -164,6 +176,16 @@ def _line_item(
         ):  # 清洁用品一 over 批: the counter after 一 lost at the cell's edge (一批, 一宗: the row's unit)
             cols["name"] = FieldValue(name.value + unit.value, name.confidence, Source.DERIVED, name.page, name.box,
                                       (name,))
+        elif name is not None and (m := _LOST_ONE.search(name.value)) is not None:
+            # 清洁用品批: a lot counted with no numeral before it, its 一 lost (一批 and 一宗 are idioms)
+            cols["name"] = FieldValue(name.value[: m.start(1)] + "一" + m[1], name.confidence, Source.DERIVED,
+                                      name.page, name.box, (name,))
+        name = cols.get("name")
+        counted = re.search(r"一([\u4e00-\u9fff])$", name.value) if name is not None else None
+        if counted and unit is not None and unit.value not in lexicon.units and counted[1] in lexicon.units:
+            # 微 under 清洁用品一批: the unit is the counter the name ends with
+            cols["unit"] = FieldValue(counted[1], unit.confidence, Source.DERIVED, unit.page, unit.box, (unit,))
+            unit = cols["unit"]
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
             if found[1]:

@@ -78,6 +78,7 @@ _PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
 _GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
 _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
+_PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
 # 5L.桶: the slash between a measure and its package read as a point
 _PACKAGE_DOT = re.compile(r"^(\d+(?:\.\d+)?(?:L|ml|mL|g|kg))[.·](?=[桶瓶罐壶袋盒箱包]$)")
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
@@ -116,7 +117,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = unicodedata.normalize("NFC", bare)
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
-    fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", fixed))
+    fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", _PACKAGE_SPECK.sub("", fixed)))
     fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(_paper_size, fixed))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
