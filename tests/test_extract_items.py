@@ -115,6 +115,7 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*建筑服务*工程服务!") == "*建筑服务*工程服务"
     assert item_name("*日用杂品*清洁用品-一批") == "*日用杂品*清洁用品一批"
     assert item_name("*日用杂品*清洁用品-批") == "*日用杂品*清洁用品一批"
+    assert item_name("*日用杂品*清洁用品--批") == "*日用杂品*清洁用品一批"  # held-out 5858: 一 as two dashes
     assert item_name("*劳务*装卸搬运服务i") == "*劳务*装卸搬运服务"
     assert item_name("*电子计算机*笔记本电脑 ThinkPad X1·5") == "*电子计算机*笔记本电脑 ThinkPad X1·5"
     # a 1 before capitals after a Chinese character is an I, unless they are a count's measure (4646)
