@@ -13,6 +13,7 @@ the new texts.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -231,8 +232,9 @@ def _unit_cells(
     in a row with a quantity and no unit where the detector found nothing (a lone faint character
     missed), in every row a line spans that stacks units of several rows (箱贷 over three rows: 桶
     lost, the rest misplaced; the cell is the unit label's width, half a label height wider each side,
-    the height of the row's numbers), and a unit of at most two characters read unsurely or read as no
-    known unit under a spec that names the units it allows (紫 for 张 under A4 157g铜版纸: its own box)."""
+    the height of the row's numbers; not a stack read as one known unit per row), and a unit of at most
+    two characters read unsurely or read as no known unit under a spec that names the units it allows
+    (紫 for 张 under A4 157g铜版纸: its own box)."""
     rs = choose_rules(lines, config.extract)
     if rs is None or rs.table is None:
         return []
@@ -264,7 +266,13 @@ def _unit_cells(
         if stacked or unsure or hinted:  # a line of one row: its own box, as read
             own = piece if stacked else OcrLine("", 0.0, ln.polygon)
             out.append((there[0], stacked, own, spec_units(_spec_text(row))))
-    return out
+    # a stack read as one known unit per row it spans is read right: nothing to read again
+    spans = Counter(i for i, stacked, _, _ in out if stacked)
+    fine = {
+        i for i, rows in spans.items()
+        if len(squash(lines[i].text)) == rows and all(ch in known_units() for ch in squash(lines[i].text))
+    }
+    return [cell for cell in out if cell[0] not in fine]
 
 
 def _spec_text(row: dict) -> str | None:

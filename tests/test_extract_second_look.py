@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from capture.extract.extractor import extract_page
+from capture.invoice import ExtractedInvoice
 from capture.invoices import _doubtful
+from capture.ocr.base import OcrLine
 from capture.ocr.second_look import agreed_text, gained_stars, known_unit, reread_lines
 from tests.test_extract_layout import L, legacy_page
 
@@ -318,18 +320,25 @@ def test_a_name_read_surely_that_the_lexicon_would_change_is_doubtful():
 def test_a_spec_line_with_a_character_one_off_a_known_word_is_weighed_like_a_name():
     from tests.test_extract_items import _page, whole_header
 
-    spec = L("A4157g制版纸", 280, 258, 360, 273, 0.947)  # 铜版纸 read 制版纸 (held-out 4545, twice)
-    body = [
-        L("*印刷品*宣传折页", 40, 256, 150, 273), spec, L("张", 375, 256, 390, 273), L("2445", 430, 256, 460, 273),
-        L("0.35", 520, 256, 550, 273), L("855.75", 625, 256, 680, 273), L("13%", 725, 256, 749, 273),
-        L("111.25", 810, 256, 853, 273),
-    ]
-    page = _page(whole_header(), body)
-    todo = _doubtful(page, extract_page(page), 0.985, 0.995)
-    at = page.index(spec)
-    assert list(todo) == [at]
-    cuts = [_text_cut("A4157g制版纸", {6: {"制": 0.3, "铜": 0.1}})] * 5
-    assert todo[at](spec, cuts) == ("A4157g铜版纸", 0.947)
+    def doubtful(spec: OcrLine) -> tuple[dict, ExtractedInvoice]:
+        body = [
+            L("*印刷品*宣传折页", 40, 256, 150, 273), spec, L("张", 375, 256, 390, 273),
+            L("2445", 430, 256, 460, 273), L("0.35", 520, 256, 550, 273), L("855.75", 625, 256, 680, 273),
+            L("13%", 725, 256, 749, 273), L("111.25", 810, 256, 853, 273),
+        ]
+        page = _page(whole_header(), body)
+        inv = extract_page(page)
+        return {page[i].text: judge for i, judge in _doubtful(page, inv, 0.985, 0.995).items()}, inv
+
+    # 铜版纸 read 制版纸 (held-out 4545, twice): one known word one character off, the lexicon decides
+    todo, inv = doubtful(L("A4157g制版纸", 280, 258, 360, 273, 0.947))
+    assert inv.line_items[0].value("spec") == "A4 157g铜版纸" and todo == {}
+    # 标准阀: 标准间 and 标准版 both one character off, the recognizer's odds decide
+    spec = L("标准阀", 280, 258, 330, 273, 0.947)
+    todo, inv = doubtful(spec)
+    assert inv.line_items[0].value("spec") == "标准阀" and list(todo) == ["标准阀"]
+    cuts = [_text_cut("标准阀", {2: {"阀": 0.3, "间": 0.1}})] * 5
+    assert todo["标准阀"](spec, cuts) == ("标准间", 0.947)
 
 
 def test_a_place_or_trade_word_one_off_several_of_the_lexicon_goes_by_the_recognizers_odds():
@@ -358,8 +367,9 @@ def test_unit_cells_are_read_again_one_row_at_a_time():
     from capture.invoices import InvoiceConfig, units_again
 
     config = InvoiceConfig()
-    page = legacy_page()
-    i = next(k for k, ln in enumerate(page) if ln.text == "天次")
+    assert units_again(legacy_page(), IMAGE, fake_reader([])[0], config) == ({}, set(), [])  # 天次: one per row
+    page = [L("夭次", *ln.box) if ln.text == "天次" else ln for ln in legacy_page()]
+    i = next(k for k, ln in enumerate(page) if ln.text == "夭次")
     # each row it spans read on its own: the stack gives way to the two rows' units
     read_crops, calls = fake_reader([[("天", 0.9)] * 5, [("次", 0.9)] * 5])
     changed, dropped, added = units_again(page, IMAGE, read_crops, config)
@@ -372,7 +382,7 @@ def test_unit_cells_are_read_again_one_row_at_a_time():
     read_crops, _ = fake_reader([[("天", 0.9)] * 5, [("", 0.0), ("夕", 0.4), ("", 0.0), ("又", 0.3), ("", 0.0)]])
     assert units_again(page, IMAGE, read_crops, config) == ({}, set(), [])
     # a unit the detector missed: the empty cell of its row is read, and only a known unit fills it
-    single = [L("天", 833, 524, 860, 558) if ln.text == "天次" else ln for ln in page]
+    single = [L("天", 833, 524, 860, 558) if ln.text == "夭次" else ln for ln in page]
     missed = [ln for ln in single if ln.text != "天"]
     read_crops, calls = fake_reader([[("天", 0.9)] * 5])
     changed, dropped, added = units_again(missed, IMAGE, read_crops, config)
