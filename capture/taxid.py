@@ -44,9 +44,18 @@ def check_char(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+# the region code (characters 3-8, GB/T 2260) begins with a province, or 10 for a national registration
+REGION_STARTS = PROVINCES | {"10"}
+
+
 def is_valid_uscc(code: str | None) -> bool:
-    """18 characters of ``ALPHABET`` whose last one is the check character of the first 17."""
+    """18 characters of ``ALPHABET`` whose characters 3-8 are a region code (six digits, a province's
+    first two or 10) and whose last one is the check character of the first 17. The region is what a
+    misread that shifts the id (the leading 9 lost, a character gained: 13701127424H15Y7XP for
+    913701127424H5Y7XP) almost never keeps, while it passes the check character one time in 31."""
     if not code or len(code) != 18 or any(c not in _INDEX for c in code):
+        return False
+    if not code[2:8].isdigit() or code[2:4] not in REGION_STARTS:
         return False
     return check_char(code[:17]) == code[17]
 

@@ -283,7 +283,10 @@ class _Checker:
             if value is None:
                 continue
             kind = classify(value)
-            if kind == "bad_check":
+            if kind == "bad_check" and check_char(value[:17]) == value[17]:  # shifted: 13701127424H15Y7XP
+                self.add(IssueCode.INVALID_TAX_ID, name, E, value=value, reason="region code", region=value[2:8],
+                         repairs=repair_candidates(value))
+            elif kind == "bad_check":
                 self.add(IssueCode.INVALID_TAX_ID, name, E, value=value, reason="check character",
                          expected_check=check_char(value[:17]), repairs=repair_candidates(value))
             elif kind == "invalid":

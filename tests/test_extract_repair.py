@@ -315,10 +315,10 @@ def test_the_last_18_digits_of_an_invoice_number_or_check_code_are_no_unlabelled
     # an individual buyer (no id after the label): the 20-digit number's tail happens to pass the check
     from capture.taxid import is_valid_uscc
 
-    assert is_valid_uscc("377000140127441820")
+    assert is_valid_uscc("373701000140372930")
     page = [ln for ln in legacy_page() if "91370102471D9D0819" not in ln.text]
     page.append(L("纳税人识别号：", 209, 364, 400, 399))
-    page.append(L("机器编号：25377000140127441820", 900, 330, 1300, 360))
+    page.append(L("机器编号：25373701000140372930", 900, 330, 1300, 360))
     assert "buyer_tax_id" not in extract_page(page).fields
 
 

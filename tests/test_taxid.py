@@ -43,6 +43,14 @@ def test_is_valid_uscc_rejects_malformed(bad):
     assert not is_valid_uscc(bad)
 
 
+def test_a_valid_uscc_has_a_region_code_of_a_province_or_the_nation():
+    from capture.taxid import check_char
+
+    for first17 in ("13701127424H15Y7X", "917A0112742415Y7X", "91100000100000123"):
+        code = first17 + check_char(first17)
+        assert is_valid_uscc(code) == (first17[2:4] == "10")  # 70.., 7A..: no region; 100000: national
+
+
 def test_check_char_rejects_bad_input():
     with pytest.raises(ValueError):
         check_char("123")

@@ -184,6 +184,15 @@ def test_bad_check_character_with_repair_candidates():
     assert SELLER in issue.detail["repairs"]
 
 
+def test_a_tax_id_whose_check_character_fits_but_whose_region_is_no_region_is_invalid():
+    # held-out 5757, accepted: 913701127424H5Y7XP read 13701127424H15Y7XP (shifted: 9 lost, 1 gained)
+    shifted = "13701127424H15Y7XP"
+    assert check_char(shifted[:17]) == shifted[17]
+    issue = only(run(ordinary(seller_tax_id=shifted)), IssueCode.INVALID_TAX_ID)
+    assert issue.detail["reason"] == "region code" and issue.detail["region"] == "701127"
+    assert run(ordinary(buyer_tax_id="913701127424H5Y7XP")).issues == ()  # the id as printed
+
+
 def test_legacy_tax_id_is_format_valid_and_garbage_is_not():
     assert run(ordinary(buyer_tax_id="110105012345678")).issues == ()
     issue = only(run(ordinary(buyer_tax_id="1101-0501")), IssueCode.INVALID_TAX_ID)
