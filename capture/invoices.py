@@ -225,7 +225,7 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, floa
 
 
 def _unit_cells(
-    lines: Sequence[OcrLine], config: InvoiceConfig
+    lines: Sequence[OcrLine], config: InvoiceConfig, inv: ExtractedInvoice | None = None
 ) -> list[tuple[int | None, bool, OcrLine, frozenset[str] | None]]:
     """Unit cells to read again one row at a time, as (the line read there or None, whether that line
     stacks several rows' units, an empty line over the cell, the units the row's spec allows or None):
@@ -238,6 +238,11 @@ def _unit_cells(
     rs = choose_rules(lines, config.extract)
     if rs is None or rs.table is None:
         return []
+    if inv is not None and not any(stacked_cells(ln) for ln in lines) and all(
+        li.unit is not None and li.unit.value in known_units() and li.unit.confidence >= UNIT_DOUBT
+        for li in inv.line_items if li.quantity is not None
+    ):
+        return []  # every counted row has a unit known and read surely, and nothing is stacked
     table = read_table(lines, rs.table)
     label = table.columns.get("unit")
     if label is None:
@@ -292,13 +297,15 @@ def _unit_read(line: OcrLine, reads: list, among: frozenset[str] | None = None) 
 
 
 def units_again(
-    lines: Sequence[OcrLine], image, read_crops, config: InvoiceConfig
+    lines: Sequence[OcrLine], image, read_crops, config: InvoiceConfig, inv: ExtractedInvoice | None = None
 ) -> tuple[dict[int, str], set[int], list[OcrLine]]:
     """The unit cells (``_unit_cells``) read again on their own, as (new texts by line, lines dropped,
     lines added): a known unit the cuts make clearly likeliest (``known_unit``) fills an empty cell or
     replaces a unit read unsurely; a line of stacked units gives way to its rows' cells read one at a
-    time when every one reads as a known unit or the same in every cut (``_unit_read``)."""
-    cells = _unit_cells(lines, config)
+    time when every one reads as a known unit or the same in every cut (``_unit_read``). With ``inv``
+    (the page's extraction) nothing is looked at when every counted row has a known unit read surely
+    and no line is stacked (the table is not rebuilt)."""
+    cells = _unit_cells(lines, config, inv)
     if not cells:
         return {}, set(), []
     pieces = [piece for _, _, piece, _ in cells]
@@ -393,7 +400,7 @@ def invoice_from_page(
             page = _with_lines(page, lines)
             inv = _extract(page, qr, qr_box, config)
     if look:
-        changed, dropped, added = units_again(page.processed_lines, page.prepared.image, read_crops, config)
+        changed, dropped, added = units_again(page.processed_lines, page.prepared.image, read_crops, config, inv)
         if changed or dropped or added:
             page = _with_units(page, changed, dropped, added)
             inv = _extract(page, qr, qr_box, config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -23,8 +24,9 @@ class OcrLine:
     score: float
     polygon: Polygon  # 4 points, clockwise from top-left
 
-    @property
+    @cached_property
     def box(self) -> tuple[float, float, float, float]:
+        """Computed once per line: layout asks for it hundreds of thousands of times per page set."""
         return bbox(self.polygon)
 
     def to_dict(self) -> dict:
