@@ -124,17 +124,17 @@ def test_no_shifted_id_comes_out_of_the_lattice():
 
 
 def test_a_double_character_is_added_only_where_a_blank_separates_it_from_its_twin():
-    # CTC collapses a character repeated on the next step: a 0 among the alternatives of the step right
-    # after a 0 continues that 0, it does not add a second one (a 7 so added after 7 made the valid
+    # CTC collapses a character repeated on the next step: a 1 among the alternatives of the step right
+    # after a 1 continues that 1, it does not add a second one (a 7 so added after 7 made the valid
     # but wrong 9144030599770E4449 of 914403059970E4444B on a held-out sample)
-    double = "910003041724700356"
+    double = "91110003041724703P"
     assert is_valid_uscc(double)
-    read = double[:2] + double[3:]  # one 0 of the 00 not seen
-    at = 2 * (len(LABEL) + 2) + 1  # the blank step right after the read 0
+    read = double[:2] + double[3:]  # one 1 of the 11 not seen
+    at = 2 * (len(LABEL) + 2) + 1  # the blank step right after the read 1
     steps = list(_steps(LABEL + read))
-    steps[at] = (("", 0.6), ("0", 0.4))
+    steps[at] = (("", 0.6), ("1", 0.4))
     assert likeliest_id([tuple(steps)] * 3) is None
     apart = list(_steps(LABEL + read))
-    apart[at + 1 : at + 1] = [(("", 0.6), ("0", 0.4)), (("", 0.99),)]  # blank steps on both sides (000)
+    apart[at + 1 : at + 1] = [(("", 0.6), ("1", 0.4)), (("", 0.99),)]  # blank steps on both sides (111)
     got = likeliest_id([tuple(apart)] * 3)
     assert got is not None and got[0] == double and abs(got[1] - 3 * 0.4 / 0.6) < 1e-9
