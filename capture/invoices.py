@@ -259,18 +259,19 @@ def _unit_cells(
         piece = OcrLine("", 0.0, _rect(x0, y0, x1, y1))
         if len(there) > 1:
             continue
+        allowed = spec_units(_spec_text(row))
         if not there:
             if "quantity" in row and "unit" not in row:
-                out.append((None, False, piece, spec_units(_spec_text(row))))
+                out.append((None, False, piece, allowed))
             continue
         ln = lines[there[0]]
         stacked = ln.box[3] - ln.box[1] > 1.6 * (y1 - y0)
         short = len(squash(ln.text)) <= 2 and "quantity" in row and "unit" in row
         unsure = short and ln.score < UNIT_DOUBT
-        hinted = short and squash(ln.text) not in known_units() and spec_units(_spec_text(row)) is not None
+        hinted = short and squash(ln.text) not in known_units() and allowed is not None
         if stacked or unsure or hinted:  # a line of one row: its own box, as read
             own = piece if stacked else OcrLine("", 0.0, ln.polygon)
-            out.append((there[0], stacked, own, spec_units(_spec_text(row))))
+            out.append((there[0], stacked, own, allowed))
     # a stack read as one known unit per row it spans is read right: nothing to read again
     spans = Counter(i for i, stacked, _, _ in out if stacked)
     fine = {
