@@ -276,6 +276,9 @@ def test_a_paper_size_with_its_a_read_as_4_a_grade_and_volume_split_by_a_colon_a
     assert repair_spec("250m*24盒") == "250ml*24盒"  # a count of drinks' boxes: millilitres
     assert repair_spec("50m*2卷") is None and repair_spec("100m") is None  # metres stay metres
     assert repair_spec("5i/桶") == "5L/桶" and repair_spec("5/桶") is None  # the L read as i; lost: kg or L?
+    # a speck read as a point inside a paper's grammage (held-out 5959); no paper named, or too light: kept
+    assert repair_spec("A415.7g铜版纸") == "A4 157g铜版纸" and repair_spec("A4 8.0g复印纸") == "A4 80g复印纸"
+    assert repair_spec("A415.7g") is None and repair_spec("A41.5g纸") is None
 
 
 # a 数电 item table's header as a hard sample reads it (held-out 2424): 金额 and 税额 split in two
@@ -295,6 +298,17 @@ def test_a_unit_glued_to_the_end_of_the_spec_under_the_unit_header_is_the_unit()
     [item] = extract_page(_page(DIGITAL_HEADER, glued)).line_items
     assert (item.value("spec"), item.value("unit"), item.value("quantity")) == ("A4 157g铜版纸", "张", "809")
     assert item.unit.box[0] > 330  # its own box, under 单位
+    # 单位 not read at all (held-out 5959, as read there): the column still has its place, between
+    # 规格型号 and 数量, and the spec's point inside 157g is a speck
+    header = [L("瑞日名称", 110, 212, 163, 230), L("规格型好", 256, 213, 313, 230), L("款量", 385, 212, 423, 230),
+              L("单", 461, 212, 487, 228), L("价", 493, 213, 518, 229), L("金", 566, 214, 580, 228),
+              L("新", 602, 214, 616, 228), L("税家有段率", 640, 214, 706, 228), L("税", 725, 214, 739, 228)]
+    body = [L("印刷品*宣传折页", 33, 230, 135, 251), L("A415.7g铜版纸张", 238, 231, 358, 252),
+            L("4248", 401, 231, 436, 251), L("1.55339806", 472, 232, 542, 250), L("6598.83", 591, 232, 644, 250),
+            L("3%", 638, 232, 684, 251),
+            L("197.96", 756, 232, 802, 252)]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("spec"), item.value("unit"), item.value("quantity")) == ("A4 157g铜版纸", "张", "4248")
     # a spec that only overflows towards the unit column keeps its end
     short = [*row, L("A4157g铜版纸", 235, 226, 340, 247)]
     [item] = extract_page(_page(DIGITAL_HEADER, short)).line_items

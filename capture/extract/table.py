@@ -281,12 +281,13 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
                 wx = (min(ln.box[0] for ln in w) + max(ln.box[2] for ln in w)) / 2
                 c = min((c for c in run if c not in out), key=lambda c: abs(even[c] - wx))
                 out[c] = Anchor(w, c, 0.0, "")
-            out.update({c: _ghost(c, even[c], hbox) for c in run if c not in out and c in NUMERIC})
+            out.update({c: _ghost(c, even[c], hbox) for c in run if c not in out and c in GHOSTED})
         elif between:
             out[col] = Anchor(tuple(between), col, 0.0, "")
-        elif col == "amount" or col in NUMERIC:
-            # not read at all (every item row has an amount; 数量 lost leaves its numbers to the price):
-            # the run of unread columns evenly spaced between the read neighbours
+        elif col in GHOSTED:
+            # not read at all (every item row has an amount; 数量 lost leaves its numbers to the price;
+            # 单位 lost leaves a unit glued to its spec with no column to go to): the run of unread
+            # columns evenly spaced between the read neighbours
             out[col] = _ghost(col, even[col], hbox)
     out.update(_edge_columns(order, found, band))
     return out
@@ -375,6 +376,7 @@ _YEN_LIKE = "¥￥YVN$羊年"
 _NUMBER = re.compile(r"^-?[¥￥YVN$羊年]?[\d.,]*\d[\d.,]*(?:[:：;；]\d{2})?$")
 NUMERIC = ("quantity", "unit_price", "amount", "tax")
 TEXTUAL = ("name", "spec", "unit")
+GHOSTED = (*NUMERIC, "unit")  # columns placed where their header would be when it was not read at all
 
 
 def _column_of(text: str, span: tuple[float, float], centers: list[tuple[float, str]]) -> str:

@@ -75,6 +75,9 @@ _LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/|[iI|]\.?/)(?=[桶瓶罐壶]$)
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·:：]?(\d+(?:\.\d+)?L)\b")
 # A4157g铜版纸: the space between size and grammage lost; 44157g: the A read as a 4 too (paper only)
 _PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)")
+PAPER_GRAMS = 30  # g/m²: the lightest paper sold by the sheet weighs more than this
+# A415.7g铜版纸: a speck read as a point inside a paper's grammage (whole grams per square metre)
+_PAPER_POINT = re.compile(r"\b(A[2-6]) ?(\d{1,2})[.,·](\d{1,2}g)(?=[\u4e00-\u9fff]*纸$)")
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
 _GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
 _MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
@@ -118,6 +121,7 @@ def repair_spec(spec: str | None) -> str | None:
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", _PACKAGE_SPECK.sub("", fixed)))
+    fixed = _PAPER_POINT.sub(_paper_point, fixed)
     fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(_paper_size, fixed))
     fixed = " ".join(_code(token) for token in fixed.split(" "))
     fixed = _COUNT_STAR.sub(lambda m: m[1] + "*", _MILLI.sub("ml", fixed))
@@ -128,6 +132,11 @@ def repair_spec(spec: str | None) -> str | None:
         if re.fullmatch(r"\d+(\.\d+)?", amount):
             fixed = f"{amount}{m['measure']}/{m['package']}"
     return fixed if fixed != spec else None
+
+
+def _paper_point(m: re.Match[str]) -> str:
+    grams = m[2] + m[3][:-1]
+    return f"{m[1]} {grams}g" if len(grams) in (2, 3) and int(grams) >= PAPER_GRAMS else m[0]
 
 
 def _paper_size(m: re.Match[str]) -> str:
