@@ -23,6 +23,7 @@ import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import center, squash
+from capture.extract.lexicon import MIN_WORD
 from capture.extract.table import TALL, item_name, read_table, stacked_cells
 from capture.extract.units import repair_spec, spec_units
 from capture.geometry import bbox
@@ -125,8 +126,8 @@ def _doubtful(
     change (``doubted_name``), the first line of an item name that lacks the asterisk between its
     category and its name, a unit cell read as no known unit (a unit the lexicon put right is
     ``derived``, not read again); and a line of an item name read with a low score with a character that
-    a known word one character off would cover (``word_gaps_of``), whose judge then also weighs that
-    (``known_words``)."""
+    a known word one character off would cover (``word_gaps_of``), or read surely with one that a word of
+    ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -157,8 +158,9 @@ def _doubtful(
             judge = known_category
         elif after_category(squash(ln.text)) is not None:  # an item name: its category, no asterisk after
             judge = misread_star
-        around = _around("".join(bare.split()), whole) if ln.score < item_sure and len(bare) >= 2 else None
-        if around is not None and word_gaps_of(ln.text, *around):
+        around = _around("".join(bare.split()), whole) if len(bare) >= 2 else None
+        gaps = word_gaps_of(ln.text, *around) if around is not None else {}
+        if gaps and (ln.score < item_sure or any(n >= MIN_WORD for opts in gaps.values() for n in opts.values())):
             words = partial(known_words, before=around[0], after=around[1])
             judge = chained(judge, words) if judge is not None else words
         if judge is not None:

@@ -179,13 +179,14 @@ def repair_words(text: str, own: frozenset[str], words: frozenset[str]) -> str:
     return text
 
 
-def word_gaps(text: str, words: frozenset[str]) -> dict[int, set[str]]:
-    """Position -> the characters that would put it inside a known word of two or more characters, for
-    each Chinese character of ``text`` that no such word covers (干兆路由器: 0 -> {千}). No evidence on
-    its own (a two-character word one character off shares a single character): what the recognizer
-    offers at the position decides (``capture.ocr.second_look.known_words``)."""
+def word_gaps(text: str, words: frozenset[str]) -> dict[int, dict[str, int]]:
+    """Position -> {character that would put it inside a known word of two or more characters -> the
+    longest such word's length}, for each Chinese character of ``text`` that no such word covers
+    (干兆路由器: 0 -> {千: 2}; 文件来: 2 -> {夹: 3, 袋: 3, 柜: 3}). No evidence on its own (a
+    two-character word one character off shares a single character; several longer words can fit):
+    what the recognizer offers at the position decides (``capture.ocr.second_look.known_words``)."""
     pairs = frozenset(w for w in words if len(w) >= 2)
-    return {p: set(options) for p, options in _candidates(text, pairs, _covered(text, pairs)).items()}
+    return _candidates(text, pairs, _covered(text, pairs))
 
 
 def _category_words(category: str, words: frozenset[str]) -> frozenset[str]:
