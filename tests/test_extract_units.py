@@ -215,6 +215,24 @@ def test_one_header_word_read_for_two_unread_columns_heads_only_the_nearer_one()
     assert (item.value("unit_price"), item.value("amount"), item.value("tax")) == ("10.57", "1876.18", "168.86")
 
 
+def test_more_header_words_than_unread_columns_go_to_the_nearest_column():
+    """单价 read as 单 | 68 and 金额 as 我 | 额 (held-out 5959): the four words had headed both columns at
+    once (the price and amount lost on every row whose price is not its amount)."""
+    header = [
+        L("项目名称", 111, 216, 164, 232), L("规格型号", 259, 216, 309, 233), L("单位", 340, 217, 363, 232),
+        L("数量", 387, 215, 424, 233), L("单", 460, 217, 480, 233), L("68", 503, 218, 518, 232, 0.69),
+        L("我", 567, 218, 582, 232, 0.08), L("额", 603, 218, 620, 231, 0.52), L("模率/征效率", 643, 217, 706, 233),
+        L("税", 727, 218, 742, 232), L("额", 760, 217, 778, 233),
+    ]
+    body = [
+        L("*润滑油*发动机润滑油", 40, 270, 160, 286), L("5W-30 4L", 240, 270, 299, 287), L("桶", 340, 270, 362, 287),
+        L("14", 418, 270, 438, 287), L("138.44", 502, 272, 544, 286), L("1938.16", 597, 272, 642, 286),
+        L("13%", 652, 272, 688, 286), L("251.96", 758, 270, 800, 287),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("quantity"), item.value("unit_price"), item.value("amount")) == ("14", "138.44", "1938.16")
+
+
 def test_two_units_stacked_in_a_box_wider_than_they_are_are_split_between_the_rows():
     """张 and 本 of two rows read as one line 张本 whose box (30 x 46) is not 1.6 times as high as wide."""
     body = [

@@ -282,6 +282,15 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
                 c = min((c for c in run if c not in out), key=lambda c: abs(even[c] - wx))
                 out[c] = Anchor(w, c, 0.0, "")
             out.update({c: _ghost(c, even[c], hbox) for c in run if c not in out and c in GHOSTED})
+        elif len(run) > 1 and len(words) > len(run):
+            # more header words than unread columns (单 | 68 | 我 额 for 单价 | 金额: 价 read as two
+            # characters): each word goes to the column whose even place it is nearest
+            near: dict[str, list[OcrLine]] = {}
+            for w in words:
+                wx = (min(ln.box[0] for ln in w) + max(ln.box[2] for ln in w)) / 2
+                near.setdefault(min(run, key=lambda c: abs(even[c] - wx)), []).extend(w)
+            out.update({c: Anchor(tuple(near[c]), c, 0.0, "") for c in run if c in near})
+            out.update({c: _ghost(c, even[c], hbox) for c in run if c not in near and c in GHOSTED})
         elif between:
             out[col] = Anchor(tuple(between), col, 0.0, "")
         elif col in GHOSTED:
