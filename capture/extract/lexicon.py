@@ -127,6 +127,13 @@ def _one_word(text: str, vocabulary: frozenset[str]) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
+def _one_short(text: str, vocabulary: frozenset[str]) -> str | None:
+    """The one word of ``vocabulary`` that is ``text`` after one more character at its start (a
+    category's first character lost with the asterisk before it: *件* of *软件*)."""
+    fits = {w for w in vocabulary if len(w) == len(text) + 1 and w[1:] == text}
+    return next(iter(fits)) if len(fits) == 1 else None
+
+
 def _covered(text: str, words: frozenset[str]) -> set[int]:
     return {i + k for w in words if len(w) >= 2 for i in _find_all(text, w) for k in range(len(w))}
 
@@ -221,7 +228,7 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
         return None
     category, rest = parts
     if category not in lexicon.categories:
-        category = _one_word(category, lexicon.categories) or category
+        category = _one_word(category, lexicon.categories) or _one_short(category, lexicon.categories) or category
     rest = repair_words(rest, _category_words(category, lexicon.words), lexicon.words)
     fixed = f"*{category}*{rest}"
     return fixed if fixed != name else None
