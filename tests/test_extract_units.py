@@ -63,7 +63,7 @@ def test_a_number_under_the_spec_header_is_the_spec_not_the_quantity():
         L("3%", 810, 268, 837, 283), L("26.45", 957, 266, 995, 284),
     ]
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
-    assert (item.value("spec"), item.value("quantity"), item.value("amount")) == ("1.91", "45", "881.55")
+    assert (item.value("spec"), item.value("quantity"), item.value("amount")) == ("1.9L", "45", "881.55")
 
 
 def test_a_spec_token_with_a_digit_reaching_under_the_unit_header_stays_in_the_spec():
@@ -213,6 +213,21 @@ def test_one_header_word_read_for_two_unread_columns_heads_only_the_nearer_one()
     ]
     [item] = extract_page(_page(header, body)).line_items
     assert (item.value("unit_price"), item.value("amount"), item.value("tax")) == ("10.57", "1876.18", "168.86")
+
+
+def test_a_containers_spec_read_as_a_bare_decimal_ending_in_1_is_litres():
+    from capture.extract.units import container_litres
+
+    assert container_litres("1.91", "瓶") == "1.9L" and container_litres("2.51.", "桶") == "2.5L"  # held-out 5959
+    assert container_litres("1.91", "个") is None and container_litres("1.9L", "瓶") is None
+    assert container_litres("191", "瓶") is None and container_litres("1.95", "瓶") is None
+    body = [
+        L("*调味品*酱油", 40, 267, 140, 285), L("1.91", 280, 267, 307, 283), L("瓶", 419, 266, 440, 285),
+        L("36", 500, 268, 520, 283), L("29.97", 600, 268, 640, 283), L("1078.92", 700, 268, 765, 283),
+        L("13%", 815, 268, 840, 283), L("140.26", 950, 266, 995, 284),
+    ]
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.spec.source) == ("1.9L", Source.DERIVED)
 
 
 def test_more_header_words_than_unread_columns_go_to_the_nearest_column():

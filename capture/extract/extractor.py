@@ -46,7 +46,7 @@ from capture.extract.lexicon import (
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
-from capture.extract.units import repair_spec, repair_unit, unit_from_spec
+from capture.extract.units import container_litres, repair_spec, repair_unit, unit_from_spec
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
@@ -166,6 +166,8 @@ def _line_item(
             unit = None
         _derived(cols, "unit", fixed)
         unit = cols.get("unit")
+        _derived(cols, "spec", container_litres(spec.value, unit.value) if spec and unit else None)
+        spec = cols.get("spec")
         if spec is not None and unit is not None and spec.value.endswith("/") and unit.value in lexicon.units:
             # 5kg/ over 袋: the package after the slash lost (printed against the unit cell)
             cols["spec"] = FieldValue(spec.value + unit.value, spec.confidence, Source.DERIVED, spec.page, spec.box,

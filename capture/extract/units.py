@@ -99,6 +99,17 @@ _PAPER_SPEC = re.compile(r"纸$|\d+g\b.*纸")
 _LIQUID_SPEC = re.compile(r"\d(?:\.\d+)?\s*(?:L|ml|mL|升|毫升)(?![A-Za-z])")
 
 
+CONTAINERS = frozenset({"桶", "瓶", "罐", "壶"})
+_BARE_LITRES = re.compile(r"^(\d{1,2}\.\d)[1lI|]\.?$")  # 1.91 over 瓶: 1.9L with its L read as 1
+
+
+def container_litres(spec: str | None, unit: str | None) -> str | None:
+    """A container's spec read as a bare decimal ending in 1 (1.91 for 1.9L; what a bottle holds is
+    printed with its measure): the volume in litres, else None."""
+    m = _BARE_LITRES.match(spec.strip()) if spec and unit in CONTAINERS else None
+    return f"{m[1]}L" if m else None
+
+
 def spec_units(spec: str | None) -> frozenset[str] | None:
     """The units a row with this spec can be counted in, when its measure says (a paper: 张, 包, 令...;
     a volume of liquid: 桶, 瓶, 箱...), else None."""
