@@ -37,6 +37,8 @@ from capture.ocr.second_look import (
     category_of,
     chained,
     company_name,
+    completed_word,
+    completions,
     doubted_name,
     gained_stars,
     known_categories,
@@ -127,7 +129,8 @@ def _doubtful(
     category and its name, a unit cell read as no known unit (a unit the lexicon put right is
     ``derived``, not read again); and a line of an item name read with a low score with a character that
     a known word one character off would cover (``word_gaps_of``), or read surely with one that a word of
-    ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``)."""
+    ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``); a spec
+    read one character short of a known word (``completed_word``)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -143,6 +146,7 @@ def _doubtful(
         "".join(star_split(fv.value)[0].split())
         for li in inv.line_items for fv in (li.name, li.spec) if fv is not None and fv.value
     ]
+    specs = {squash(li.spec.value) for li in inv.line_items if li.spec is not None and li.spec.value}
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -163,6 +167,8 @@ def _doubtful(
         if gaps and (ln.score < item_sure or any(n >= MIN_WORD for opts in gaps.values() for n in opts.values())):
             words = partial(known_words, before=around[0], after=around[1])
             judge = chained(judge, words) if judge is not None else words
+        if squash(ln.text) in specs and completions(squash(ln.text)):  # 大床 of 大床房
+            judge = chained(judge, completed_word) if judge is not None else completed_word
         if judge is not None:
             todo[i] = judge
     return todo

@@ -354,6 +354,28 @@ def test_a_spec_line_with_a_character_one_off_a_known_word_is_weighed_like_a_nam
     assert todo["标准阀"](spec, cuts) == ("标准间", 0.947)
 
 
+def test_a_spec_read_one_character_short_of_a_known_word_is_completed_by_the_cuts():
+    from capture.ocr.second_look import completions
+    from tests.test_extract_items import _page, whole_header
+
+    assert completions("大床") == ["大床房"] and completions("大床房") == [] and completions("A4") == []
+    spec = L("大床", 280, 258, 320, 273, 0.993)  # held-out 5959: the page's read dropped 房
+    body = [
+        L("*住宿服务*住宿费", 40, 256, 150, 273), spec, L("天", 375, 256, 390, 273), L("1.5", 430, 256, 460, 273),
+        L("462.67", 520, 256, 560, 273), L("694.01", 625, 256, 680, 273), L("6%", 725, 256, 749, 273),
+        L("41.64", 810, 256, 853, 273),
+    ]
+    page = _page(whole_header(), body)
+    todo = _doubtful(page, extract_page(page), 0.985, 0.995)
+    judge = todo[page.index(spec)]
+    # the cuts read a third character, 房 among its likeliest
+    cuts = [_text_cut("大床猪", {2: {"猪": 0.49, "房": 0.15, "": 0.01}})]
+    cuts += [_text_cut("大床房", {2: {"房": 0.45, "猪": 0.37}})]
+    assert judge(spec, cuts * 2) == ("大床房", 0.993)
+    assert judge(spec, [_text_cut("大床")] * 5) is None  # the cuts read two characters too
+    assert judge(spec, [_text_cut("大床猪", {2: {"猪": 0.9, "房": 0.01, "": 0.09}})] * 5) is None  # 房 no likelier
+
+
 def test_a_place_or_trade_word_one_off_several_of_the_lexicon_goes_by_the_recognizers_odds():
     from capture.extract.lexicon import Lexicon, company_slots
     from capture.ocr.second_look import _company_vocabulary, company_name, doubted_name
