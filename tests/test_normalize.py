@@ -161,6 +161,9 @@ def test_taxpayer_id(raw, expected):
     ("8.5元", "8.5"), ("¥8.50", "8.50"), ("l5.5", "15.5"), ("-3", "-3"), ("0.35", "0.35"), ("007", "7"),
     ("2.", "2"), ("1.5..", "1.5"), ("个", None), ("", None), ("1,00", None),
     ("90:82568807", "90.82568807"),  # the point read as a colon (held-out 4545): not 90
+    ("1582.3Q088496", "1582.30088496"),  # a 0 read as Q between digits (held-out 5555): not 1582.3
+    ("73.3944954]", "73.39449541"),  # the last 1 of a long price read as a bracket (held-out 5252)
+    ("1.5L", "1.5"), ("5Z", "5"), ("12]", "12"),  # a letter after the number, a bracket after few decimals
 ])
 def test_decimal(raw, expected):
     assert n.decimal(raw) == expected

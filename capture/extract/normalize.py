@@ -268,6 +268,9 @@ def taxpayer_id(text: str | None) -> str | None:
 BLOTTED = re.compile(r"(\d[\d.]*)[^\w\s.,。](\d[\d.]*)")
 
 
+_INNER_LETTER = re.compile(r"(?<=[\d.])[OoDQ〇lIi|!ZzSsBGb](?=\d)")
+
+
 def decimal(text: str | None) -> str | None:
     """Quantity or unit price as printed: ``"15.9292035398"``, ``"2.50"``, ``"-3"``; thousands
     separators, currency signs and trailing units/junk (``"2个"``, ``"8.5元"``) removed."""
@@ -280,6 +283,10 @@ def decimal(text: str | None) -> str | None:
     s = re.sub(r"^[¥￥]", "", s.strip())
     s = re.sub(r"[\s']", "", s)
     s = re.sub(r"^(\d+)[:：;；](\d+)$", r"\1.\2", s)  # the point read with a speck over it (90:82568807)
+    # a digit read as a letter between digits (1582.3Q088496) or its last 1 read as a bracket (73.3944954]):
+    # the number would otherwise end there
+    s = _INNER_LETTER.sub(lambda m: m[0].translate(DIGIT_CONFUSIONS), s)
+    s = re.sub(r"(?<=\.\d{3})(\d*)[\]\[]$", r"\g<1>1", s)
     m = re.match(r"[0-9OoDlI|SB.,。]*[0-9][0-9OoDlI|SB.,。]*", s)
     if not m or BLOTTED.fullmatch(s):
         return None  # not a number, or one with a character misread as a sign (49/2.20): no truncation
