@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from capture.extract.extractor import extract_page
 from capture.extract.items import amount_from_total, repair_item, taxes_by_amounts
 from capture.extract.table import item_name
@@ -142,6 +144,14 @@ def test_a_lone_price_one_digit_off_the_amount_is_one_unit_at_the_amount():
                        RATES).quantity is None
     row = LineItem.of(quantity="2", unit_price="17214.97", amount="17214.07", tax_rate="6%", tax="1032.84")
     assert repair_item(row, RATES).value("unit_price") == "17214.97"
+    # the tax fits both readings (1999.23 and 1999.25 at 9%: 179.93; held-out 5555): the surer is the number
+    row = LineItem.of(unit_price="1999.23", amount="1999.25", tax_rate="9%", tax="179.93")
+    row = dataclasses.replace(row, amount=dataclasses.replace(row.amount, confidence=0.96))
+    got = repair_item(row, RATES)
+    assert tuple(got.value(c) for c in ("quantity", "unit_price", "amount")) == ("1", "1999.23", "1999.23")
+    row = dataclasses.replace(row, unit_price=dataclasses.replace(row.unit_price, confidence=0.9))
+    got = repair_item(row, RATES)
+    assert tuple(got.value(c) for c in ("quantity", "unit_price", "amount")) == ("1", "1999.25", "1999.25")
 
 
 def _header(y0: float = 100, y1: float = 130) -> list:

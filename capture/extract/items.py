@@ -224,6 +224,11 @@ def _price_of_one(item: LineItem, page: int) -> LineItem:
     price, total = item.value("unit_price"), item.value("amount")
     if len(price) != len(total) or sum(a != b for a, b in zip(price, total, strict=True)) != 1:
         return item
+    if _fen(p * rate) == tax and item.unit_price.confidence > item.amount.confidence:
+        # the tax fits the price read too (1999.23 and 1999.25, both 179.93 at 9%): two readings of one
+        # number, the surer one is it
+        conf = _conf(item, "unit_price", "tax")
+        return _set(_set(item, "amount", f"{p:.2f}", conf, page), "quantity", "1", conf, page)
     conf = _conf(item, "amount", "tax")
     return _set(_set(item, "unit_price", total, conf, page), "quantity", "1", conf, page)
 
