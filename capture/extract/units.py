@@ -80,7 +80,8 @@ PAPER_GRAMS = 30  # g/m²: the lightest paper sold by the sheet weighs more than
 _PAPER_POINT = re.compile(r"\b(A[2-6]) ?(\d{1,2})[.,·](\d{1,2}g)(?=[\u4e00-\u9fff]*纸$)")
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
 _GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
-_MEASURE_DOT = re.compile(r"(?<=\d)(L|ml|mL|g|kg)\.(?=$|/)")  # 1.9L., 5L./桶: a speck after the measure
+# 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
+_MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
 # 5L.桶: the slash between a measure and its package read as a point
 _PACKAGE_DOT = re.compile(r"^(\d+(?:\.\d+)?(?:L|ml|mL|g|kg))[.·](?=[桶瓶罐壶袋盒箱包]$)")
