@@ -532,14 +532,18 @@ def test_a_number_right_under_the_rate_header_is_a_misread_rate_not_the_amount()
     assert (row.amount.value, row.tax_rate.value, row.tax.value) == ("23047.17", "6%", "1382.83")
 
 
+# a legacy header as a held-out sample read it (held-out 4141)
+SPREAD_HEADER = [
+    L("货物或应税劳务、服务名称", 106, 270, 276, 290), L("规格型号", 358, 271, 420, 292),
+    L("单位", 459, 271, 491, 291), L("数量", 522, 269, 578, 294), L("单", 627, 272, 644, 290),
+    L("价", 673, 272, 692, 290), L("金", 757, 270, 775, 291), L("额", 817, 271, 838, 292),
+    L("税率", 885, 271, 920, 291), L("税", 970, 272, 989, 291), L("额", 1034, 272, 1053, 291),
+]
+
+
 def test_a_quantity_and_its_price_read_as_one_number_with_a_point_between_them():
     """1 | 17138.67924528 read as 1.17138.67924528 across 数量 and 单价 (held-out 4141): two numbers."""
-    header = [
-        L("货物或应税劳务、服务名称", 106, 270, 276, 290), L("规格型号", 358, 271, 420, 292),
-        L("单位", 459, 271, 491, 291), L("数量", 522, 269, 578, 294), L("单", 627, 272, 644, 290),
-        L("价", 673, 272, 692, 290), L("金", 757, 270, 775, 291), L("额", 817, 271, 838, 292),
-        L("税率", 885, 271, 920, 291), L("税", 970, 272, 989, 291), L("额", 1034, 272, 1053, 291),
-    ]
+    header = SPREAD_HEADER
     body = [
         L("*现代服务*技术咨询服务费", 52, 316, 234, 336), L("次", 463, 315, 485, 338),
         L("1.17138.67924528", 585, 318, 715, 332), L("17138.68", 806, 317, 870, 335), L("6%", 890, 318, 915, 334),
@@ -549,6 +553,24 @@ def test_a_quantity_and_its_price_read_as_one_number_with_a_point_between_them()
     assert (row.quantity.value, row.unit_price.value) == ("1", "17138.67924528")
     body[2] = L("1.234.56", 650, 318, 715, 332)  # under the price alone: not split
     assert extract_page(_page(header, body)).line_items[0].quantity is None
+    body[2] = L("1·17138.67924528.", 585, 318, 715, 332)  # a middle dot between, a speck after (held-out 5757)
+    row = extract_page(_page(header, body)).line_items[0]
+    assert (row.quantity.value, row.unit_price.value) == ("1", "17138.67924528")
+
+
+def test_an_amount_and_a_price_each_read_with_a_7_as_a_slash():
+    """1 | 23720.75471698 | 23720.75 read as 1 23720./5471698 and 23/20.75 (held-out 5757): the amount is
+    the one digit in the slash's place its 6% tax was levied on, then the price the one that makes it."""
+    body = [
+        L("*信息技术服务*信息系统运行维护服务", 52, 316, 300, 336), L("年", 463, 315, 485, 338),
+        L("1 23720./5471698", 585, 318, 715, 332), L("23/20.75", 806, 317, 870, 335), L("6%", 890, 318, 915, 334),
+        L("1423.25", 1031, 317, 1087, 335),
+    ]
+    row = extract_page(_page(SPREAD_HEADER, body)).line_items[0]
+    assert tuple(row.value(c) for c in ("quantity", "unit_price", "amount")) == ("1", "23720.75471698", "23720.75")
+    assert row.amount.source is Source.DERIVED
+    body[-1] = L("1423.00", 1031, 317, 1087, 335)  # no digit fits the tax: nothing is made up
+    assert extract_page(_page(SPREAD_HEADER, body)).line_items[0].value("unit_price") is None
 
 
 def test_a_number_ending_a_spec_over_the_unit_header_stays_in_the_spec():

@@ -26,6 +26,7 @@ from capture.extract.fields import FieldRead, read_field
 from capture.extract.items import (
     amount_from_total,
     amounts_by_tax,
+    blotted_amount,
     blotted_price,
     factors_by_total,
     repair_item,
@@ -140,6 +141,11 @@ def _line_item(
             value = "0.00"  # 免税 lines print *** for the tax
         if value is not None:
             cols[col] = _ocr_value(value, cell.score, cell.box, page, to_original)
+    if "amount" not in cols and (cell := row.get("amount")) is not None and "tax" in cols and "tax_rate" in cols:
+        found = blotted_amount(cell.text, cols["tax"].value, cols["tax_rate"].value)
+        if found is not None:
+            cols["amount"] = FieldValue(found, min(cell.score, cols["tax"].confidence), Source.DERIVED, page,
+                                        to_original(cell.box))
     price, quantity, amount = row.get("unit_price"), cols.get("quantity"), cols.get("amount")
     if "unit_price" not in cols and price is not None and quantity is not None and amount is not None:
         found = blotted_price(price.text, quantity.value, amount.value)

@@ -103,9 +103,10 @@ _GLUED = re.compile(
 )
 
 
-# a quantity and its unit price read as one token with a point between them (1.17138.67924528): a
-# number has one point, so the first point of two separates a whole quantity from the price
-_GLUED_QUANTITY = re.compile(r"^([1-9]\d{0,2})[.](\d+\.\d+)$")
+# a quantity and its unit price read as one token with a point between them (1.17138.67924528,
+# 1·46821.10091743. with a speck after it): a number has one point, so the first point of two
+# separates a whole quantity from the price
+_GLUED_QUANTITY = re.compile(r"^([1-9]\d{0,2})[.·•](\d+\.\d+)\.?$")
 
 
 @dataclass
