@@ -23,7 +23,7 @@ import numpy as np
 
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import center, squash
-from capture.extract.lexicon import MIN_WORD
+from capture.extract.lexicon import MIN_WORD, lost_letters
 from capture.extract.table import TALL, item_name, read_table, stacked_cells
 from capture.extract.units import repair_spec, spec_units
 from capture.geometry import bbox
@@ -41,11 +41,13 @@ from capture.ocr.second_look import (
     completions,
     doubted_name,
     gained_stars,
+    item_words,
     known_categories,
     known_category,
     known_unit,
     known_units,
     known_words,
+    lost_words,
     misread_star,
     reread_lines,
     star_split,
@@ -129,8 +131,9 @@ def _doubtful(
     category and its name, a unit cell read as no known unit (a unit the lexicon put right is
     ``derived``, not read again); and a line of an item name read with a low score with a character that
     a known word one character off would cover (``word_gaps_of``), or read surely with one that a word of
-    ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``); a spec
-    read one character short of a known word (``completed_word``)."""
+    ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``); a line
+    of an item name holding a known word with a character lost (``lost_words``); a spec read one
+    character short of a known word (``completed_word``)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -167,6 +170,8 @@ def _doubtful(
         if gaps and (ln.score < item_sure or any(n >= MIN_WORD for opts in gaps.values() for n in opts.values())):
             words = partial(known_words, before=around[0], after=around[1])
             judge = chained(judge, words) if judge is not None else words
+        if around is not None and lost_letters(ln.text, item_words()):  # 子头 of 子弹头
+            judge = chained(judge, lost_words) if judge is not None else lost_words
         if squash(ln.text) in specs and completions(squash(ln.text)):  # 大床 of 大床房
             judge = chained(judge, completed_word) if judge is not None else completed_word
         if judge is not None:

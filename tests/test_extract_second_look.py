@@ -376,6 +376,26 @@ def test_a_spec_read_one_character_short_of_a_known_word_is_completed_by_the_cut
     assert judge(spec, [_text_cut("大床猪", {2: {"猪": 0.9, "房": 0.01, "": 0.09}})] * 5) is None  # 房 no likelier
 
 
+def test_an_item_name_line_with_a_character_of_a_known_word_lost_gets_it_back_by_the_cuts():
+    from capture.extract.lexicon import lost_letters
+    from capture.ocr.second_look import item_words
+
+    text = "*办公用品*中性笔芯0.5mm黑色子头替"  # held-out 5757: 弹 of 子弹头 lost by the page's read
+    assert lost_letters(text, item_words()) == {text.index("头"): {"弹"}}
+    assert lost_letters("*办公用品*中性笔芯0.5mm黑色子弹头替", item_words()) == {}
+    line = L(text, 147, 527, 341, 555, 0.98)
+    page = [line if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page()]
+    todo = _doubtful(page, extract_page(page), 0.985)
+    judge = todo[page.index(line)]
+    at = text.index("头")
+    # the cuts read a character between 子 and 头 (需, 弹 close behind): the lattice weighs 子弹头 highly
+    seen = [_text_cut(text[:at] + "需" + text[at:], {at: {"需": 0.5, "弹": 0.4, "": 0.1}})] * 3
+    assert judge(line, seen) == ("*办公用品*中性笔芯0.5mm黑色子弹头替", 0.98)
+    assert judge(line, [_text_cut(text)] * 5) is None  # every cut reads 子头 surely: nothing lost
+    other = [_text_cut(text[:at] + "需" + text[at:], {at: {"需": 0.9, "": 0.1}})] * 3  # 弹 not offered
+    assert judge(line, other) is None
+
+
 def test_a_place_or_trade_word_one_off_several_of_the_lexicon_goes_by_the_recognizers_odds():
     from capture.extract.lexicon import Lexicon, company_slots
     from capture.ocr.second_look import _company_vocabulary, company_name, doubted_name

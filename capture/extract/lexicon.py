@@ -196,6 +196,24 @@ def word_gaps(text: str, words: frozenset[str]) -> dict[int, dict[str, int]]:
     return _candidates(text, pairs, _covered(text, pairs))
 
 
+def lost_letters(text: str, words: frozenset[str]) -> dict[int, set[str]]:
+    """Index -> the characters that, put in before it, make a known word of ``MIN_WORD`` or more
+    characters that ``text`` holds with that one character lost (黑色子头替换芯: 5 -> {弹}, 子弹头), where
+    no known word of two or more characters already covers the characters around the gap. No evidence
+    on its own: what the recognizer's lattices give the longer text decides
+    (``capture.ocr.second_look.lost_words``)."""
+    covered = _covered(text, frozenset(w for w in words if len(w) >= 2))
+    out: dict[int, set[str]] = {}
+    for w in words:
+        if len(w) < MIN_WORD or not all(CJK.match(ch) for ch in w):
+            continue
+        for k in range(1, len(w) - 1):  # inside the word (one lost at its end: ``completions``)
+            for j in _find_all(text, w[:k] + w[k + 1 :]):
+                if not {j + k - 1, j + k} & covered:
+                    out.setdefault(j + k, set()).add(w[k])
+    return out
+
+
 def _category_words(category: str, words: frozenset[str]) -> frozenset[str]:
     """The words a category is made of (住宿服务 -> 住宿, 服务) and the category itself."""
     return frozenset({category} | {w for w in words if w in category and len(w) >= 2})
