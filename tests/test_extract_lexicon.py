@@ -28,6 +28,19 @@ def test_asterisks_lost_after_a_known_category_come_back():
     assert repair_item_name("维修配件", LEX) is None  # no known category in front: an old-style name
 
 
+def test_what_is_left_of_a_names_label_before_a_known_place_is_dropped():
+    from capture.extract.lexicon import label_remnant
+
+    assert label_remnant("梅，北京正大物流有限公司", LEX) == "北京正大物流有限公司"  # 称： misread (held-out 5959)
+    assert label_remnant("称：成都博远商贸有限公司", LEX) == "成都博远商贸有限公司"
+    assert label_remnant("北京正大物流有限公司", LEX) is None
+    assert label_remnant("正大，物流有限公司", LEX) is None  # no place after the mark: left as read
+    odd = "梅，济南海纳建筑工程股份有限公司"
+    page = [L(odd, *ln.box) if ln.text.startswith("称：济南海纳") else ln for ln in legacy_page()]
+    names = {k: fv.value for k, fv in extract_page(page).fields.items() if k.endswith("_name")}
+    assert "济南海纳建筑工程股份有限公司" in names.values()
+
+
 def test_a_name_without_asterisks_starting_one_character_off_one_category():
     assert repair_item_name("存脑设备U盘", LEX) == "*存储设备*U盘"
     assert repair_item_name("华为手机", LEX) is None  # no category close to its start

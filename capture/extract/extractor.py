@@ -39,6 +39,7 @@ from capture.extract.layout import Anchor, Box, center, find_anchors, height, re
 from capture.extract.lexicon import (
     Lexicon,
     balanced,
+    label_remnant,
     repair_company,
     repair_item_name,
     repair_product_words,
@@ -601,6 +602,7 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
             continue
         fixed = legal_form(fv.value, rs.legal_forms) or fv.value
         if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
+            fixed = label_remnant(fixed, lexicon) or fixed
             repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below
                         else balanced(fixed, lexicon))
             fixed = repaired or fixed

@@ -252,6 +252,19 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
     return fixed if fixed != name else None
 
 
+_LABEL_REMNANT = re.compile(r"^[^\s：:，,；;]{1,2}[：:，,；;]\s*(?=[\u4e00-\u9fff])")
+
+
+def label_remnant(name: str, lexicon: Lexicon) -> str | None:
+    """A company name with what is left of its label in front (梅，北京正大物流有限公司: 称： misread),
+    when a known place starts what follows: the name without it."""
+    m = _LABEL_REMNANT.match(name)
+    if m is None:
+        return None
+    rest = name[m.end() :]
+    return rest if any(rest.startswith(p) for p in lexicon.places) else None
+
+
 def _place(text: str, lexicon: Lexicon) -> str | None:
     """The place ``text`` (a whole word: 成部 in 天成（成部）食品) is one character off, if only one."""
     if text in lexicon.places:
