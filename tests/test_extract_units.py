@@ -148,6 +148,8 @@ def test_a_unit_of_two_characters_one_off_exactly_one_known_unit_is_that_unit():
     assert repair_unit("人欠", None, UNITS) == "人次"
     assert repair_unit("公片", None, UNITS) is None  # 公斤 or 公里
     assert repair_unit("白", None, UNITS) is None  # one character: 台, 日, ... no evidence
+    # one off 千克 and 平米: the measure read (克) stays (held-out 5757); no measure kept by one only: none
+    assert repair_unit("平克", None, UNITS) == "千克" and repair_unit("千兑", None, UNITS) is None
 
 
 def test_an_item_row_printed_right_above_the_totals_row_is_a_row_and_no_total():

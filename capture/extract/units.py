@@ -198,10 +198,13 @@ def unit_from_spec(spec: str | None, units: frozenset[str]) -> tuple[str, bool] 
 
 
 def _one_off(text: str, words: frozenset[str]) -> str | None:
-    """The one word of ``words`` that ``text`` has one Chinese character misread in."""
+    """The one word of ``words`` that ``text`` has one Chinese character misread in; of two or more,
+    the one that keeps the last character (a unit's measure: 平克 is 千克, not 平米), if only one does."""
     fits = [
         w for w in words
         if len(w) == len(text) and sum(a != b for a, b in zip(w, text, strict=True)) == 1
         and all("\u4e00" <= a <= "\u9fff" for a, b in zip(w, text, strict=True) if a != b)
     ]
+    if len(fits) > 1:
+        fits = [w for w in fits if w[-1] == text[-1]]
     return fits[0] if len(fits) == 1 else None
