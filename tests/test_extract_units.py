@@ -6,6 +6,7 @@ from capture.extract.extractor import extract_page
 from capture.extract.lexicon import Lexicon
 from capture.extract.units import repair_spec, repair_unit, unit_from_spec
 from capture.invoice import Source
+from capture.ocr.base import OcrLine
 from tests.test_extract_items import _page
 from tests.test_extract_layout import L
 
@@ -230,6 +231,21 @@ def test_a_containers_spec_read_as_a_bare_decimal_ending_in_1_is_litres():
     ]
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert (item.value("spec"), item.spec.source) == ("1.9L", Source.DERIVED)
+
+
+def test_a_unit_read_with_almost_no_score_under_a_name_naming_its_package_is_that_package():
+    # held-out 5757: 盒 read 台 at 0.05 under 中性笔芯（20支/盒）
+    def row(unit: OcrLine) -> list[OcrLine]:
+        return [
+            L("*办公用品*中性笔芯（20支/盒）", 40, 267, 240, 285), unit, L("23", 500, 268, 520, 283),
+            L("19.85", 600, 268, 640, 283), L("456.55", 700, 268, 765, 283), L("13%", 815, 268, 840, 283),
+            L("59.35", 950, 266, 995, 284),
+        ]
+
+    [item] = extract_page(_page(LEGACY_HEADER, row(L("台", 419, 266, 440, 285, 0.05)))).line_items
+    assert (item.value("unit"), item.unit.source) == ("盒", Source.DERIVED)
+    [item] = extract_page(_page(LEGACY_HEADER, row(L("支", 419, 266, 440, 285, 0.9)))).line_items
+    assert item.value("unit") == "支"  # read surely: sold by the piece
 
 
 def test_more_header_words_than_unread_columns_go_to_the_nearest_column():

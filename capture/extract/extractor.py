@@ -67,6 +67,9 @@ class ExtractConfig:
 # a USCC ending a line, after its label or alone: a whole token, never the last 18 of a longer number
 # (a 20-digit invoice number or check code passes a check character once in 31: held-out 2525)
 # a lot (批, 宗) after a Chinese character that is no numeral: its 一 lost (清洁用品批)
+# an item name ending in what it is packed as (中性笔芯（20支/盒）): sold by that package
+_NAMED_PACKAGE = re.compile(r"\d+[\u4e00-\u9fff]{1,2}/([\u4e00-\u9fff])[）)]$")
+UNIT_UNREAD = 0.1  # a unit read with a lower score is as good as unread
 _LOST_ONE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二三四五六七八九十两几每])([批宗])$")
 _ID_END = re.compile(r"(?<![0-9A-Za-z])([0-9][0-9A-Za-z]{17})$")
 
@@ -194,6 +197,11 @@ def _line_item(
         if counted and unit is not None and unit.value not in lexicon.units and counted[1] in lexicon.units:
             # 微 under 清洁用品一批: the unit is the counter the name ends with
             cols["unit"] = FieldValue(counted[1], unit.confidence, Source.DERIVED, unit.page, unit.box, (unit,))
+            unit = cols["unit"]
+        named = _NAMED_PACKAGE.search(name.value) if name is not None and unit is not None else None
+        if named and unit.confidence < UNIT_UNREAD and named[1] in lexicon.units and named[1] != unit.value:
+            # 台 read at 0.05 under 中性笔芯…（20支/盒）: the package the name sells by is the unit
+            cols["unit"] = FieldValue(named[1], unit.confidence, Source.DERIVED, unit.page, unit.box, (unit,))
             unit = cols["unit"]
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
