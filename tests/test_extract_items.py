@@ -124,6 +124,8 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*计算机外部设备*液晶显示器（27英寸1PS面板）") == "*计算机外部设备*液晶显示器（27英寸IPS面板）"
     assert item_name("*存储设备*移动硬盘1TB") == "*存储设备*移动硬盘1TB"
     assert item_name("*办公用品*中性笔芯0.Smm黑色") == "*办公用品*中性笔芯0.5mm黑色"  # held-out 4747
+    assert item_name("*办公用品*中性笔芯c.5mm黑色") == "*办公用品*中性笔芯0.5mm黑色"  # held-out 6060
+    assert item_name("*办公用品*ABC.5mm") == "*办公用品*ABC.5mm"  # a letter of a word: kept
     assert item_name("*存储设备*J盘") == "*存储设备*U盘"  # held-out 4747
 
 

@@ -224,6 +224,7 @@ def test_a_containers_spec_read_as_a_bare_decimal_ending_in_1_is_litres():
     assert container_litres("1.91", "瓶") == "1.9L" and container_litres("2.51.", "桶") == "2.5L"  # held-out 5959
     assert container_litres("1.91", "个") is None and container_litres("1.9L", "瓶") is None
     assert container_litres("191", "瓶") is None and container_litres("1.95", "瓶") is None
+    assert container_litres("1.9t", "瓶") == "1.9L" and container_litres("1.9t", "吨") is None  # held-out 6060
     body = [
         L("*调味品*酱油", 40, 267, 140, 285), L("1.91", 280, 267, 307, 283), L("瓶", 419, 266, 440, 285),
         L("36", 500, 268, 520, 283), L("29.97", 600, 268, 640, 283), L("1078.92", 700, 268, 765, 283),
@@ -317,6 +318,7 @@ def test_paper_sizes_grade_litres_and_specks_in_the_unit_column():
     assert repair_spec("A4157g铜版纸") == "A4 157g铜版纸" and repair_spec("5W-30 41") == "5W-30 4L"
     assert repair_spec("5W-30 41.") == "5W-30 4L" and repair_spec("5L./桶") == "5L/桶"
     assert repair_spec("SL./桶") == "5L/桶" and repair_spec("XL.") is None  # its 5 read as S too (held-out 5757)
+    assert repair_spec("5W-304I.") == "5W-30 4L"  # the L read as I and the space lost (held-out 6060)
     assert repair_spec("A4 157g铜版纸") is None and repair_spec("HDMI 21") is None
     assert repair_unit("v", None, UNITS) == "" and repair_unit("t", None, UNITS) is None  # t: tonnes
 

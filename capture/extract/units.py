@@ -79,7 +79,7 @@ PAPER_GRAMS = 30  # g/m²: the lightest paper sold by the sheet weighs more than
 # A415.7g铜版纸: a speck read as a point inside a paper's grammage (whole grams per square metre)
 _PAPER_POINT = re.compile(r"\b(A[2-6]) ?(\d{1,2})[.,·](\d{1,2}g)(?=[\u4e00-\u9fff]*纸$)")
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
-_GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)1\.?$")
+_GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)[1Iil|]\.?$")  # 41, 4I.: the L read as 1 or I
 # 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
 _MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
@@ -101,7 +101,7 @@ _LIQUID_SPEC = re.compile(r"\d(?:\.\d+)?\s*(?:L|ml|mL|升|毫升)(?![A-Za-z])")
 
 
 CONTAINERS = frozenset({"桶", "瓶", "罐", "壶"})
-_BARE_LITRES = re.compile(r"^(\d{1,2}\.\d)[1lI|]\.?$")  # 1.91 over 瓶: 1.9L with its L read as 1
+_BARE_LITRES = re.compile(r"^(\d{1,2}\.\d)[1lI|it]\.?$")  # 1.91, 1.9t over 瓶: 1.9L with its L misread
 
 
 def container_litres(spec: str | None, unit: str | None) -> str | None:
