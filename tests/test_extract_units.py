@@ -247,6 +247,9 @@ def test_a_unit_read_with_almost_no_score_under_a_name_naming_its_package_is_tha
     assert (item.value("unit"), item.unit.source) == ("盒", Source.DERIVED)
     [item] = extract_page(_page(LEGACY_HEADER, row(L("支", 419, 266, 440, 285, 0.9)))).line_items
     assert item.value("unit") == "支"  # read surely: sold by the piece
+    no_unit = [ln for ln in row(L("台", 419, 266, 440, 285, 0.05)) if ln.text != "台"]  # held-out 6060
+    [item] = extract_page(_page(LEGACY_HEADER, no_unit)).line_items
+    assert (item.value("unit"), item.unit.source) == ("盒", Source.DERIVED)
 
 
 def test_more_header_words_than_unread_columns_go_to_the_nearest_column():

@@ -198,10 +198,15 @@ def _line_item(
             # 微 under 清洁用品一批: the unit is the counter the name ends with
             cols["unit"] = FieldValue(counted[1], unit.confidence, Source.DERIVED, unit.page, unit.box, (unit,))
             unit = cols["unit"]
-        named = _NAMED_PACKAGE.search(name.value) if name is not None and unit is not None else None
-        if named and unit.confidence < UNIT_UNREAD and named[1] in lexicon.units and named[1] != unit.value:
-            # 台 read at 0.05 under 中性笔芯…（20支/盒）: the package the name sells by is the unit
-            cols["unit"] = FieldValue(named[1], unit.confidence, Source.DERIVED, unit.page, unit.box, (unit,))
+        named = _NAMED_PACKAGE.search(name.value) if name is not None else None
+        if named and named[1] in lexicon.units and (
+            (unit is not None and unit.confidence < UNIT_UNREAD and named[1] != unit.value)
+            or (unit is None and "quantity" in cols)
+        ):  # 台 read at 0.05 (or nothing read) under 中性笔芯…（20支/盒）: the package it sells by is the unit
+            old = (unit,) if unit is not None else ()
+            at = unit or cols["quantity"]
+            cols["unit"] = FieldValue(named[1], min(at.confidence, 0.5), Source.DERIVED, at.page,
+                                      unit.box if unit is not None else None, old)
             unit = cols["unit"]
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)
