@@ -165,7 +165,7 @@ def _doubtful(
             judge = known_category
         elif after_category(squash(ln.text)) is not None:  # an item name: its category, no asterisk after
             judge = misread_star
-        around = _around("".join(bare.split()), whole) if len(bare) >= 2 else None
+        around = _around("".join(bare.split()), whole) if bare.strip() else None
         gaps = word_gaps_of(ln.text, *around) if around is not None else {}
         if gaps and (ln.score < item_sure or any(n >= MIN_WORD for opts in gaps.values() for n in opts.values())):
             words = partial(known_words, before=around[0], after=around[1])

@@ -285,6 +285,13 @@ def test_an_item_name_character_takes_the_one_the_recognizer_offers_that_makes_a
     cuts = [_text_cut("信息技术服务*信息系统运行维护报", {15: {"报": 0.7, "服": 0.3}})] * 5
     assert known_words(wrapped, cuts) is None
     assert known_words(wrapped, cuts, after="务") == ("信息技术服务*信息系统运行维护服", 0.96)
+    # held-out 6060: every cut reads 千兆 surely, giving 称 as read no weight at all: the word stands
+    odd = L("通信设备*千称路由器", 0, 0, 200, 20, 0.87)
+    assert known_words(odd, [_text_cut("通信设备千兆路由器")] * 5) == ("通信设备*千兆路由器", 0.87)
+    assert known_words(odd, [_text_cut("通信设备千于路由器")] * 5) is None  # the cuts read no word's character
+    # a name's last character wrapped onto a line of its own, read 常 for 务 (held-out 6060)
+    tail = L("常", 0, 0, 20, 20, 0.18)
+    assert known_words(tail, [_text_cut("常", {0: {"常": 0.5, "务": 0.3}})] * 5, before="维护服") == ("务", 0.18)
 
 
 def test_an_item_name_line_with_a_character_one_off_a_known_word_is_doubtful_and_chained():

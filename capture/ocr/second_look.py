@@ -68,6 +68,7 @@ CATEGORY_EDITS = 2
 WORD_EVIDENCE = 0.5  # odds summed over the cuts of a character that makes a known word, against the one read
 WORD_LEAD = 3.0  # over the next such character
 COMPLETE_SURE = 0.5  # summed over the cuts: a word completing a line read one character short
+ODDS_CAP = 10.0  # what one cut's odds count for at most (a cut that gives the reading no weight at all)
 WORD_HINT = 0.005  # the same, for a character completing a word of MIN_WORD or more characters
 CATEGORY_SURE = 0.1  # mean odds over the 5 cuts of the likeliest category, for an item name's unknown one
 CATEGORY_LEAD = 3.0  # over the next category
@@ -422,10 +423,13 @@ def known_words(line: OcrLine, reads: list[Read], before: str = "", after: str =
                 ours[at] = ch
             at = theirs[p][0]
             base = word_prob(lattice[0], "".join(ours))
-            if base <= 0.0:
+            offered = {ch: word_prob(lattice[0], "".join([*ours[:at], ch, *ours[at + 1 :]])) for ch in options}
+            if base <= 0.0 and not any(offered.values()):
                 continue
-            for ch in options:
-                like[ch] += word_prob(lattice[0], "".join([*ours[:at], ch, *ours[at + 1 :]])) / base
+            for ch, prob in offered.items():
+                # a cut that gives the character read no weight and reads the word's (千兆 where the page
+                # read 千称): the most one cut says
+                like[ch] += prob / base if base > 0.0 else (ODDS_CAP if prob > 0.0 and text[at] == ch else 0.0)
         (best, odds), (_, runner) = [*like.most_common(2), ("", 0.0), ("", 0.0)][:2]
         floor = WORD_HINT if best and options[best] >= MIN_WORD else WORD_EVIDENCE
         if best and odds >= floor and odds >= WORD_LEAD * runner:
