@@ -303,6 +303,10 @@ def test_a_company_name_one_character_off_its_legal_form_is_put_right():
     assert legal_form("武汉海纳供应链管理有限责公司", forms) == "武汉海纳供应链管理有限责任公司"  # 任 lost inside
     assert legal_form("上海凯盛科技股份限公司", forms) == "上海凯盛科技股份有限公司"
     assert legal_form("北京大学", forms) is None and legal_form("南京汇通新材料有限公司广邦云司", forms) is None
+    # a branch's company form (held-out 5252), a long form two characters off (held-out 5252)
+    assert legal_form("天津汇通新材料有限资任公司济南分公司", forms) == "天津汇通新材料有限责任公司济南分公司"
+    assert legal_form("天津汇通新材料有限责任公司济南分公司", forms) is None
+    assert legal_form("华信（济南）商贸有限奠迁公司", forms) == "华信（济南）商贸有限责任公司"
     page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南启明")]
     page.append(L("称：济南启明餐饮管理有限公爵", 345, 891, 693, 926))
     seller = extract_page(page).fields["seller_name"]

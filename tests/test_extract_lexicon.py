@@ -46,6 +46,12 @@ def test_what_is_left_of_a_names_label_before_a_known_place_is_dropped():
     assert label_remnant("称：成都博远商贸有限公司", LEX) == "成都博远商贸有限公司"
     assert label_remnant("北京正大物流有限公司", LEX) is None
     assert label_remnant("正大，物流有限公司", LEX) is None  # no place after the mark: left as read
+    forms = ("有限责任公司", "股份有限公司", "有限公司")  # held-out 6060 and 5757 below
+    assert label_remnant("构，锦程（武汉）物流有限公司", LEX, forms) == "锦程（武汉）物流有限公司"  # a company's form
+    assert label_remnant("名武汉中科文化传媒有限责任公司", LEX) == "武汉中科文化传媒有限责任公司"  # 名 of 名称
+    assert label_remnant("广广州中科餐饮管理有限公司", LEX) == "广州中科餐饮管理有限公司"
+    for name in ("中山东方有限公司", "京东方科技集团股份有限公司", "锦程（武汉）物流有限公司"):
+        assert label_remnant(name, LEX, forms) is None, name  # a place first already, or none after one
     odd = "梅，济南海纳建筑工程股份有限公司"
     page = [L(odd, *ln.box) if ln.text.startswith("称：济南海纳") else ln for ln in legacy_page()]
     names = {k: fv.value for k, fv in extract_page(page).fields.items() if k.endswith("_name")}

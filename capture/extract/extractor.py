@@ -556,7 +556,18 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
     last character (有限公 -> 有限公司: cut off at the cell's edge), or a longer form without its last two
     (有限责任 -> 有限责任公司), or a long form with a character inside it lost (有限责公司 -> 有限责任公司);
     None when it ends with a form already
-    or is not close to one."""
+    or is not close to one. A branch's name (…有限资任公司济南分公司) has its company's form put right
+    before the branch; a form of six characters or more two characters off (有限奠迁公司) is that form
+    when no other is as near."""
+    branch = _BRANCH.search(name)
+    if branch is not None and branch.start() > 0:
+        head = legal_form(name[: branch.start()], forms)
+        return head + branch[0] if head is not None else None
+    near = [
+        form for form in forms
+        if len(form) >= LONG_FORM and len(name) > len(form) and not name.endswith(form)
+        and sum(a != b for a, b in zip(name[-len(form) :], form, strict=True)) == 2
+    ]
     for form in sorted(forms, key=len, reverse=True):
         if name.endswith(form):
             return None
@@ -572,7 +583,13 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
             short = form[:k] + form[k + 1 :]
             if len(form) > 5 and name.endswith(short) and len(name) > len(short):
                 return name[: -len(short)] + form
+    if len(near) == 1 and not any(name.endswith(f) for f in forms):
+        return name[: -len(near[0])] + near[0]
     return None
+
+
+LONG_FORM = 6  # characters: a legal form this long two characters off is still that form
+_BRANCH = re.compile(r"(?<=公司)[\u4e00-\u9fff]{2,4}分公司$")
 
 
 def _issue_years(fields: dict[str, FieldValue]) -> range | None:
@@ -615,7 +632,7 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
             continue
         fixed = legal_form(fv.value, rs.legal_forms) or fv.value
         if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
-            fixed = label_remnant(fixed, lexicon) or fixed
+            fixed = label_remnant(fixed, lexicon, rs.legal_forms) or fixed
             repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below
                         else balanced(fixed, lexicon))
             fixed = repaired or fixed

@@ -26,6 +26,7 @@ Free text has no checksum, so a character changes only where the vocabulary poin
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -295,14 +296,21 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
 _LABEL_REMNANT = re.compile(r"^[^\s：:，,；;]{1,2}[：:，,；;]\s*(?=[\u4e00-\u9fff])")
 
 
-def label_remnant(name: str, lexicon: Lexicon) -> str | None:
-    """A company name with what is left of its label in front (梅，北京正大物流有限公司: 称： misread),
-    when a known place starts what follows: the name without it."""
+def label_remnant(name: str, lexicon: Lexicon, forms: Sequence[str] = ()) -> str | None:
+    """A company name with what is left of its label in front: one or two characters and a colon or
+    comma (梅，北京正大物流有限公司: 称： misread; no company name holds either mark) when a known place
+    starts what follows or it ends with a legal form (构，锦程（武汉）物流有限公司); or one character
+    before a known place that the name would otherwise not start with (名武汉中科…: 名 of 名称; 广广州…).
+    The name without it, else None."""
     m = _LABEL_REMNANT.match(name)
-    if m is None:
-        return None
-    rest = name[m.end() :]
-    return rest if any(rest.startswith(p) for p in lexicon.places) else None
+    if m is not None:
+        rest = name[m.end() :]
+        placed = any(rest.startswith(p) for p in lexicon.places)
+        return rest if placed or any(rest.endswith(f) for f in forms) else None
+    placed = [p for p in lexicon.places if len(p) >= 2 and name[1:].startswith(p)]
+    if placed and CJK.match(name[0]) and not any(name.startswith(p) for p in lexicon.places):
+        return name[1:]
+    return None
 
 
 def _place(text: str, lexicon: Lexicon) -> str | None:
