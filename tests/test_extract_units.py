@@ -402,6 +402,9 @@ def test_the_package_lost_after_the_slash_is_the_unit_and_more_litre_misreads():
     ]
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert (item.value("spec"), item.value("unit")) == ("5kg/袋", "袋") and item.spec.source is Source.DERIVED
+    body[1], body[2] = L("SL/", 330, 268, 380, 286), L("桶", 422, 268, 442, 286)  # its 5 read S (held-out 6161)
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.value("unit")) == ("5L/桶", "桶")
 
 
 def test_the_counter_lost_after_a_names_last_one_is_the_unit():

@@ -179,9 +179,10 @@ def _line_item(
         _derived(cols, "spec", container_litres(spec.value, unit.value) if spec and unit else None)
         spec = cols.get("spec")
         if spec is not None and unit is not None and spec.value.endswith("/") and unit.value in lexicon.units:
-            # 5kg/ over 袋: the package after the slash lost (printed against the unit cell)
-            cols["spec"] = FieldValue(spec.value + unit.value, spec.confidence, Source.DERIVED, spec.page, spec.box,
-                                      (spec,))
+            # 5kg/ over 袋: the package after the slash lost (printed against the unit cell); SL/ then 5L/桶
+            whole = spec.value + unit.value
+            cols["spec"] = FieldValue(repair_spec(whole) or whole, spec.confidence, Source.DERIVED, spec.page,
+                                      spec.box, (spec,))
         name = cols.get("name")
         if name is not None and unit is not None and re.search(r"[\u4e00-\u9fff]一$", name.value) and (
             unit.value in lexicon.units
