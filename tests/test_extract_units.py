@@ -336,6 +336,7 @@ def test_a_paper_size_with_its_a_read_as_4_a_grade_and_volume_split_by_a_colon_a
     # a speck read as a point inside a paper's grammage (held-out 5959); no paper named, or too light: kept
     assert repair_spec("A415.7g铜版纸") == "A4 157g铜版纸" and repair_spec("A4 8.0g复印纸") == "A4 80g复印纸"
     assert repair_spec("A415.7g") is None and repair_spec("A41.5g纸") is None
+    assert repair_spec("A4.157g铜版纸") == "A4 157g铜版纸"  # the space read as a point (held-out 6161)
 
 
 # a 数电 item table's header as a hard sample reads it (held-out 2424): 金额 and 税额 split in two

@@ -74,7 +74,8 @@ _LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/|[iI|]\.?/)(?=[桶瓶罐壶]$)
 # 5W-304L, 5W-30-4L, 5W-30:4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·:：]?(\d+(?:\.\d+)?L)\b")
 # A4157g铜版纸: the space between size and grammage lost; 44157g: the A read as a 4 too (paper only)
-_PAPER_SIZE = re.compile(r"\b(A[2-6])(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)")
+# A4157g, A4.157g (the space read as a point), 44157g铜版纸 (the A read as 4)
+_PAPER_SIZE = re.compile(r"\b(A[2-6])[.·]?(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)")
 PAPER_GRAMS = 30  # g/m²: the lightest paper sold by the sheet weighs more than this
 # A415.7g铜版纸: a speck read as a point inside a paper's grammage (whole grams per square metre)
 _PAPER_POINT = re.compile(r"\b(A[2-6]) ?(\d{1,2})[.,·](\d{1,2}g)(?=[\u4e00-\u9fff]*纸$)")
