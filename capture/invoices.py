@@ -25,7 +25,7 @@ from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import center, squash
 from capture.extract.lexicon import MIN_WORD, lost_letters
 from capture.extract.table import TALL, item_name, read_table, stacked_cells
-from capture.extract.units import repair_spec, spec_units
+from capture.extract.units import named_package, repair_spec, spec_units
 from capture.geometry import bbox
 from capture.invoice import ExtractedInvoice, Source
 from capture.ocr.base import OcrEngine, OcrLine
@@ -252,10 +252,11 @@ def _unit_cells(
     if rs is None or rs.table is None:
         return []
     if inv is not None and not any(stacked_cells(ln) for ln in lines) and all(
-        li.unit is not None and li.unit.value in known_units() and li.unit.confidence >= UNIT_DOUBT
+        li.unit is not None and li.unit.value in _allowed(li.value("spec"), li.value("name"))
+        and li.unit.confidence >= UNIT_DOUBT
         for li in inv.line_items if li.quantity is not None
     ):
-        return []  # every counted row has a unit known and read surely, and nothing is stacked
+        return []  # every counted row has a unit known (and allowed) read surely, and nothing is stacked
     table = read_table(lines, rs.table)
     label = table.columns.get("unit")
     if label is None:
@@ -272,7 +273,7 @@ def _unit_cells(
         piece = OcrLine("", 0.0, _rect(x0, y0, x1, y1))
         if len(there) > 1:
             continue
-        allowed = spec_units(_spec_text(row))
+        allowed = _hint(_spec_text(row), row["name"].text if "name" in row else None)
         if not there:
             if "quantity" in row and "unit" not in row:
                 out.append((None, False, piece, allowed))
@@ -281,7 +282,7 @@ def _unit_cells(
         stacked = ln.box[3] - ln.box[1] > 1.6 * (y1 - y0)
         short = len(squash(ln.text)) <= 2 and "quantity" in row and "unit" in row
         unsure = short and ln.score < UNIT_DOUBT
-        hinted = short and squash(ln.text) not in known_units() and allowed is not None
+        hinted = short and allowed is not None and squash(ln.text) not in allowed
         if stacked or unsure or hinted:  # a line of one row: its own box, as read
             own = piece if stacked else OcrLine("", 0.0, ln.polygon)
             out.append((there[0], stacked, own, allowed))
@@ -292,6 +293,17 @@ def _unit_cells(
         if len(squash(lines[i].text)) == rows and all(ch in known_units() for ch in squash(lines[i].text))
     }
     return [cell for cell in out if cell[0] not in fine]
+
+
+def _hint(spec: str | None, name: str | None) -> frozenset[str] | None:
+    """The units a row can be counted in by its spec (``spec_units``: a paper, a liquid) or by the
+    package its name ends by naming (中性笔芯（20支/盒）: 盒), else None."""
+    named = named_package(name)
+    return spec_units(spec) or (frozenset({named}) if named in known_units() else None)
+
+
+def _allowed(spec: str | None, name: str | None) -> frozenset[str]:
+    return _hint(spec, name) or known_units()
 
 
 def _spec_text(row: dict) -> str | None:

@@ -472,3 +472,25 @@ def test_a_unit_under_a_spec_that_names_its_units_is_weighed_among_those_only():
     assert known_unit(line, reads) is None  # 票 against 张: no clear lead
     assert known_unit(line, reads, PAPER_UNITS)[0] == "张"
     assert known_unit(line, reads, LIQUID_UNITS) is None  # none of a liquid's units offered
+
+
+def test_a_known_unit_that_the_rows_spec_or_name_rules_out_is_read_again_among_those_it_allows():
+    # held-out 6161: 桶 read 面 under 5W-30 4L (a unit, but no liquid's); 盒 under a name ending （20支/盒）
+    from capture.extract.units import LIQUID_UNITS
+    from capture.invoices import InvoiceConfig, _unit_cells
+    from tests.test_extract_items import _page, whole_header
+
+    def cells(spec: str | None, unit: str, name: str = "*润滑油*发动机润滑油") -> list:
+        body = [
+            L(name, 40, 256, 220, 273), L(unit, 375, 256, 390, 273), L("15", 430, 256, 460, 273),
+            L("329.06", 520, 256, 560, 273), L("4935.90", 625, 256, 680, 273), L("13%", 725, 256, 749, 273),
+            L("641.67", 810, 256, 853, 273),
+        ] + ([L(spec, 280, 258, 340, 273)] if spec else [])
+        page = _page(whole_header(), body)
+        got = _unit_cells(page, InvoiceConfig(), extract_page(page))
+        return [(page[i].text, among) for i, _stacked, _piece, among in got]
+
+    assert cells("5W-30 4L", "面") == [("面", LIQUID_UNITS)]
+    assert cells("5W-30 4L", "桶") == []  # a liquid's unit read surely: not read again
+    assert cells(None, "盘", "*办公用品*中性笔芯（20支/盒）") == [("盘", frozenset({"盒"}))]
+    assert cells(None, "盘", "*办公用品*中性笔芯") == []

@@ -48,7 +48,7 @@ from capture.extract.lexicon import (
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
-from capture.extract.units import container_litres, repair_spec, repair_unit, unit_from_spec
+from capture.extract.units import container_litres, named_package, repair_spec, repair_unit, unit_from_spec
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
@@ -67,8 +67,6 @@ class ExtractConfig:
 # a USCC ending a line, after its label or alone: a whole token, never the last 18 of a longer number
 # (a 20-digit invoice number or check code passes a check character once in 31: held-out 2525)
 # a lot (批, 宗) after a Chinese character that is no numeral: its 一 lost (清洁用品批)
-# an item name ending in what it is packed as (中性笔芯（20支/盒）): sold by that package
-_NAMED_PACKAGE = re.compile(r"\d+[\u4e00-\u9fff]{1,2}/([\u4e00-\u9fff])[）)]$")
 UNIT_UNREAD = 0.1  # a unit read with a lower score is as good as unread
 _LOST_ONE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二三四五六七八九十两几每])([批宗])$")
 _ID_END = re.compile(r"(?<![0-9A-Za-z])([0-9][0-9A-Za-z]{17})$")
@@ -199,14 +197,14 @@ def _line_item(
             # 微 under 清洁用品一批: the unit is the counter the name ends with
             cols["unit"] = FieldValue(counted[1], unit.confidence, Source.DERIVED, unit.page, unit.box, (unit,))
             unit = cols["unit"]
-        named = _NAMED_PACKAGE.search(name.value) if name is not None else None
-        if named and named[1] in lexicon.units and (
-            (unit is not None and unit.confidence < UNIT_UNREAD and named[1] != unit.value)
+        named = named_package(name.value) if name is not None else None
+        if named and named in lexicon.units and (
+            (unit is not None and unit.confidence < UNIT_UNREAD and named != unit.value)
             or (unit is None and "quantity" in cols)
         ):  # 台 read at 0.05 (or nothing read) under 中性笔芯…（20支/盒）: the package it sells by is the unit
             old = (unit,) if unit is not None else ()
             at = unit or cols["quantity"]
-            cols["unit"] = FieldValue(named[1], min(at.confidence, 0.5), Source.DERIVED, at.page,
+            cols["unit"] = FieldValue(named, min(at.confidence, 0.5), Source.DERIVED, at.page,
                                       unit.box if unit is not None else None, old)
             unit = cols["unit"]
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):

@@ -112,6 +112,16 @@ def container_litres(spec: str | None, unit: str | None) -> str | None:
     return f"{m[1]}L" if m else None
 
 
+# an item name ending in what it is packed as (中性笔芯（20支/盒）): sold by that package
+_NAMED_PACKAGE = re.compile(r"\d+[\u4e00-\u9fff]{1,2}/([\u4e00-\u9fff])[）)]$")
+
+
+def named_package(name: str | None) -> str | None:
+    """The package an item name ends by naming (中性笔芯（20支/盒） -> 盒), else None."""
+    m = _NAMED_PACKAGE.search(name.strip()) if name else None
+    return m[1] if m else None
+
+
 def spec_units(spec: str | None) -> frozenset[str] | None:
     """The units a row with this spec can be counted in, when its measure says (a paper: 张, 包, 令...;
     a volume of liquid: 桶, 瓶, 箱...), else None."""
