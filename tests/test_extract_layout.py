@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from capture.extract.rules import RuleError, load_rulebook, load_ruleset
 from capture.extract.table import item_name
 from capture.invoice import Source
 from capture.ocr.base import OcrLine
+from capture.validate import ValidationConfig, validate
 
 
 def L(text: str, x0: float, y0: float, x1: float, y1: float, score: float = 0.99) -> OcrLine:
@@ -392,3 +394,21 @@ def test_a_totals_row_with_its_labels_and_amount_lost_is_no_item_row():
     inv = extract_page(page)
     assert len(inv.line_items) == 2
     assert (inv.value("amount_excl_tax"), inv.value("tax"), inv.value("total")) == ("564.67", "33.88", "598.55")
+
+
+def test_a_tax_id_one_confusable_character_off_exactly_one_valid_id_is_that_id_below_review():
+    # held-out 5959/6060: the L (or J) at an id's end read as 1, failing its check character
+    def seller_id(read: str):
+        page = [L(f"纳税人识别号：{read}", *ln.box) if ln.text.endswith("H541R") else ln for ln in legacy_page()]
+        inv = extract_page(page)
+        return inv.fields["seller_tax_id"], validate(inv, config=ValidationConfig(), today=date(2026, 11, 23))
+
+    fv, result = seller_id("913101150550103761")
+    assert (fv.value, fv.source) == ("91310115055010376L", Source.DERIVED)
+    assert fv.alternatives[0].value == "913101150550103761"
+    assert fv.confidence < 0.9 and result.status == "needs_review"  # a person confirms it
+    assert seller_id("915101045008637591")[0].value == "91510104500863759J"
+    # no confusable substitution makes it valid (a 3 read for a 5): left as read, an error for review
+    fv, result = seller_id("9144030489385137X8")
+    assert fv.value == "9144030489385137X8" and fv.source is Source.OCR
+    assert any(i.code == "invalid_tax_id" and i.field == "seller_tax_id" for i in result.issues)

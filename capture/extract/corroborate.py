@@ -9,7 +9,7 @@ a GB 32100 check character valid, is rare: about 1 in 31 for a random single-cha
 - amount_excl_tax + tax = total exactly, all three read (not derived): each >= ``ARITHMETIC``.
 - total_in_words parses to total: both >= ``CAPITALS``.
 - the line amounts add up to amount_excl_tax exactly: amount_excl_tax >= ``ARITHMETIC``.
-- a taxpayer id with a valid USCC check character: >= ``CHECKSUM``.
+- a taxpayer id read with a valid USCC check character: >= ``CHECKSUM``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def corroborate(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | lis
         lift("amount_excl_tax", ARITHMETIC)
     for name in ("buyer_tax_id", "seller_tax_id"):
         fv = fields.get(name)
-        if fv is not None and is_valid_uscc(fv.value):
+        # read so (a check character the extractor made hold by a repair is no evidence of it)
+        if fv is not None and fv.source is not Source.DERIVED and is_valid_uscc(fv.value):
             lift(name, CHECKSUM)
     return out

@@ -53,7 +53,7 @@ from capture.extract.units import container_litres, named_package, repair_spec, 
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
-from capture.taxid import is_valid_uscc
+from capture.taxid import classify, is_valid_uscc, repair_candidates
 
 Mapper = Callable[[Box], Box]
 
@@ -375,6 +375,7 @@ def _read_fields(
         fields["currency"] = FieldValue(currency, 1.0 if rs.currency else 0.95, Source.DERIVED, page)
     _unlabelled_name(lines, fields, rs, header, page, to_original)
     _unlabelled_id(lines, fields, rs, divider, page, to_original, unread, parties)
+    _confused_ids(fields, rs)
     if rs.table is not None and "invoice_type" in fields:  # a VAT invoice's header
         _unlabelled_header(lines, fields, divider, page, to_original)
     _legal_forms(fields, rs)
@@ -551,6 +552,24 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
         fields[rs.id_fields[missing[0]]] = _ocr_value(value, ln.score, ln.box, page, to_original)
     elif not found and len({value for value, _ in shaped}) == 1:
         unread.setdefault(rs.id_fields[missing[0]], shaped[0][0])
+
+
+ID_REPAIRED = 0.85  # confidence of a tax id put right by one confusable character: below review's 0.90
+
+
+def _confused_ids(fields: dict, rs: RuleSet) -> None:
+    """A tax id failing its check character that exactly one substitution of an OCR-confusable
+    character makes valid (91510104500863759J read ...7591; ``repair_candidates``) is that id,
+    ``derived`` with a confidence below the review threshold: a repair the check character cannot
+    prove (a random misread has a unique wrong candidate about one time in 17), for a person to confirm."""
+    for name in rs.id_fields:
+        fv = fields.get(name)
+        if fv is None or not fv.value or classify(fv.value) != "bad_check":
+            continue
+        candidates = repair_candidates(fv.value)
+        if len(candidates) == 1:
+            fields[name] = FieldValue(candidates[0], min(fv.confidence, ID_REPAIRED), Source.DERIVED, fv.page,
+                                      fv.box, (fv,))
 
 
 def _ids_by_names(lines, fields: dict, rs: RuleSet, page: int, to_original: Mapper) -> None:
