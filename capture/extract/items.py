@@ -303,6 +303,14 @@ def _factor(item: LineItem, rates: tuple[str, ...], page: int, confirmed: bool =
                 return _set(item, "unit_price", pointed, _conf(item, "amount", "quantity"), page)
             return _set(item, "quantity", _plain(qty), _conf(item, "amount", "unit_price"), page)
         return item
+    product = _fen(q * p)
+    if (
+        q == 1 and not confirmed and _taxed(product, item, rates) and _one_off(item.value("amount"), f"{product:.2f}")
+        and item.unit_price.confidence > item.amount.confidence
+    ):
+        # one unit: the price and the amount are two readings of one number, the tax fits both
+        # (68924.52830189 read at 0.97, 68924.55 at 0.93, both 4135.47 at 6%): the surer one is it
+        return _set(item, "amount", f"{product:.2f}", _conf(item, "unit_price", "tax"), page)
     conf = _conf(item, "amount") if confirmed else _conf(item, "amount", "tax")
     price = _price_for(amount, q)
     if price is not None and _one_off(item.value("unit_price"), _plain(price, 2)):
