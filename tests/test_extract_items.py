@@ -508,6 +508,10 @@ def test_a_quantity_glued_to_the_front_of_its_unit_price_is_split_off_by_the_amo
     assert (got.value("quantity"), got.value("unit_price")) == ("12", "488.13")
     # no split gives the amount: unchanged
     assert repair_item(LineItem.of(unit_price="2488.13", amount="2440.65"), RATES).quantity is None
+    # the glued 1 misread as 4 (held-out 6262): the rest of a computed price is the amount, one unit's
+    got = repair_item(LineItem.of(unit_price="469286.23853211", amount="69286.24", tax_rate="9%", tax="6235.76"), RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("1", "69286.23853211")
+    assert repair_item(LineItem.of(unit_price="469286.24", amount="69286.24"), RATES).quantity is None  # 2 decimals
 
 
 def whole_header() -> list:

@@ -179,7 +179,8 @@ def _quantity_price(item: LineItem, page: int) -> LineItem:
 def _glued_quantity(item: LineItem, amount: Decimal, page: int) -> LineItem:
     """No quantity read and a unit price whose first digits are the quantity printed against it (1 and
     126390.56603774 read as one number 1126390.56603774): the split whose product is the amount to the
-    fen, when exactly one is."""
+    fen, when exactly one is; none, a price of many decimals that is the amount after its first digit
+    is one unit's, the 1 glued to it misread (469286.23853211 over 69286.24)."""
     read = item.value("unit_price") or ""
     fits = []
     for k in range(1, min(GLUED_QUANTITY, len(read)) + 1):
@@ -188,6 +189,9 @@ def _glued_quantity(item: LineItem, amount: Decimal, page: int) -> LineItem:
             continue
         if _fen(Decimal(head) * Decimal(tail)) == amount:
             fits.append((head, tail))
+    tail = read[1:]
+    if not fits and re.fullmatch(rf"[1-9]\d*\.\d{{{PRICE_EXACT},}}", tail) and _fen(Decimal(tail)) == amount:
+        fits.append(("1", tail))  # a quantity of 1 glued to it and misread (469286.23853211 for 1 | 69286.24)
     if len(fits) != 1:
         return item
     conf = _conf(item, "amount", "unit_price")
