@@ -322,6 +322,7 @@ def test_paper_sizes_grade_litres_and_specks_in_the_unit_column():
     assert repair_spec("5W-30 41.") == "5W-30 4L" and repair_spec("5L./桶") == "5L/桶"
     assert repair_spec("SL./桶") == "5L/桶" and repair_spec("XL.") is None  # its 5 read as S too (held-out 5757)
     assert repair_spec("5W-304I.") == "5W-30 4L"  # the L read as I and the space lost (held-out 6060)
+    assert repair_spec("5W-304") == "5W-30 4L" and repair_spec("5W-30") is None  # the L lost (held-out 6262)
     assert repair_spec("A4 157g铜版纸") is None and repair_spec("HDMI 21") is None
     assert repair_unit("v", None, UNITS) == "" and repair_unit("t", None, UNITS) is None  # t: tonnes
 

@@ -80,7 +80,8 @@ PAPER_GRAMS = 30  # g/m²: the lightest paper sold by the sheet weighs more than
 # A415.7g铜版纸: a speck read as a point inside a paper's grammage (whole grams per square metre)
 _PAPER_POINT = re.compile(r"\b(A[2-6]) ?(\d{1,2})[.,·](\d{1,2}g)(?=[\u4e00-\u9fff]*纸$)")
 # 5W-30 41, 5W-30 41., 5W-3041.: the L of the volume read as 1 (and the space lost)
-_GRADE_LITRES = re.compile(r"^(\dW-\d{2}) ?(\d)[1Iil|]\.?$")  # 41, 4I.: the L read as 1 or I
+# 41, 4I.: the L read as 1 or I; 5W-304: the L lost (an oil's volume is printed in litres)
+_GRADE_LITRES = re.compile(r"^(\d{1,2}W-\d{2}) ?(\d)(?:[1Iil|]\.?)?$")
 # 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
 _MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
