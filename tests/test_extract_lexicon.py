@@ -58,6 +58,17 @@ def test_what_is_left_of_a_names_label_before_a_known_place_is_dropped():
     assert "济南海纳建筑工程股份有限公司" in names.values()
 
 
+def test_a_mark_read_right_before_a_company_names_bracket_goes():
+    from capture.extract.lexicon import stray_marks
+
+    assert stray_marks("正大、（上海）酒店管理有限公司") == "正大（上海）酒店管理有限公司"  # held-out 6262
+    assert stray_marks("正大（上海）酒店管理有限公司") is None
+    odd = "正大、（济南）海纳建筑工程股份有限公司"
+    page = [L(odd, *ln.box) if ln.text.startswith("称：济南海纳") else ln for ln in legacy_page()]
+    names = {k: fv.value for k, fv in extract_page(page).fields.items() if k.endswith("_name")}
+    assert "正大（济南）海纳建筑工程股份有限公司" in names.values()
+
+
 def test_a_name_without_asterisks_starting_one_character_off_one_category():
     assert repair_item_name("存脑设备U盘", LEX) == "*存储设备*U盘"
     assert repair_item_name("华为手机", LEX) is None  # no category close to its start

@@ -45,6 +45,7 @@ from capture.extract.lexicon import (
     repair_item_name,
     repair_product_words,
     repair_words,
+    stray_marks,
 )
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
@@ -687,6 +688,7 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
         fixed = legal_form(fv.value, rs.legal_forms) or fv.value
         if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
             fixed = label_remnant(fixed, lexicon, rs.legal_forms) or fixed
+            fixed = stray_marks(fixed) or fixed
             repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below
                         else balanced(fixed, lexicon))
             fixed = repaired or fixed

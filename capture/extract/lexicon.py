@@ -293,6 +293,16 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
     return fixed if fixed != name else None
 
 
+_MARK_BEFORE_BRACKET = re.compile(r"(?<=[\u4e00-\u9fff])[、，,.。·'`](?=[（(])")
+
+
+def stray_marks(name: str) -> str | None:
+    """A company name with a speck read as a mark right before its bracket (正大、（上海）…: no company
+    name puts a mark there): the name without it, else None."""
+    fixed = _MARK_BEFORE_BRACKET.sub("", name)
+    return fixed if fixed != name else None
+
+
 _LABEL_REMNANT = re.compile(r"^[^\s：:，,；;]{1,2}[：:，,；;]\s*(?=[\u4e00-\u9fff])")
 
 
