@@ -40,6 +40,7 @@ from capture.ocr.second_look import (
     completed_word,
     completions,
     doubted_name,
+    extended_text,
     gained_stars,
     item_words,
     known_categories,
@@ -49,6 +50,7 @@ from capture.ocr.second_look import (
     known_words,
     lost_words,
     misread_star,
+    model_spec,
     reread_lines,
     star_split,
     word_gaps_of,
@@ -133,7 +135,8 @@ def _doubtful(
     a known word one character off would cover (``word_gaps_of``), or read surely with one that a word of
     ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``); a line
     of an item name holding a known word with a character lost (``lost_words``); a spec read one
-    character short of a known word (``completed_word``)."""
+    character short of a known word (``completed_word``) and a model spec (``extended_text``: the
+    page's read may have lost its last character)."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -174,6 +177,8 @@ def _doubtful(
             judge = chained(judge, lost_words) if judge is not None else lost_words
         if squash(ln.text) in specs and completions(squash(ln.text)):  # 大床 of 大床房
             judge = chained(judge, completed_word) if judge is not None else completed_word
+        elif squash(ln.text) in specs and model_spec(ln.text):  # ThinkBook 16 of ThinkBook 16+
+            judge = chained(judge, extended_text) if judge is not None else extended_text
         if judge is not None:
             todo[i] = judge
     return todo

@@ -494,3 +494,24 @@ def test_a_known_unit_that_the_rows_spec_or_name_rules_out_is_read_again_among_t
     assert cells("5W-30 4L", "桶") == []  # a liquid's unit read surely: not read again
     assert cells(None, "盘", "*办公用品*中性笔芯（20支/盒）") == [("盘", frozenset({"盒"}))]
     assert cells(None, "盘", "*办公用品*中性笔芯") == []
+
+
+def test_a_model_spec_the_cuts_read_with_one_more_character_gets_it():
+    # held-out 5959 and 6262: ThinkBook 16+ read ThinkBook 16 by the page, 16+ by the cuts
+    from capture.ocr.second_look import model_spec
+    from tests.test_extract_items import _page, whole_header
+
+    assert model_spec("ThinkBook 16") and model_spec("5W-30 4") and not model_spec("大床房")
+    assert not model_spec("16") and not model_spec("A4 80g复印纸") and not model_spec("1.9L.")
+    spec = L("ThinkBook 16", 280, 258, 360, 273, 0.944)
+    body = [
+        L("*电子计算机*笔记本电脑", 40, 256, 150, 273), spec, L("台", 375, 256, 390, 273), L("4", 430, 256, 460, 273),
+        L("11876.33", 520, 256, 560, 273), L("47505.32", 625, 256, 680, 273), L("13%", 725, 256, 749, 273),
+        L("6175.69", 810, 256, 853, 273),
+    ]
+    page = _page(whole_header(), body)
+    judge = _doubtful(page, extract_page(page), 0.985, 0.995)[page.index(spec)]
+    plus = [_text_cut("ThinkBook 16+")] * 4 + [_text_cut("ThinkBook 162")]
+    assert judge(spec, plus) == ("ThinkBook 16+", 0.944)
+    assert judge(spec, [_text_cut("ThinkBook 16+")] * 3 + [_text_cut("ThinkBook 16")] * 2) is None  # 3 of 5
+    assert judge(spec, [_text_cut("ThinkBook 16.")] * 5) is None  # a speck after it

@@ -27,6 +27,7 @@ Lines not in ``todo`` are never read again: the cost is a few crops per page.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -436,6 +437,32 @@ def known_words(line: OcrLine, reads: list[Read], before: str = "", after: str =
             out[k] = best
     fixed = "".join(out)
     return (fixed, line.score) if fixed != line.text else None
+
+
+_EXTENSION = re.compile(r"[A-Za-z0-9+]")
+
+
+def model_spec(text: str) -> bool:
+    """A spec that is a model name or code (Latin letters, no Chinese) ending in a letter or digit: the
+    page's read may have lost its last character (ThinkBook 16 for ThinkBook 16+)."""
+    text = text.strip()
+    return bool(text) and bool(re.search(r"[A-Za-z]", text)) and not CJK.search(text) and text[-1].isalnum()
+
+
+def extended_text(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """A model spec whose last character the page's read lost: ``AGREE`` of the cuts read the line and
+    one more letter, digit or + after it, the same (held-out 5959 and 6262: ThinkBook 16, every cut or
+    all but one reading 16+). A trailing mark is a speck, never taken."""
+    base = squash(line.text)
+    more: Counter[str] = Counter()
+    for text, *_ in reads:
+        cut = squash(text)
+        if len(cut) == len(base) + 1 and cut.startswith(base) and _EXTENSION.fullmatch(cut[-1]):
+            more[cut[-1]] += 1
+    if not more:
+        return None
+    ch, k = more.most_common(1)[0]
+    return (line.text.rstrip() + ch, line.score) if k >= AGREE else None
 
 
 def completions(text: str) -> list[str]:
