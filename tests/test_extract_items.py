@@ -560,6 +560,16 @@ def test_one_unit_whose_price_and_amount_disagree_by_a_digit_both_taxed_takes_th
     assert (got.value("unit_price"), got.value("amount")) == ("68924.54830189", "68924.55")
 
 
+def test_an_exempt_rows_tax_read_as_a_number_no_rate_levies_is_zero():
+    # held-out 6262: the *** of a 免税 row read as 044
+    row = LineItem.of(quantity="18", unit_price="12.98", amount="233.64", tax_rate="免税", tax="0.44")
+    got = repair_item(row, RATES)
+    assert got.value("tax") == "0.00" and got.tax.alternatives[0].value == "0.44"
+    # a tax that a printable rate levies on the amount: the 免税 may be the misread, left for review
+    row = LineItem.of(quantity="18", unit_price="12.98", amount="233.64", tax_rate="免税", tax="21.03")
+    assert repair_item(row, RATES).value("tax") == "21.03"
+
+
 def test_a_quantity_and_its_price_read_as_one_number_with_a_point_between_them():
     """1 | 17138.67924528 read as 1.17138.67924528 across 数量 and 单价 (held-out 4141): two numbers."""
     header = SPREAD_HEADER

@@ -26,6 +26,11 @@ def test_a_category_one_character_off_a_short_name_is_that_short_name():
     assert repair_item_name("*技术开发服务*软件开发", LEX) is None
 
 
+def test_an_unknown_category_whose_name_holds_one_known_category_of_its_length_is_that_one():
+    assert repair_item_name("*故聚*新鲜蔬菜", LEX) == "*蔬菜*新鲜蔬菜"  # held-out 6262
+    assert repair_item_name("*故聚*苹果", LEX) is None and repair_item_name("*蔬菜*新鲜蔬菜", LEX) is None
+
+
 def test_an_asterisk_lost_after_a_category_and_read_as_its_glyph_before_a_known_word_goes():
     assert repair_item_name("*运输服务气国内道路货物运输服务", LEX) == "*运输服务*国内道路货物运输服务"  # held-out 6060
     assert repair_item_name("*通用设备气泵", LEX) == "*通用设备*气泵"  # 气 starts the name: no word after it

@@ -106,8 +106,14 @@ def _conf(item: LineItem, *columns: str) -> float:
     return min(getattr(item, c).confidence for c in columns)
 
 
-def _exempt_tax(item: LineItem, page: int) -> LineItem:
-    if item.tax is None and item.value("tax_rate") == EXEMPT:
+def _exempt_tax(item: LineItem, page: int, rates: tuple[str, ...] = ()) -> LineItem:
+    """A 免税 row's tax is 0.00: unread (printed ***), or read as a number that no printable rate levies
+    on its amount (*** read as 044, held-out 6262)."""
+    if item.value("tax_rate") != EXEMPT:
+        return item
+    tax, amount = _dec(item.tax), _dec(item.amount)
+    levied = amount is not None and tax is not None and any(_fen(amount * _rate(r)) == tax for r in rates)
+    if item.tax is None or (tax is not None and tax != 0 and not levied):
         return _set(item, "tax", "0.00", item.tax_rate.confidence, page)
     return item
 
@@ -630,7 +636,7 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
 
 
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
-    item = _swapped(_sign(_exempt_tax(item, page), page))
+    item = _swapped(_sign(_exempt_tax(item, page, rates), page))
     item = _amount(item, rates, page)
     item = _tax_rate(_glued_decimals(item, page), rates, page)
     item = _quantity_price(_price_of_one(_factor(item, rates, page), page), page)
