@@ -240,8 +240,9 @@ def lost_letters(text: str, words: frozenset[str]) -> dict[int, set[str]]:
 
 
 def _named_in(category: str, rest: str, categories: frozenset[str]) -> str | None:
-    """An unknown category (misread past repair: *故聚*新鲜蔬菜) whose name holds exactly one known
-    category of its length: that one (names often repeat their category: 新鲜蔬菜, 办公软件)."""
+    """An unknown category (misread past repair: *故聚*新鲜蔬菜; the caller leaves a known word, 服务,
+    alone) whose name holds exactly one known category of its length: that one (names often repeat
+    their category: 新鲜蔬菜, 办公软件)."""
     held = {c for c in categories if len(c) == len(category) and c in rest}
     return held.pop() if len(held) == 1 else None
 
@@ -293,7 +294,8 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
     if category not in lexicon.categories:
         category = (
             _one_word(category, lexicon.categories) or _one_short(category, lexicon.categories)
-            or _two_off(category, lexicon.categories, lexicon.words) or _named_in(category, rest, lexicon.categories)
+            or _two_off(category, lexicon.categories, lexicon.words)
+            or (_named_in(category, rest, lexicon.categories) if category not in lexicon.words else None)
             or category
         )
     rest = repair_words(rest, _category_words(category, lexicon.words), lexicon.words)
