@@ -73,6 +73,11 @@ def test_a_mark_read_right_before_a_company_names_bracket_goes():
     page = [L(odd, *ln.box) if ln.text.startswith("称：济南海纳") else ln for ln in legacy_page()]
     names = {k: fv.value for k, fv in extract_page(page).fields.items() if k.endswith("_name")}
     assert "正大（济南）海纳建筑工程股份有限公司" in names.values()
+    # its opening bracket lost too (held-out 6262): put back, then the mark before it goes
+    unopened = "称：正大、济南）海纳建筑工程股份有限公司"
+    page = [L(unopened, *ln.box) if ln.text.startswith("正大、") else ln for ln in page]
+    names = {k: fv.value for k, fv in extract_page(page).fields.items() if k.endswith("_name")}
+    assert "正大（济南）海纳建筑工程股份有限公司" in names.values()
 
 
 def test_a_name_without_asterisks_starting_one_character_off_one_category():

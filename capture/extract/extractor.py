@@ -688,10 +688,9 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
         fixed = legal_form(fv.value, rs.legal_forms) or fv.value
         if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
             fixed = label_remnant(fixed, lexicon, rs.legal_forms) or fixed
-            fixed = stray_marks(fixed) or fixed
             repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below
                         else balanced(fixed, lexicon))
-            fixed = repaired or fixed
+            fixed = stray_marks(repaired or fixed) or repaired or fixed  # after a bracket put back: 正大、上海）
         if fixed != fv.value:
             fields[name] = FieldValue(fixed, fv.confidence, Source.DERIVED, fv.page, fv.box, (fv,))
 
