@@ -498,7 +498,8 @@ def test_a_known_unit_that_the_rows_spec_or_name_rules_out_is_read_again_among_t
 
 def test_a_model_spec_the_cuts_read_with_one_more_character_gets_it():
     # held-out 5959 and 6262: ThinkBook 16+ read ThinkBook 16 by the page, 16+ by the cuts
-    from capture.ocr.second_look import model_spec
+    from capture.invoices import _lost_ends
+    from capture.ocr.second_look import extended_text, model_spec
     from tests.test_extract_items import _page, whole_header
 
     assert model_spec("ThinkBook 16") and model_spec("5W-30 4") and not model_spec("大床房")
@@ -510,7 +511,12 @@ def test_a_model_spec_the_cuts_read_with_one_more_character_gets_it():
         L("6175.69", 810, 256, 853, 273),
     ]
     page = _page(whole_header(), body)
-    judge = _doubtful(page, extract_page(page), 0.985, 0.995)[page.index(spec)]
+    inv = extract_page(page)
+    # one plain crop per model spec first; only one read longer goes on to the five cuts
+    read_crops, calls = fake_reader([[("ThinkBook 16+", 0.9)]])
+    assert _lost_ends(page, inv, IMAGE, read_crops) == [page.index(spec)] and calls == [1]
+    assert _lost_ends(page, inv, IMAGE, fake_reader([[("ThinkBook 16", 0.9)]])[0]) == []
+    judge = extended_text
     plus = [_text_cut("ThinkBook 16+")] * 4 + [_text_cut("ThinkBook 162")]
     assert judge(spec, plus) == ("ThinkBook 16+", 0.944)
     assert judge(spec, [_text_cut("ThinkBook 16+")] * 3 + [_text_cut("ThinkBook 16")] * 2) is None  # 3 of 5

@@ -160,23 +160,46 @@ def _two_off(text: str, vocabulary: frozenset[str], words: frozenset[str]) -> st
 
 
 def _covered(text: str, words: frozenset[str]) -> set[int]:
-    return {i + k for w in words if len(w) >= 2 for i in _find_all(text, w) for k in range(len(w))}
+    """The positions of ``text`` inside an occurrence of a word of ``words`` (two characters or more)."""
+    lengths = _lengths(words)
+    return {
+        j + k for n in lengths for j in range(len(text) - n + 1) if text[j : j + n] in words for k in range(n)
+    }
 
 
-def _find_all(text: str, word: str) -> list[int]:
-    return [m.start() for m in re.finditer(f"(?={re.escape(word)})", text)]
+@cache
+def _lengths(words: frozenset[str]) -> tuple[int, ...]:
+    return tuple(sorted({len(w) for w in words if len(w) >= 2}))
+
+
+@cache
+def _masks(words: frozenset[str]) -> dict[str, list[tuple[int, str, int]]]:
+    """Each word with one of its Chinese characters masked (文件? for 文件夹) -> [(position, the character,
+    the word's length)]: the index the one-character-off search looks texts up in."""
+    out: dict[str, list[tuple[int, str, int]]] = {}
+    for w in words:
+        for p, ch in enumerate(w):
+            if CJK.match(ch):
+                out.setdefault(w[:p] + "\0" + w[p + 1 :], []).append((p, ch, len(w)))
+    return out
 
 
 def _candidates(text: str, words: frozenset[str], covered: set[int]) -> dict[int, dict[str, int]]:
-    """position -> {replacement character -> length of the longest word it makes}."""
-    out: dict[int, dict[str, int]] = {}
-    for w in words:
-        for j in range(len(text) - len(w) + 1):
-            p = _off_by_one(text[j : j + len(w)], w)
-            if p is None or j + p in covered or not all(CJK.match(ch) for ch in text[j : j + len(w)]):
+    """position -> {replacement character -> length of the longest word it makes}: every window of
+    ``text`` of Chinese characters that one changed character makes a word of ``words``."""
+    masks, out = _masks(words), {}
+    for n in sorted({len(w) for w in words}):
+        for j in range(len(text) - n + 1):
+            window = text[j : j + n]
+            if not all(CJK.match(ch) for ch in window):
                 continue
-            best = out.setdefault(j + p, {})
-            best[w[p]] = max(best.get(w[p], 0), len(w))
+            for p in range(n):
+                if j + p in covered:
+                    continue
+                for q, ch, _n in masks.get(window[:p] + "\0" + window[p + 1 :], ()):
+                    if q == p and ch != window[p]:
+                        best = out.setdefault(j + p, {})
+                        best[ch] = max(best.get(ch, 0), n)
     return out
 
 
@@ -227,15 +250,32 @@ def lost_letters(text: str, words: frozenset[str]) -> dict[int, set[str]]:
     no known word of two or more characters already covers the characters around the gap. No evidence
     on its own: what the recognizer's lattices give the longer text decides
     (``capture.ocr.second_look.lost_words``)."""
-    covered = _covered(text, frozenset(w for w in words if len(w) >= 2))
+    covered = _covered(text, _pairs(words))
+    residues = _residues(words)
     out: dict[int, set[str]] = {}
-    for w in words:
-        if len(w) < MIN_WORD or not all(CJK.match(ch) for ch in w):
-            continue
-        for k in range(1, len(w) - 1):  # inside the word (one lost at its end: ``completions``)
-            for j in _find_all(text, w[:k] + w[k + 1 :]):
+    for n in sorted({len(r) for r in residues}):
+        for j in range(len(text) - n + 1):
+            for k, ch in residues.get(text[j : j + n], ()):
                 if not {j + k - 1, j + k} & covered:
-                    out.setdefault(j + k, set()).add(w[k])
+                    out.setdefault(j + k, set()).add(ch)
+    return out
+
+
+@cache
+def _pairs(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if len(w) >= 2)
+
+
+@cache
+def _residues(words: frozenset[str]) -> dict[str, list[tuple[int, str]]]:
+    """Each Chinese word of ``MIN_WORD`` characters or more with one inner character lost (子头 of 子弹头)
+    -> [(where it was, the character)]: the index ``lost_letters`` looks texts up in (the inner ones
+    only: one lost at a word's end is ``completions``' to find)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for w in words:
+        if len(w) >= MIN_WORD and all(CJK.match(ch) for ch in w):
+            for k in range(1, len(w) - 1):
+                out.setdefault(w[:k] + w[k + 1 :], []).append((k, w[k]))
     return out
 
 

@@ -449,16 +449,17 @@ def model_spec(text: str) -> bool:
     return bool(text) and bool(re.search(r"[A-Za-z]", text)) and not CJK.search(text) and text[-1].isalnum()
 
 
+def extends(text: str, read: str) -> bool:
+    """``read`` is ``text`` and one more letter, digit or + after it (spaces aside)."""
+    base, cut = squash(text), squash(read)
+    return len(cut) == len(base) + 1 and cut.startswith(base) and bool(_EXTENSION.fullmatch(cut[-1]))
+
+
 def extended_text(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     """A model spec whose last character the page's read lost: ``AGREE`` of the cuts read the line and
     one more letter, digit or + after it, the same (held-out 5959 and 6262: ThinkBook 16, every cut or
     all but one reading 16+). A trailing mark is a speck, never taken."""
-    base = squash(line.text)
-    more: Counter[str] = Counter()
-    for text, *_ in reads:
-        cut = squash(text)
-        if len(cut) == len(base) + 1 and cut.startswith(base) and _EXTENSION.fullmatch(cut[-1]):
-            more[cut[-1]] += 1
+    more = Counter(squash(text)[-1] for text, *_ in reads if extends(line.text, text))
     if not more:
         return None
     ch, k = more.most_common(1)[0]
