@@ -136,7 +136,7 @@ def _doubtful(
     a known word one character off would cover (``word_gaps_of``), or read surely with one that a word of
     ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``); a line
     of an item name holding a known word with a character lost (``lost_words``); a spec read one
-    character short of a known word (``completed_word``). Model specs are ``_lost_ends``' to judge."""
+    character short of a known word (``completed_word``). Model specs are ``_lost_ends``'s to pick."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -152,7 +152,7 @@ def _doubtful(
         "".join(star_split(fv.value)[0].split())
         for li in inv.line_items for fv in (li.name, li.spec) if fv is not None and fv.value
     ]
-    specs = {squash(li.spec.value) for li in inv.line_items if li.spec is not None and li.spec.value}
+    specs = _specs(inv)
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -182,12 +182,17 @@ def _doubtful(
     return todo
 
 
+def _specs(inv: ExtractedInvoice) -> set[str]:
+    """The rows' specs as extracted, spaces aside (a line holding one is a spec line)."""
+    return {squash(li.spec.value) for li in inv.line_items if li.spec is not None and li.spec.value}
+
+
 def _lost_ends(lines: Sequence[OcrLine], inv: ExtractedInvoice, image, read_crops: ReadCrops) -> list[int]:
     """Model spec lines (ThinkBook 16) whose plain crop, read once, shows one more character at its end
     (16+): the page's read may have lost it, and the second look's cuts decide (``extended_text``).
     One crop per model spec first: the five cuts of every one cost 0.2 s a document for a loss seen in
     about one invoice of ninety."""
-    specs = {squash(li.spec.value) for li in inv.line_items if li.spec is not None and li.spec.value}
+    specs = _specs(inv)
     models = [i for i, ln in enumerate(lines) if squash(ln.text) in specs and model_spec(ln.text)]
     crops = [(i, cut[0]) for i in models if (cut := variants(image, lines[i].box))]
     if not crops:
