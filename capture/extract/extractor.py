@@ -539,14 +539,7 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
         def on_side(ln: OcrLine) -> bool:
             return (center(ln)[1] > divider) == seller
     taken = fields[rs.id_fields[1 - missing[0]]].value
-    shaped = [
-        (value, ln)
-        for ln in lines
-        if on_side(ln)
-        and (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
-        and (value := n.taxpayer_id(m.group(1))) is not None
-        and value != taken
-    ]
+    shaped = [(value, ln) for value, ln in _line_ids(lines) if on_side(ln) and value != taken]
     found = [(value, ln) for value, ln in shaped if is_valid_uscc(value)]
     if len({value for value, _ in found}) == 1:
         value, ln = found[0]
@@ -573,6 +566,16 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
                                       fv.box, (fv,))
 
 
+def _line_ids(lines) -> list[tuple[str, OcrLine]]:
+    """(the id, its line) for each line ending in an id-shaped value (18 characters, a digit first)."""
+    return [
+        (value, ln)
+        for ln in lines
+        if (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
+        and (value := n.taxpayer_id(m.group(1))) is not None
+    ]
+
+
 def _ids_by_names(lines, fields: dict, rs: RuleSet, page: int, to_original: Mapper) -> None:
     """Both taxpayer ids not found (both labels misread: 一位会用代码辆税人号：913701125964H0327D): two
     lines ending in a valid USCC, each nearest the line of a different party's name (read), are those
@@ -585,12 +588,7 @@ def _ids_by_names(lines, fields: dict, rs: RuleSet, page: int, to_original: Mapp
         if len(held) != 1:
             return
         named.append(held[0])
-    found = {
-        (value, id(ln)): ln
-        for ln in lines
-        if (m := _ID_END.search(ln.text.replace(" ", ""))) is not None
-        and (value := n.taxpayer_id(m.group(1))) is not None and is_valid_uscc(value)
-    }
+    found = {(value, id(ln)): ln for value, ln in _line_ids(lines) if is_valid_uscc(value)}
     if len(found) != 2 or len({value for value, _ in found}) != 2:
         return
 
