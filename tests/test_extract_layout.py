@@ -120,6 +120,23 @@ def test_a_stray_read_overlapping_the_name_line_is_not_the_name():
     assert extract_page(page).fields["buyer_name"].value == "个人"
 
 
+def test_a_name_whose_end_is_a_line_of_its_own_is_joined():
+    """A phone photo's seller name detected as two boxes, the second (the branch) overlapping the first
+    by the lost 司 (held-out 6464): the branch was left out. Only a line right against the name and
+    ending in 公司 goes on it; one a few heights away is not part of the name."""
+    page = legacy_page()
+    at = next(i for i, ln in enumerate(page) if ln.text.startswith("称：济南启明"))
+    y0, y1 = page[at].box[1], page[at].box[3]
+    page[at : at + 1] = [L("称：深圳万象信息技术有限责任公", 345, y0, 668, y1), L("杭州分公司", 651, y0, 811, y1, 0.87)]
+    seller = extract_page(page).fields["seller_name"]
+    assert seller.value == "深圳万象信息技术有限责任公司杭州分公司" and seller.confidence == 0.87
+    page[at + 1] = L("杭州分公司", 751, y0, 911, y1, 0.87)
+    assert extract_page(page).fields["seller_name"].value == "深圳万象信息技术有限责任公司"
+    page[at : at + 2] = [L("称：", 345, y0, 380, y1), L("深圳万象信息技术有限责任公", 420, y0, 668, y1),
+                         L("杭州分公司", 651, y0, 811, y1, 0.87)]
+    assert extract_page(page).fields["seller_name"].value == "深圳万象信息技术有限责任公司杭州分公司"
+
+
 def test_spaced_label_split_over_two_lines_anchors():
     [anchor] = find_anchors([L("名", 208, 328, 241, 362), L("称：个人", 345, 324, 420, 358)], ["名称"], 75)
     assert anchor.rest == "个人" and len(anchor.lines) == 2
@@ -308,6 +325,8 @@ def test_a_company_name_one_character_off_its_legal_form_is_put_right():
     # a branch's company form (held-out 5252), a long form two characters off (held-out 5252)
     assert legal_form("天津汇通新材料有限资任公司济南分公司", forms) == "天津汇通新材料有限责任公司济南分公司"
     assert legal_form("天津汇通新材料有限责任公司济南分公司", forms) is None
+    # the company form's 司 lost where the branch's box overlaps it (held-out 6464)
+    assert legal_form("深圳万象信息技术有限责任公杭州分公司", forms) == "深圳万象信息技术有限责任公司杭州分公司"
     assert legal_form("华信（济南）商贸有限奠迁公司", forms) == "华信（济南）商贸有限责任公司"
     page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南启明")]
     page.append(L("称：济南启明餐饮管理有限公爵", 345, 891, 693, 926))

@@ -129,6 +129,22 @@ def test_the_trade_words_before_the_legal_form():
     assert repair_company("北京华信智慧科技有限公司", LEX, FORMS) is None  # not 智能科技: ends with 科技
 
 
+def test_a_legal_form_without_its_first_character_after_a_trade_word():
+    """文化传媒限责任公司 (held-out 6464, read at 0.99): 有 lost, and one character off 有限责任公司 the
+    trade word's 媒 had been taken for it (文化传有限责任公司)."""
+    from capture.extract.lexicon import form_start_lost
+
+    assert form_start_lost("南京众合文化传媒限责任公司", LEX, FORMS) == "南京众合文化传媒有限责任公司"
+    assert form_start_lost("南京众合文化传媒限公司", LEX, FORMS) == "南京众合文化传媒有限公司"
+    assert form_start_lost("南京众合文化传媒份有限公司", LEX, FORMS) == "南京众合文化传媒股份有限公司"
+    assert form_start_lost("南京众合文化传媒有限公司", LEX, FORMS) is None
+    assert form_start_lost("南京众合文化传有限责任公司", LEX, FORMS) is None  # no trade word before
+    assert form_start_lost("南京众合众合限责任公司", LEX, FORMS) is None
+    page = [L("称：南京众合文化传媒限责任公司", *ln.box, 0.99) if ln.text.startswith("称：济南海纳") else ln
+            for ln in legacy_page()]
+    assert extract_page(page).value("buyer_name") == "南京众合文化传媒有限责任公司"
+
+
 def test_only_names_read_with_a_low_score_are_repaired():
     def buyer(score: float) -> str:
         page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]

@@ -40,6 +40,7 @@ from capture.extract.layout import Anchor, Box, center, find_anchors, height, re
 from capture.extract.lexicon import (
     Lexicon,
     balanced,
+    form_start_lost,
     label_remnant,
     repair_company,
     repair_item_name,
@@ -613,9 +614,9 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
     before the branch; a form of six characters or more two characters off (有限奠迁公司) is that form
     when no other is as near."""
     branch = _BRANCH.search(name)
-    if branch is not None and branch.start() > 0:
-        head = legal_form(name[: branch.start()], forms)
-        return head + branch[0] if head is not None else None
+    if branch is not None and branch.start(1) > 0:
+        head = legal_form(name[: branch.start(1)], forms)
+        return head + branch[1] if head is not None else None
     near = [
         form for form in forms
         if len(form) >= LONG_FORM and len(name) > len(form) and not name.endswith(form)
@@ -642,7 +643,8 @@ def legal_form(name: str, forms: Sequence[str]) -> str | None:
 
 
 LONG_FORM = 6  # characters: a legal form this long two characters off is still that form
-_BRANCH = re.compile(r"(?<=公司)[\u4e00-\u9fff]{2,4}分公司$")
+# a branch after its company's form, or after the form's 公 (司 lost where the branch's box overlaps)
+_BRANCH = re.compile(r"(?:公司|公)([\u4e00-\u9fff]{2,4}分公司)$")
 
 
 def _issue_years(fields: dict[str, FieldValue]) -> range | None:
@@ -683,7 +685,8 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
         fv = fields.get(name)
         if fv is None or not fv.value:
             continue
-        fixed = legal_form(fv.value, rs.legal_forms) or fv.value
+        lost = form_start_lost(fv.value, lexicon, rs.legal_forms) if lexicon is not None else None
+        fixed = lost or legal_form(fv.value, rs.legal_forms) or fv.value
         if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
             fixed = label_remnant(fixed, lexicon, rs.legal_forms) or fixed
             repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below

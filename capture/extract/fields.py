@@ -50,7 +50,12 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule, other
     used = set(anchor.lines)
     for where in rule.where:
         if where == "same" and anchor.rest:
-            yield anchor.rest, anchor.last.score, value_part(anchor.last, anchor.rest)
+            box = value_part(anchor.last, anchor.rest)
+            more = _continued(anchor.last.box, lines, rule, used, others)
+            if more is not None:
+                joined = anchor.rest.strip() + squash(more.text)
+                yield joined, min(anchor.last.score, more.score), union([box, more.box])
+            yield anchor.rest, anchor.last.score, box
         elif where == "right" and rule.multiline:
             yield from _block(anchor, lines, gap, used)
         elif where == "right":
@@ -65,6 +70,9 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule, other
                 if not parts and rule.kind == "name" and _stray(ln, found[k + 1 : k + 2], others):
                     continue
                 text = ln.text.strip() if rule.kind in SPACED_KINDS else squash(ln.text)
+                more = None if parts else _continued(ln.box, lines, rule, used, others)
+                if more is not None:
+                    yield text + squash(more.text), min(ln.score, more.score), union([ln.box, more.box])
                 if parts:  # the line alone first: a stray mark (⊗ read as X) must not lower confidence
                     yield text, ln.score, ln.box
                 parts.append(text)
@@ -104,6 +112,18 @@ def _block(anchor: Anchor, lines: Sequence[OcrLine], gap: float, used: set) -> I
     boxes = ([value_part(anchor.last, anchor.rest)] if anchor.rest else []) + [ln.box for ln in block]
     scores = ([anchor.last.score] if anchor.rest else []) + [ln.score for ln in block]
     yield " ".join(parts), min(scores), union(boxes)
+
+
+def _continued(box: Box, lines: Sequence[OcrLine], rule: FieldRule, used: set, others: frozenset) -> OcrLine | None:
+    """A company name's end detected as a line of its own right against its start (称：深圳万象…有限责任公
+    | 杭州分公司, the boxes overlapping by the lost 司): the next line on the row, within a line height,
+    ending in 公司. Only names: no other value goes on in a second box that ends so."""
+    if rule.kind != "name":
+        return None
+    nxt = next(iter(right_of(box, lines, max(1.0, box[3] - box[1]), exclude=used)), None)
+    if nxt is None or nxt in others or not squash(nxt.text).endswith("公司"):
+        return None
+    return nxt
 
 
 def _stray(line: OcrLine, after: Sequence[OcrLine], others: frozenset) -> bool:

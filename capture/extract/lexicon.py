@@ -498,6 +498,19 @@ def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str |
 
 
 
+def form_start_lost(name: str, lexicon: Lexicon, forms: Sequence[str]) -> str | None:
+    """``name`` with its legal form's first character put back when the form lost it right after a
+    trade word (文化传媒限责任公司 -> 文化传媒有限责任公司; one character off the form, it had made the
+    trade word's last character the form's: 文化传有限责任公司), or None."""
+    for form in sorted(forms, key=len, reverse=True):
+        if name.endswith(form):
+            return None
+        head = name[: -(len(form) - 1)]
+        if len(form) >= 4 and name.endswith(form[1:]) and any(head.endswith(t) for t in lexicon.trades):
+            return head + form
+    return None
+
+
 def company_fit(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> int:
     """How many parts of a company name's usual shape ``name`` has: a known place at the start, a legal
     form at the end (or a legal form and then a branch, ``<place>分公司``), a trade word before the form."""
