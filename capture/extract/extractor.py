@@ -36,7 +36,17 @@ from capture.extract.items import (
     taxes_by_total,
 )
 from capture.extract.kinds import normalize_kind
-from capture.extract.layout import Anchor, Box, center, find_anchors, height, reading_order, rows, squash
+from capture.extract.layout import (
+    Anchor,
+    Box,
+    center,
+    find_anchors,
+    height,
+    reading_order,
+    rows,
+    squash,
+    value_part,
+)
 from capture.extract.lexicon import (
     Lexicon,
     balanced,
@@ -55,7 +65,7 @@ from capture.extract.units import container_litres, named_package, repair_spec, 
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
-from capture.taxid import classify, is_valid_uscc, repair_candidates
+from capture.taxid import ALPHABET, check_char, classify, is_valid_uscc, repair_candidates
 
 Mapper = Callable[[Box], Box]
 
@@ -366,7 +376,11 @@ def _read_fields(
             fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
         else:
             at = mine[rule.occurrence - 1 : rule.occurrence] if tuple(rule.labels) in paired else mine[:1]
-            if at and sum(ch.isdigit() for ch in at[0].rest) >= UNREAD_DIGITS:
+            lost = _lost_check(at[0].rest) if at and rule.kind == "tax_id" else None
+            if lost is not None:
+                box = to_original(value_part(at[0].last, at[0].rest))
+                fields[name] = FieldValue(lost, min(at[0].last.score, ID_REPAIRED), Source.DERIVED, page, box)
+            elif at and sum(ch.isdigit() for ch in at[0].rest) >= UNREAD_DIGITS:
                 unread[name] = at[0].rest
     titled = _title_type(lines, rs)
     if titled is not None:
@@ -565,6 +579,22 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
         if len(candidates) == 1:
             fields[name] = FieldValue(candidates[0], min(fv.confidence, ID_REPAIRED), Source.DERIVED, fv.page,
                                       fv.box, (fv,))
+
+
+_CHECK_LOST = re.compile(r"^([0-9A-Z]{17})[\u4e00-\u9fff]$")
+
+
+def _lost_check(text: str) -> str | None:
+    """A USCC whose check character was read as a Chinese character (9142011135F108114月 for …114J,
+    91510105311N17706区 for …706E; held-out 6464): the first 17 characters (a valid region) and the
+    check character they give. Only the check character says an id is read right, and here it is
+    computed: a guess for a person to confirm (``ID_REPAIRED``), not a reading."""
+    m = _CHECK_LOST.match("".join(text.split()).upper())
+    head = n.taxpayer_id(m[1] + "0") if m is not None else None  # the forbidden letters as digits
+    if head is None or any(c not in ALPHABET for c in head[:17]):
+        return None
+    code = head[:17] + check_char(head[:17])
+    return code if is_valid_uscc(code) else None
 
 
 def _line_ids(lines) -> list[tuple[str, OcrLine]]:
