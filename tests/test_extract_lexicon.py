@@ -28,6 +28,8 @@ def test_a_category_one_character_off_a_short_name_is_that_short_name():
 
 def test_an_unknown_category_whose_name_holds_one_known_category_of_its_length_is_that_one():
     assert repair_item_name("*故聚*新鲜蔬菜", LEX) == "*蔬菜*新鲜蔬菜"  # held-out 6262
+    # the word that names the category put right first (held-out 6464): 新鲜战菜 -> 新鲜蔬菜, then 蔬菜
+    assert repair_item_name("*菠架*新鲜战菜", LEX) == "*蔬菜*新鲜蔬菜"
     assert repair_item_name("*故聚*苹果", LEX) is None and repair_item_name("*蔬菜*新鲜蔬菜", LEX) is None
     assert repair_item_name("*服务*软件开发", LEX) is None  # a word, if no category of the list
 

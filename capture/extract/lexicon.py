@@ -339,6 +339,8 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
             or category
         )
     rest = repair_words(rest, _category_words(category, lexicon.words), lexicon.words)
+    if category not in lexicon.categories and category not in lexicon.words:  # the rest's words put right
+        category = _named_in(category, rest, lexicon.categories) or category  # first (新鲜战菜 -> 新鲜蔬菜)
     fixed = f"*{category}*{rest}"
     return fixed if fixed != name else None
 
