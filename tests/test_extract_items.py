@@ -136,6 +136,16 @@ def test_a_quote_mark_read_inside_an_item_name_is_no_third_asterisk():
     assert item_name("“饮料*矿泉水550ml”24瓶") == "*饮料*矿泉水550ml*24瓶"
 
 
+def test_a_lone_price_read_without_its_point_is_one_unit_at_the_amount():
+    # held-out 6363: 31194 over 311.94 at 13% (40.55) had been 0.01 at 31194
+    row = LineItem.of(unit_price="31194", amount="311.94", tax_rate="13%", tax="40.55")
+    got = repair_item(row, RATES)
+    assert (got.value("quantity"), got.value("unit_price")) == ("1", "311.94")
+    # the tax does not confirm the amount: 0.01 x 31194 stands
+    row = LineItem.of(unit_price="31194", amount="311.94", tax_rate="13%", tax="40.50")
+    assert repair_item(row, RATES).value("unit_price") == "31194"
+
+
 def test_a_lone_price_one_digit_off_the_amount_is_one_unit_at_the_amount():
     row = LineItem.of(unit_price="17214.97", amount="17214.07", tax_rate="6%", tax="1032.84")
     got = repair_item(row, RATES)
@@ -926,3 +936,22 @@ def test_a_row_amount_unread_is_what_the_invoice_amount_leaves_once_another_row_
     assert inv.line_items[1].amount.source is Source.DERIVED
     body[-1] = L("（小写）¥17402.32", 600, 436, 700, 455)  # it would leave 534.77, which 5.25 does not fit
     assert extract_page(_page(header, body)).line_items[1].amount is None
+
+
+def test_an_item_name_whose_last_bracket_is_never_closed_is_closed_at_its_end():
+    from capture.extract.table import closed_bracket
+
+    # held-out 6363: the ） lost at the end of the name's wrapped second line
+    assert closed_bracket("*计算机外部设备*显示器（27英寸IPS面板") == "*计算机外部设备*显示器（27英寸IPS面板）"
+    assert closed_bracket("*计算机外部设备*液晶显示器（27英寸IPS面板窄边框）") is None
+    assert closed_bracket("*文具*中性笔芯（20支/盒）") is None and closed_bracket("*文具*中性笔芯") is None
+    assert closed_bracket("*文具*中性笔芯（") is None and closed_bracket("*文具*中性笔芯（2") is None
+    assert closed_bracket("（北京）*文具*中性笔芯（20支/盒") == "（北京）*文具*中性笔芯（20支/盒）"
+    # on the page (a line's own ） lost; a wrapped name's first line is closed at its end by read_table)
+    from capture.extract.extractor import extract_page
+    from tests.test_extract_layout import L, legacy_page
+
+    page = [L("*住宿服务*住宿费（含早餐", *ln.box) if ln.text.startswith("*住宿服务*") else ln
+            for ln in legacy_page()]
+    name = extract_page(page).line_items[0].name
+    assert name.value == "*住宿服务*住宿费（含早餐）" and name.alternatives

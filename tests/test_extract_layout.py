@@ -135,6 +135,10 @@ def test_a_name_whose_end_is_a_line_of_its_own_is_joined():
     page[at : at + 2] = [L("称：", 345, y0, 380, y1), L("深圳万象信息技术有限责任公", 420, y0, 668, y1),
                          L("杭州分公司", 651, y0, 811, y1, 0.87)]
     assert extract_page(page).fields["seller_name"].value == "深圳万象信息技术有限责任公司杭州分公司"
+    # a label's remnant read before the name is no start of it (held-out 6262: 程 | 联创（武汉）…)
+    page[at : at + 3] = [L("称：", 345, y0, 380, y1), L("程", 420, y0, 440, y1, 0.43),
+                         L("联创（武汉）文化传媒有限公司", 446, y0, 700, y1)]
+    assert extract_page(page).fields["seller_name"].value == "联创（武汉）文化传媒有限公司"
 
 
 def test_spaced_label_split_over_two_lines_anchors():

@@ -60,7 +60,7 @@ from capture.extract.lexicon import (
 )
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
-from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, read_table
+from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, closed_bracket, read_table
 from capture.extract.units import container_litres, named_package, repair_spec, repair_unit, unit_from_spec
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
@@ -167,6 +167,7 @@ def _line_item(
         if found is not None:
             cols["unit_price"] = FieldValue(found, min(price.score, amount.confidence), Source.DERIVED, page,
                                             to_original(price.box))
+    _derived(cols, "name", closed_bracket(cols["name"].value) if "name" in cols else None)
     if lexicon is not None:
         spec = cols.get("spec")
         _derived(cols, "name", repair_item_name(cols["name"].value, lexicon) if "name" in cols else None)

@@ -29,6 +29,7 @@ from capture.extract.rules import FieldRule
 from capture.ocr.base import OcrLine
 
 SPACED_KINDS = ("name", "text", "tax_ref", "doc_id")  # values whose inner spaces are part of them
+MIN_START = 4  # characters: a company name's start that a line right against it may go on
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule, other
     for where in rule.where:
         if where == "same" and anchor.rest:
             box = value_part(anchor.last, anchor.rest)
-            more = _continued(anchor.last.box, lines, rule, used, others)
+            more = _continued(anchor.rest, anchor.last.box, lines, rule, used, others)
             if more is not None:
                 joined = anchor.rest.strip() + squash(more.text)
                 yield joined, min(anchor.last.score, more.score), union([box, more.box])
@@ -70,7 +71,7 @@ def _candidates(anchor: Anchor, lines: Sequence[OcrLine], rule: FieldRule, other
                 if not parts and rule.kind == "name" and _stray(ln, found[k + 1 : k + 2], others):
                     continue
                 text = ln.text.strip() if rule.kind in SPACED_KINDS else squash(ln.text)
-                more = None if parts else _continued(ln.box, lines, rule, used, others)
+                more = None if parts else _continued(text, ln.box, lines, rule, used, others)
                 if more is not None:
                     yield text + squash(more.text), min(ln.score, more.score), union([ln.box, more.box])
                 if parts:  # the line alone first: a stray mark (⊗ read as X) must not lower confidence
@@ -114,11 +115,14 @@ def _block(anchor: Anchor, lines: Sequence[OcrLine], gap: float, used: set) -> I
     yield " ".join(parts), min(scores), union(boxes)
 
 
-def _continued(box: Box, lines: Sequence[OcrLine], rule: FieldRule, used: set, others: frozenset) -> OcrLine | None:
+def _continued(
+    first: str, box: Box, lines: Sequence[OcrLine], rule: FieldRule, used: set, others: frozenset
+) -> OcrLine | None:
     """A company name's end detected as a line of its own right against its start (称：深圳万象…有限责任公
     | 杭州分公司, the boxes overlapping by the lost 司): the next line on the row, within a line height,
-    ending in 公司. Only names: no other value goes on in a second box that ends so."""
-    if rule.kind != "name":
+    ending in 公司, after a start of ``MIN_START`` characters or more (程 | 联创（武汉）…有限公司: a
+    label's remnant, no start). Only names: no other value goes on in a second box that ends so."""
+    if rule.kind != "name" or len(squash(first)) < MIN_START:
         return None
     nxt = next(iter(right_of(box, lines, max(1.0, box[3] - box[1]), exclude=used)), None)
     if nxt is None or nxt in others or not squash(nxt.text).endswith("公司"):

@@ -635,10 +635,24 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     return _set(item, "unit_price", fits.pop(), _conf(item, "unit_price", "tax_rate"), page)
 
 
+def _point_lost(item: LineItem, page: int) -> LineItem:
+    """No quantity read and a unit price read without its point whose digits are the amount's, which
+    its tax confirms (31194 over an amount of 311.94 at 13% = 40.55): one unit at the amount (it had
+    been 0.01 at 31194)."""
+    amount, tax, rate = _dec(item.amount), _dec(item.tax), _rate(item.value("tax_rate"))
+    price, total = item.value("unit_price") or "", item.value("amount") or ""
+    if item.quantity is not None or None in (amount, tax, rate) or tax <= 0 or _fen(amount * rate) != tax:
+        return item
+    if not price.isdigit() or price != total.replace(".", ""):
+        return item
+    conf = _conf(item, "amount", "tax")
+    return _set(_set(item, "unit_price", total, conf, page), "quantity", "1", conf, page)
+
+
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:
     item = _swapped(_sign(_exempt_tax(item, page, rates), page))
     item = _amount(item, rates, page)
     item = _tax_rate(_glued_decimals(item, page), rates, page)
-    item = _quantity_price(_price_of_one(_factor(item, rates, page), page), page)
+    item = _quantity_price(_point_lost(_price_of_one(_factor(item, rates, page), page), page), page)
     # after the fills: a quantity or price filled in last confirms the amount the tax is checked against
     return _gross_price(_tax_of_amount(_tax(item, rates, page), rates, page), rates, page)

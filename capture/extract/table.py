@@ -99,6 +99,16 @@ def item_name(text: str) -> str | None:
     return s
 
 
+def closed_bracket(name: str | None) -> str | None:
+    """An item name whose last bracket is never closed (液晶显示器（27英寸IPS面板窄边框, the ） lost at the
+    end of its wrapped second line): closed at its end; None when nothing is to be changed. Only a
+    bracket holding two characters or more (a name cut off right after （ is left alone)."""
+    if not name or "（" not in name:
+        return None
+    inside = name[name.rindex("（") + 1 :]
+    return name + "）" if len(inside) >= 2 and "）" not in inside else None
+
+
 # money and rate printed so close that OCR returns one token: 4241.8613% -> 4241.86 | 13%
 # (a speck or two OCR reads between them, 215.62°6%, 12025.47..6%, are neither)
 _GLUED = re.compile(
