@@ -250,6 +250,27 @@ def test_a_unit_read_with_almost_no_score_under_a_name_naming_its_package_is_tha
     no_unit = [ln for ln in row(L("台", 419, 266, 440, 285, 0.05)) if ln.text != "台"]  # held-out 6060
     [item] = extract_page(_page(LEGACY_HEADER, no_unit)).line_items
     assert (item.value("unit"), item.unit.source) == ("盒", Source.DERIVED)
+    # held-out 6060: 盘 (no unit at all) read at 0.64
+    [item] = extract_page(_page(LEGACY_HEADER, row(L("盘", 419, 266, 440, 285, 0.64)))).line_items
+    assert (item.value("unit"), item.unit.source) == ("盒", Source.DERIVED)
+
+
+def test_a_unit_no_liquid_is_sold_in_under_a_spec_naming_its_package_is_that_package():
+    # held-out 6060: 幅 (a unit, of paintings) read under 5L/桶
+    def unit_under(spec: str, unit: str) -> str | None:
+        body = [
+            L("*食用植物油*花生油", 40, 267, 140, 285), L(spec, 280, 267, 320, 283), L(unit, 419, 266, 440, 285, 0.4),
+            L("19", 500, 268, 520, 283), L("100.91743119", 560, 268, 640, 283), L("1917.43", 700, 268, 765, 283),
+            L("9%", 815, 268, 840, 283), L("172.57", 950, 266, 995, 284),
+        ]
+        [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+        return item.value("unit")
+
+    assert unit_under("5L/桶", "幅") == "桶"
+    assert unit_under("5L/桶", "箱") == "箱"  # a case of buckets: a unit a liquid is sold in
+    assert unit_under("A4 70g 500张/包 复印纸", "箱") == "箱"
+    assert unit_under("5L", "幅") == "幅"  # no package named
+    assert unit_under("500张/包", "幅") == "幅"  # what it is sold in unsaid (no paper, no liquid)
 
 
 def test_more_header_words_than_unread_columns_go_to_the_nearest_column():

@@ -61,7 +61,15 @@ from capture.extract.lexicon import (
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
 from capture.extract.table import CELL_NORMALIZERS, Cell, TableRead, closed_bracket, read_table
-from capture.extract.units import container_litres, named_package, repair_spec, repair_unit, unit_from_spec
+from capture.extract.units import (
+    container_litres,
+    named_package,
+    repair_spec,
+    repair_unit,
+    spec_package,
+    spec_units,
+    unit_from_spec,
+)
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
@@ -214,12 +222,19 @@ def _line_item(
         named = named_package(name.value) if name is not None else None
         if named and named in lexicon.units and (
             (unit is not None and unit.confidence < UNIT_UNREAD and named != unit.value)
+            or (unit is not None and unit.value not in lexicon.units)
             or (unit is None and "quantity" in cols)
-        ):  # 台 read at 0.05 (or nothing read) under 中性笔芯…（20支/盒）: the package it sells by is the unit
+        ):  # 台 read at 0.05, 盘 (no unit) or nothing read under 中性笔芯…（20支/盒）: the package it sells by
             old = (unit,) if unit is not None else ()
             at = unit or cols["quantity"]
             cols["unit"] = FieldValue(named, min(at.confidence, 0.5), Source.DERIVED, at.page,
                                       unit.box if unit is not None else None, old)
+            unit = cols["unit"]
+        package = spec_package(spec.value if spec else None, lexicon.units)
+        allowed = spec_units(spec.value) if package else None
+        if unit is not None and allowed and package in allowed and unit.value not in allowed:
+            # 幅 under 5L/桶 (no unit a liquid is sold in): the package the spec prices
+            cols["unit"] = FieldValue(package, min(unit.confidence, 0.5), Source.DERIVED, unit.page, unit.box, (unit,))
             unit = cols["unit"]
         if unit is None and spec is not None and (found := unit_from_spec(spec.value, lexicon.units)):
             cols["unit"] = FieldValue(found[0], spec.confidence, Source.DERIVED, spec.page, spec.box)

@@ -190,10 +190,13 @@ def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> st
         return bare  # a mark or symbol read beside it (☑张: a box's corner)
     if re.fullmatch(r"[a-z]", unit):
         return ""  # a lone lower-case letter that is no unit (v): a speck, the cell is empty
+    return spec_package(spec, units) or (_one_off(unit, units) if len(unit) >= 2 else None)
+
+
+def spec_package(spec: str | None, units: frozenset[str]) -> str | None:
+    """The known unit a spec names as its package at its end (5L/桶 -> 桶, 70g 500张/包 -> 包), else None."""
     m = _PACKAGE_TAIL.search(spec.strip()) if spec else None
-    if m is not None and m["package"] in units:
-        return m["package"]
-    return _one_off(unit, units) if len(unit) >= 2 else None
+    return m["package"] if m is not None and m["package"] in units else None
 
 
 def unit_from_spec(spec: str | None, units: frozenset[str]) -> tuple[str, bool] | None:
@@ -205,8 +208,8 @@ def unit_from_spec(spec: str | None, units: frozenset[str]) -> tuple[str, bool] 
     text = spec.strip()
     if text in units and re.fullmatch(r"[\u4e00-\u9fff]{1,2}", text):
         return text, True
-    m = _PACKAGE_TAIL.search(text)
-    return (m["package"], False) if m is not None and m["package"] in units else None
+    package = spec_package(text, units)
+    return (package, False) if package else None
 
 
 def _one_off(text: str, words: frozenset[str]) -> str | None:
