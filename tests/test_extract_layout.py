@@ -437,7 +437,7 @@ def test_a_tax_id_one_confusable_character_off_exactly_one_valid_id_is_that_id_b
     assert any(i.code == "invalid_tax_id" and i.field == "seller_tax_id" for i in result.issues)
 
 
-def test_a_tax_id_whose_check_character_is_read_as_a_chinese_one_gets_the_computed_one_below_review():
+def test_a_tax_id_with_one_character_read_as_no_id_character_gets_the_one_that_fits_below_review():
     # held-out 6464: 9142011135F108114月 (J), 91510105311N17706区 (E): the field had been left empty
     def seller_id(read: str):
         page = [L(f"纳税人识别号：{read}", *ln.box, 0.97) if ln.text.endswith("H541R") else ln for ln in legacy_page()]
@@ -450,3 +450,35 @@ def test_a_tax_id_whose_check_character_is_read_as_a_chinese_one_gets_the_comput
     assert seller_id("9142011135F108114月")[0].value == "9142011135F108114J"
     assert seller_id("9142011135V108114月")[0] is None  # V is no USCC character: nothing to compute from
     assert seller_id("914201113区")[0] is None
+    # inside the id (held-out 6363, 6262, 5959): 4 read ≤, 0 read @, X read %
+    assert seller_id("914≤0111131D566088")[0].value == "91440111131D566088"
+    assert seller_id("9111@10802GTM59374")[0].value == "9111010802GTM59374"
+    assert seller_id("91510107316KUH527%")[0].value == "91510107316KUH527X"
+    assert seller_id("9111@10802GTM5937%")[0] is None  # two unread: nothing to solve
+    # the value a line of its own right of the label (held-out 5959: 9137010303279LT:41)
+    page = [ln for ln in legacy_page() if not ln.text.endswith("H541R")]
+    page += [L("纳税人识别号", 209, 932, 400, 968), L("9137010303279LT:41", 420, 932, 654, 968, 0.95)]
+    fv = extract_page(page).fields["seller_tax_id"]
+    assert (fv.value, fv.source, fv.confidence) == ("9137010303279LT141", Source.DERIVED, 0.85)
+
+
+def test_one_id_found_the_valid_one_beside_it_on_its_row_is_the_other_partys():
+    """A 数电 invoice whose buyer label (购买方信息) and seller id label were misread (held-out 5959): the
+    valid id right of the buyer's on the same row is the seller's (it had been looked for below the table)."""
+    def page(seller_line: OcrLine) -> list[OcrLine]:
+        return [
+            L("典实方结息", 39, 130, 60, 213), L("销售万息", 421, 130, 442, 213, 0.4),
+            L("名称：凯盛（深圳）办公设备股份有限公司", 68, 141, 303, 162),
+            L("名称：广州同创新材料有限公司", 454, 143, 624, 160),
+            L("统一会信用代码税人识营号，914403054596146463", 69, 180, 361, 194), seller_line,
+            L("项目名称", 111, 216, 164, 232), L("规格型号", 259, 216, 309, 233), L("单位", 340, 217, 363, 232),
+            L("数量", 387, 215, 424, 233), L("单价", 460, 217, 520, 233), L("金额", 567, 218, 620, 232),
+            L("税率/征收率", 643, 217, 706, 233), L("税额", 727, 218, 778, 232),
+        ]
+
+    fields = extract_page(page(L("一社会信用代码/税人号：9144010650UM64773L", 452, 180, 751, 194))).fields
+    assert fields["buyer_tax_id"].value == "914403054596146463"
+    assert fields["seller_tax_id"].value == "9144010650UM64773L"
+    # an id failing its check character beside it is no evidence
+    fields = extract_page(page(L("一社会信用代码/税人号：9144010650UM64773A", 452, 180, 751, 194))).fields
+    assert "seller_tax_id" not in fields

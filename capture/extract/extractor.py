@@ -43,8 +43,10 @@ from capture.extract.layout import (
     find_anchors,
     height,
     reading_order,
+    right_of,
     rows,
     squash,
+    v_overlap,
     value_part,
 )
 from capture.extract.lexicon import (
@@ -73,7 +75,7 @@ from capture.extract.units import (
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
-from capture.taxid import ALPHABET, check_char, classify, is_valid_uscc, repair_candidates
+from capture.taxid import ALPHABET, classify, is_valid_uscc, repair_candidates
 
 Mapper = Callable[[Box], Box]
 
@@ -392,10 +394,10 @@ def _read_fields(
             fields[name] = _ocr_value(got.value, got.confidence, got.box, page, to_original)
         else:
             at = mine[rule.occurrence - 1 : rule.occurrence] if tuple(rule.labels) in paired else mine[:1]
-            lost = _lost_check(at[0].rest) if at and rule.kind == "tax_id" else None
-            if lost is not None:
-                box = to_original(value_part(at[0].last, at[0].rest))
-                fields[name] = FieldValue(lost, min(at[0].last.score, ID_REPAIRED), Source.DERIVED, page, box)
+            solved = _unread_id(lines, at[0], rule) if at and rule.kind == "tax_id" else None
+            if solved is not None:
+                fields[name] = FieldValue(solved[0], min(solved[1], ID_REPAIRED), Source.DERIVED, page,
+                                          to_original(solved[2]))
             elif at and sum(ch.isdigit() for ch in at[0].rest) >= UNREAD_DIGITS:
                 unread[name] = at[0].rest
     titled = _title_type(lines, rs)
@@ -561,6 +563,20 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
     buyer_label, seller_label = [*parties, None, None][:2]
     side_by_side = buyer_label is not None and seller_label is not None and (
         abs(center(buyer_label.last)[1] - center(seller_label.last)[1]) < 0.5 * height(seller_label.last))
+    taken = fields[rs.id_fields[1 - missing[0]]].value
+    held = [ln for value, ln in _line_ids(lines) if value == taken]
+    if len(held) == 1 and not side_by_side:
+        # a party label misread (典实方结息 for 购买方信息): the found id's line has the other beside it on
+        # its row (数电), right of it for the seller's; a legacy invoice never prints two ids on one row
+        beside = [
+            (value, ln) for value, ln in _line_ids(lines)
+            if ln is not held[0] and v_overlap(held[0].box, ln.box) >= 0.5
+            and (center(ln)[0] > center(held[0])[0]) == seller and is_valid_uscc(value)
+        ]
+        if len({value for value, _ in beside}) == 1:
+            value, ln = beside[0]
+            fields[rs.id_fields[missing[0]]] = _ocr_value(value, ln.score, ln.box, page, to_original)
+            return
     if side_by_side:
         top, bottom = seller_label.box[1], seller_label.box[3]
 
@@ -569,7 +585,6 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
     else:
         def on_side(ln: OcrLine) -> bool:
             return (center(ln)[1] > divider) == seller
-    taken = fields[rs.id_fields[1 - missing[0]]].value
     shaped = [(value, ln) for value, ln in _line_ids(lines) if on_side(ln) and value != taken]
     found = [(value, ln) for value, ln in shaped if is_valid_uscc(value)]
     if len({value for value, _ in found}) == 1:
@@ -597,20 +612,33 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
                                       fv.box, (fv,))
 
 
-_CHECK_LOST = re.compile(r"^([0-9A-Z]{17})[\u4e00-\u9fff]$")
+def _unread_id(lines, anchor: Anchor, rule: FieldRule) -> tuple[str, float, Box] | None:
+    """(the id ``_solved_id`` makes of the text after a tax id's label, or of the line right of it, the
+    score it was read with, its box) or None."""
+    if anchor.rest:
+        found = _solved_id(anchor.rest)
+        return (found, anchor.last.score, value_part(anchor.last, anchor.rest)) if found else None
+    nxt = next(iter(right_of(anchor.box, lines, rule.max_gap * height(anchor.last), exclude=anchor.lines)), None)
+    found = _solved_id(nxt.text) if nxt is not None else None
+    return (found, nxt.score, nxt.box) if found else None
 
 
-def _lost_check(text: str) -> str | None:
-    """A USCC whose check character was read as a Chinese character (9142011135F108114月 for …114J,
-    91510105311N17706区 for …706E; held-out 6464): the first 17 characters (a valid region) and the
-    check character they give. Only the check character says an id is read right, and here it is
-    computed: a guess for a person to confirm (``ID_REPAIRED``), not a reading."""
-    m = _CHECK_LOST.match("".join(text.split()).upper())
-    head = n.taxpayer_id(m[1] + "0") if m is not None else None  # the forbidden letters as digits
-    if head is None or any(c not in ALPHABET for c in head[:17]):
+def _solved_id(text: str) -> str | None:
+    """A USCC with one character read as no id character at all (9142011135F108114月 and …706区 for a
+    check character J, E; 914≤0111131D566088, 9111@10802GTM59374, 9137010303279LT:41 inside; held-out
+    5959-6464): the one character there that makes the id valid (one position free, exactly one of the
+    31 fits the check character). Only the check character says an id is read right, and here it is
+    spent on the solving: a guess for a person to confirm (``ID_REPAIRED``), not a reading."""
+    s = "".join(text.split()).upper()
+    odd = [i for i, ch in enumerate(s) if not (ch.isascii() and ch.isalnum())]
+    if len(s) != 18 or len(odd) != 1:
         return None
-    code = head[:17] + check_char(head[:17])
-    return code if is_valid_uscc(code) else None
+    at = odd[0]
+    fits = {
+        code for ch in ALPHABET
+        if (code := n.taxpayer_id(s[:at] + ch + s[at + 1 :])) is not None and is_valid_uscc(code)
+    }
+    return fits.pop() if len(fits) == 1 else None
 
 
 def _line_ids(lines) -> list[tuple[str, OcrLine]]:
