@@ -492,7 +492,8 @@ def test_a_known_unit_that_the_rows_spec_or_name_rules_out_is_read_again_among_t
 
     assert cells("5W-30 4L", "面") == [("面", LIQUID_UNITS)]
     assert cells("5W-30 4L", "桶") == []  # a liquid's unit read surely: not read again
-    assert cells(None, "盘", "*办公用品*中性笔芯（20支/盒）") == [("盘", frozenset({"盒"}))]
+    assert cells(None, "台", "*办公用品*中性笔芯（20支/盒）") == [("台", frozenset({"盒"}))]
+    assert cells(None, "盘", "*办公用品*中性笔芯（20支/盒）") == []  # no unit at all: the package already
     assert cells(None, "盘", "*办公用品*中性笔芯") == []
 
 
