@@ -69,8 +69,17 @@ PRODUCT_WORD = 6  # letters: shorter Latin words are model codes (X1) or words t
 _LATIN_WORD = re.compile(
     rf"(?<![A-Za-z0-9])(?:[A-Za-z]{{{PRODUCT_WORD},}}|[A-Za-z]+[0358][A-Za-z]+)(?![A-Za-z0-9])"
 )
-# a model number's 1 read as a letter, between two product-line words (ThinkPad XI Carbon)
-_MODEL_ONE = re.compile(r"(?<=\s)([A-Z])[iIl|](?=\s)")
+# a model number's 1 read as a letter (a speck after it), after a product-line word (ThinkPad XI. Carbon)
+_MODEL_ONE = re.compile(r"([A-Z])[iIl|][/.,·'`]?")
+
+
+_SPECKS = "/.,·'`"
+
+
+def _unspecked(token: str, words: frozenset[str]) -> str:
+    """A spec's token without marks read after it when what is left is a product word (ThinkPad/)."""
+    bare = token.rstrip(_SPECKS)
+    return bare if bare in words else token
 
 
 def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
@@ -79,8 +88,9 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
     no product word but one character off exactly one of them (TninkBook -> ThinkBook, MaieBook ->
     MateBook), or two off exactly one of its length with nothing else within two (Gerbon -> Carbon),
     becomes that word; two words that make one when joined are joined (Think Pad -> ThinkPad); a
-    capital and a letter of a 1's shape standing between two product words is a model number (ThinkPad
-    XI Carbon -> ThinkPad X1 Carbon). Case counts (a word is printed in its own case)."""
+    capital and a letter of a 1's shape (a speck after it) standing after a product word is a model
+    number (ThinkPad XI Carbon -> ThinkPad X1 Carbon); a speck after a product word goes (ThinkPad/).
+    Case counts (a word is printed in its own case)."""
 
     def fix(m: re.Match[str]) -> str:
         token = m[0]
@@ -95,7 +105,8 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
             return two[0]
         return token
 
-    tokens = spec.split(" ")
+    # a speck read after a product word or a model number (ThinkPad/ XI. Carbon): no part of it
+    tokens = [_unspecked(t, words) for t in spec.split(" ")]
     joined: list[str] = []
     for token in tokens:
         if joined and joined[-1] + token in words and joined[-1] not in words and token not in words:
@@ -104,9 +115,10 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
             joined.append(token)
     fixed = _LATIN_WORD.sub(fix, " ".join(joined))
     parts = fixed.split(" ")
-    for k in range(1, len(parts) - 1):
-        if parts[k - 1] in words and parts[k + 1] in words:
-            parts[k] = _MODEL_ONE.sub(r"\g<1>1", f" {parts[k]} ").strip()
+    for k in range(1, len(parts)):
+        model = _MODEL_ONE.fullmatch(parts[k])
+        if parts[k - 1] in words and model:  # after a product line (XI., and XI before a misread Gatben)
+            parts[k] = model[1] + "1"
     fixed = " ".join(parts)
     return fixed if fixed != spec else None
 
