@@ -125,6 +125,8 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*存储设备*移动硬盘1TB") == "*存储设备*移动硬盘1TB"
     assert item_name("*办公用品*中性笔芯0.Smm黑色") == "*办公用品*中性笔芯0.5mm黑色"  # held-out 4747
     assert item_name("*办公用品*中性笔芯c.5mm黑色") == "*办公用品*中性笔芯0.5mm黑色"  # held-out 6060
+    assert item_name("*办公用品*中性笔芯0.5.mm黑色") == "*办公用品*中性笔芯0.5mm黑色"  # held-out 6565
+    assert item_name("*通信设备*版本1.2.3m") == "*通信设备*版本1.2.3m"  # a version's points stay
     assert item_name("*办公用品*ABC.5mm") == "*办公用品*ABC.5mm"  # a letter of a word: kept
     assert item_name("*存储设备*J盘") == "*存储设备*U盘"  # held-out 4747
 
@@ -816,6 +818,9 @@ def test_a_unit_price_read_without_its_point():
     row = LineItem.of(quantity="3", unit_price="2198990825688", amount="65969.72", tax_rate="9%", tax="5937.27")
     got = repair_item(row, RATES)
     assert got.value("unit_price") == "21989.90825688" and got.unit_price.alternatives[0].value == "2198990825688"
+    # the 0. before it lost too (held-out 6565: 2393 x 88495575 for 2117.70)
+    row = LineItem.of(quantity="2393", unit_price="88495575", amount="2117.70", tax_rate="13%", tax="275.30")
+    assert repair_item(row, RATES).value("unit_price") == "0.88495575"
     # no confirmed amount (no tax): left as read
     bare = LineItem.of(quantity="3", unit_price="2198990825688", amount="65969.72")
     assert repair_item(bare, RATES).value("unit_price") == "2198990825688"

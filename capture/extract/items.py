@@ -356,11 +356,13 @@ def _exact_price(read: str, quantity: Decimal, amount: Decimal) -> str | None:
 
 
 def _pointed_price(read: str, quantity: Decimal, amount: Decimal) -> str | None:
-    """A unit price read without its point (2198990825688 for 21989.90825688): the one place for the
-    point that makes quantity x price the amount to the fen."""
-    if "." in read:
+    """A unit price read without its point (2198990825688 for 21989.90825688), or without the 0. before
+    it (88495575 for 0.88495575): the one place for the point that makes quantity x price the amount
+    to the fen."""
+    if "." in read or not read.isdigit():
         return None
-    fits = {c for k in range(1, len(read)) if _fen(quantity * Decimal(c := read[:k] + "." + read[k:])) == amount}
+    options = [read[:k] + "." + read[k:] for k in range(1, len(read))] + ["0." + read]
+    fits = {c for c in options if _fen(quantity * Decimal(c)) == amount}
     return fits.pop() if len(fits) == 1 else None
 
 
@@ -640,13 +642,13 @@ def _point_lost(item: LineItem, page: int) -> LineItem:
     its tax confirms (31194 over an amount of 311.94 at 13% = 40.55): one unit at the amount (it had
     been 0.01 at 31194)."""
     amount, tax, rate = _dec(item.amount), _dec(item.tax), _rate(item.value("tax_rate"))
-    price, total = item.value("unit_price") or "", item.value("amount") or ""
     if item.quantity is not None or None in (amount, tax, rate) or tax <= 0 or _fen(amount * rate) != tax:
         return item
-    if not price.isdigit() or price != total.replace(".", ""):
+    pointed = _pointed_price(item.value("unit_price") or "", Decimal(1), amount)
+    if pointed is None:
         return item
     conf = _conf(item, "amount", "tax")
-    return _set(_set(item, "unit_price", total, conf, page), "quantity", "1", conf, page)
+    return _set(_set(item, "unit_price", pointed, conf, page), "quantity", "1", conf, page)
 
 
 def repair_item(item: LineItem, rates: tuple[str, ...], page: int = 1) -> LineItem:

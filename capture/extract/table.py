@@ -63,6 +63,8 @@ _AFTER_COUNT = {"TB", "GB", "MB", "KB", "KG", "MM", "CM", "ML", "KW", "MW", "HZ"
 # 0.Smm: after a number's point comes a digit, whatever letter of its shape OCR read
 _DECIMAL_LETTER = re.compile(r"(?<=\d\.)[SOoIlBZ]")
 # the 0 before a measure's point read as a round letter (笔芯c.5mm -> 0.5mm)
+# a second point read after a number's decimals, before its measure (0.5.mm): a speck
+_SECOND_POINT = re.compile(r"(?<![\d.])(\d+\.\d+)\.(?=(?:mm|cm|ml|mL|kg|g|L|m)(?![A-Za-z]))")
 _ZERO_LETTER = re.compile(r"(?<![A-Za-z0-9.])[cCoOD](?=\.\d+(?:mm|cm|ml|mL|kg|g|L|m)(?![A-Za-z]))")
 _DIGIT_SHAPES = str.maketrans("SOoIlBZ", "5001182")
 # U盘 (a USB drive, the one Latin letter before 盘 in goods names) with its U read as J or V
@@ -77,12 +79,14 @@ def item_name(text: str) -> str | None:
     it was read for (用品-批, 用品--批), or dropped before one (用品-一批); a 1 between a Chinese character and
     capitals that are no measure is an I (27英寸1PS面板 -> IPS; 1TB stays), and a letter of a digit's
     shape right after a number's point is that digit (0.Smm -> 0.5mm), and a round one before the point
-    of a measure a 0 (c.5mm -> 0.5mm); J盘 or V盘 is U盘."""
+    of a measure a 0 (c.5mm -> 0.5mm), a second point after its decimals dropped (0.5.mm); J盘 or V盘 is
+    U盘."""
     s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜'iIl]+\s*$", "", text.strip()))
     if s:
         s = _DASH_ONE.sub("一", _DASH_BEFORE_ONE.sub("", s))
         s = _LATIN_I.sub(lambda m: "1" if m[1] in _AFTER_COUNT else "I", s)
         s = _ZERO_LETTER.sub("0", _DECIMAL_LETTER.sub(lambda m: m[0].translate(_DIGIT_SHAPES), s))
+        s = _SECOND_POINT.sub(r"\1", s)
         s = _U_DISK.sub("U", s)
     if s is None:
         return None
