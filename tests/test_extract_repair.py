@@ -183,6 +183,25 @@ def test_capitals_that_do_not_parse_still_pick_the_total_they_are_two_characters
     assert reconcile(fields, items, 1)["tax"].value == "408.90"
 
 
+def test_capitals_garbled_further_still_pick_the_total_whose_numeral_unit_pairs_they_hold():
+    """Held-out 6565: 95270.39 read 96220.39, the ¥ of the 合计 tax read as 1, the capitals 5 and 6
+    characters off the two candidates; their pairs 伍仟 贰佰 叁角 玖分 are 95270.39's, and 伍仟 is not
+    96220.39's (陆仟)."""
+    from decimal import Decimal
+
+    from capture.extract.capitals import capitals_pairs
+
+    garbled = "②政万伍仟贰佰集检测叁角玖分"
+    assert capitals_pairs(garbled, Decimal("95270.39")) == 4 and capitals_pairs(garbled, Decimal("96220.39")) is None
+    fields = {"amount_excl_tax": _fv("94327.12", "qr", 0.99), "total": _fv("96220.39", conf=0.79)}
+    items = [LineItem.of(amount="94327.12", tax="943.27")]
+    assert reconcile(fields, items, 1) == fields  # a tie (the tax or the total replaced): nothing changes
+    inv = extract_page([L("价税合计（大写）", 10, 10, 100, 30), L(garbled, 120, 10, 300, 30, 0.75)])
+    fields["total_in_words"] = inv.fields["total_in_words"]
+    out = reconcile(fields, items, 1)
+    assert (out["tax"].value, out["total"].value) == ("943.27", "95270.39")
+
+
 def test_between_equally_backed_repairs_the_less_sure_reading_is_replaced():
     fields = {"amount_excl_tax": _fv("66861.50", conf=0.93), "tax": _fv("4011.70", conf=0.97),
               "total": _fv("70873.29", "qr", 0.99), "total_in_words": _fv("柒万零捌佰柒拾叁圆贰角玖分")}

@@ -14,6 +14,7 @@ Contract
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from rapidfuzz.distance import Levenshtein
@@ -211,7 +212,7 @@ def parse_capitals(text: str | None) -> Decimal | None:
 
 
 CAPITALS_OFF = 3  # characters: capitals that do not parse still read a total this close to its capitals
-CAPITAL_SHARE = 0.7  # of a misread capital amount's characters still capital numerals or units
+CAPITAL_SHARE = 0.6  # of misread capitals still numerals or units (9 of 14: ②政万伍仟贰佰集检测叁角玖分)
 _CAPITAL_CHARS = set(DIGITS) | set(_SMALL_UNITS) | set("万亿圆角分整")
 
 
@@ -230,3 +231,20 @@ def capitals_text(text: str | None) -> str | None:
 def capitals_off(text: str, amount: Decimal) -> int:
     """How many characters the capitals ``text`` are off the capitals of ``amount``."""
     return Levenshtein.distance(_canonical(text)[0], to_capitals(amount).removeprefix("负"))
+
+
+_PAIR = re.compile(f"([{DIGITS}])([{''.join(_SMALL_UNITS)}万亿角分])")
+PAIRS_SURE = 3  # numeral-unit pairs of garbled capitals that all agree with one total and none with another
+
+
+def capitals_pairs(text: str, amount: Decimal) -> int | None:
+    """Capitals garbled past comparing as a whole (②政万伍仟贰佰集检测叁角玖分: 玖 and 柒拾圆 misread) read
+    as their numeral-unit pairs (伍仟, 贰佰, 叁角, 玖分): how many of them the capitals of ``amount``
+    hold, or None when one contradicts them (a numeral before a unit that ``amount`` has with another:
+    伍仟 against 玖万陆仟…)."""
+    read = _PAIR.findall(_canonical(text)[0])
+    want = _PAIR.findall(to_capitals(amount).removeprefix("负"))
+    units = {u for _, u in want}
+    if any(pair not in want and pair[1] in units for pair in read):
+        return None
+    return sum(pair in want for pair in read)

@@ -32,7 +32,7 @@ from itertools import product
 
 from rapidfuzz.distance import Levenshtein
 
-from capture.extract.capitals import CAPITALS_OFF, capitals_off, parse_capitals
+from capture.extract.capitals import CAPITALS_OFF, PAIRS_SURE, capitals_off, capitals_pairs, parse_capitals
 from capture.invoice import FieldValue, LineItem, Source
 
 NAMES = ("amount_excl_tax", "tax", "total")
@@ -98,13 +98,20 @@ def _near(triple: tuple[Decimal, Decimal, Decimal], seen: dict[str, list[tuple[s
 def _capitals_near(totals: set[Decimal], words: FieldValue | None) -> list[tuple[str, Decimal]]:
     """Capitals that do not parse (伍万陆仟额佰零柒调叁角贰分: 捌 and 圆 misread) as a reading of the one
     candidate total whose capitals they are at most ``CAPITALS_OFF`` characters off, every other
-    candidate being further off."""
+    candidate being further off; else, of the one whose numeral-unit pairs they hold and no other's
+    (``capitals_pairs``)."""
     if words is None or not words.value or parse_capitals(words.value) is not None:
         return []
     off = sorted((capitals_off(words.value, t), t) for t in totals)
-    if not off or off[0][0] > CAPITALS_OFF or (len(off) > 1 and off[1][0] == off[0][0]):
-        return []
-    return [("capitals", off[0][1])]
+    if off and off[0][0] <= CAPITALS_OFF and (len(off) == 1 or off[1][0] > off[0][0]):
+        return [("capitals", off[0][1])]
+    # garbled further: the one total whose capitals hold ``PAIRS_SURE`` of their numeral-unit pairs
+    # while every other's contradict one (伍仟 in ②政万伍仟贰佰集检测叁角玖分 against 96220.39)
+    fits = {t: capitals_pairs(words.value, t) for t in totals}
+    sure = [t for t, n in fits.items() if n is not None and n >= PAIRS_SURE]
+    if len(sure) == 1 and all(n is None for t, n in fits.items() if t != sure[0]):
+        return [("capitals", sure[0])]
+    return []
 
 
 def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[LineItem], page: int) -> dict:
