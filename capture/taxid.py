@@ -97,3 +97,14 @@ def repair_candidates(code: str | None) -> list[str]:
                 out.add(candidate)
     out.discard(code)
     return sorted(out)
+
+
+def lost_end_candidates(code: str | None) -> list[str]:
+    """Valid USCCs that ``code`` (17 characters starting with 9, which no legacy number does: those
+    start with a province) is with one character lost: at its end (the check character, which the
+    first 17 give), or as the second of a doubled character (the recognizer collapses a repeat);
+    sorted. Exactly one is a guess the check character cannot prove, for a person to confirm."""
+    if not code or len(code) != 17 or code[0] != "9" or any(c not in _INDEX for c in code):
+        return []
+    options = {code + check_char(code)} | {code[:i] + code[i - 1 :] for i in range(1, 17) if code[i] == code[i - 1]}
+    return sorted(c for c in options if is_valid_uscc(c))

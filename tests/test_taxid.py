@@ -115,3 +115,12 @@ def test_repair_candidates_never_returns_input_and_handles_junk():
     assert repair_candidates("123") == []
     assert repair_candidates(None) == []
     assert all(is_valid_uscc(c) for c in repair_candidates("91350100MA5G4263W8"))
+
+
+def test_a_uscc_with_one_character_lost_at_its_end_or_in_a_repeat():
+    from capture.taxid import lost_end_candidates
+
+    assert lost_end_candidates("9111010819089160X") == ["9111010819089160XJ"]
+    assert lost_end_candidates("91440106117526257") == ["91440106117526257H", "914440106117526257"]
+    assert lost_end_candidates("11010519800101123") == []  # a legacy number starts with its province
+    assert lost_end_candidates("9111010819089160XJ") == [] and lost_end_candidates("9111010819089160V") == []

@@ -75,7 +75,7 @@ from capture.extract.units import (
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
-from capture.taxid import ALPHABET, classify, is_valid_uscc, repair_candidates
+from capture.taxid import ALPHABET, classify, is_valid_uscc, lost_end_candidates, repair_candidates
 
 Mapper = Callable[[Box], Box]
 
@@ -601,12 +601,14 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
     """A tax id failing its check character that exactly one substitution of an OCR-confusable
     character makes valid (91510104500863759J read ...7591; ``repair_candidates``) is that id,
     ``derived`` with a confidence below the review threshold: a repair the check character cannot
-    prove (a random misread has a unique wrong candidate about one time in 17), for a person to confirm."""
+    prove (a random misread has a unique wrong candidate about one time in 17), for a person to confirm.
+    So is a 17-character id starting with 9 (no legacy number does) that one lost character makes
+    valid (``lost_end_candidates``: 9111010819089160X for …160XJ)."""
     for name in rs.id_fields:
         fv = fields.get(name)
-        if fv is None or not fv.value or classify(fv.value) != "bad_check":
+        if fv is None or not fv.value or classify(fv.value) not in ("bad_check", "invalid"):
             continue
-        candidates = repair_candidates(fv.value)
+        candidates = repair_candidates(fv.value) if len(fv.value) == 18 else lost_end_candidates(fv.value)
         if len(candidates) == 1:
             fields[name] = FieldValue(candidates[0], min(fv.confidence, ID_REPAIRED), Source.DERIVED, fv.page,
                                       fv.box, (fv,))
