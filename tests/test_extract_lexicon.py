@@ -192,6 +192,7 @@ def test_a_product_word_with_a_digit_for_a_letter_split_in_two_or_a_model_number
     assert repair_product_words("Mark XI", words) is None  # no product words around it
     # held-out 6565: specks after a product word or the model number; the next word misread past repair
     assert repair_product_words("ThinkPad/ XI Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("ThinkPa/ XI Carbon", words) == "ThinkPad X1 Carbon"
     assert repair_product_words("ThinkPad XI. Carbon", words) == "ThinkPad X1 Carbon"
     assert repair_product_words("ThinkPad XI Gatben", words) == "ThinkPad X1 Gatben"
     assert repair_product_words("Mark/ XI.", words) is None and repair_product_words("ThinkPad X1.", words) is None

@@ -114,7 +114,7 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
         else:
             joined.append(token)
     fixed = _LATIN_WORD.sub(fix, " ".join(joined))
-    parts = fixed.split(" ")
+    parts = [_unspecked(t, words) for t in fixed.split(" ")]  # ThinkPa/ put right is ThinkPad/
     for k in range(1, len(parts)):
         model = _MODEL_ONE.fullmatch(parts[k])
         if parts[k - 1] in words and model:  # after a product line (XI., and XI before a misread Gatben)
