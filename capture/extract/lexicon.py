@@ -357,6 +357,21 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
     return fixed if fixed != name else None
 
 
+_SPLIT_WORD = re.compile(r"([\u4e00-\u9fff])）([\u4e00-\u9fff])")
+
+
+def bracket_in_word(name: str, words: frozenset[str]) -> str | None:
+    """An item name whose only closing bracket splits a known word (液晶显示器（27英）寸IPS面板窄边框: the
+    table closes a bracket left open at a wrapped line's end, 硒鼓（黑色 | 高容量, but 英 | 寸 is one word
+    wrapped): the bracket moved to the name's end; None when nothing is to be changed."""
+    if name.count("）") != 1 or name.count("（") != 1:
+        return None
+    m = _SPLIT_WORD.search(name)
+    if m is None or m[1] + m[2] not in words:
+        return None
+    return name[: m.start() + 1] + name[m.end() - 1 :] + "）"
+
+
 _MARK_BEFORE_BRACKET = re.compile(r"(?<=[\u4e00-\u9fff])[、，,.。·'`](?=[（(])")
 
 
