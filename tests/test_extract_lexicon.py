@@ -209,3 +209,10 @@ def test_a_bracket_closed_inside_a_known_word_at_a_wrap_moves_to_the_names_end()
     page = [L("*计算机外部设备*液晶显示器（27英", *ln.box) if ln.text.startswith("*餐饮服务*")
             else L("寸IPS面板窄边框", *ln.box) if ln.text == "体用餐" else ln for ln in legacy_page()]
     assert extract_page(page).line_items[1].value("name") == name.replace("英）寸", "英寸") + "）"
+
+
+def test_a_glyph_twin_that_makes_a_known_word_is_that_word():
+    # held-out 6666: 干 read for 千 (千兆: two characters, too short to point at a misread on its own)
+    assert repair_item_name("*通信设备*干兆路由器", LEX) == "*通信设备*千兆路由器"
+    assert repair_item_name("*通信设备*千兆路由器", LEX) is None
+    assert repair_words("干燥剂", frozenset(), LEX.words) == "干燥剂"  # 千燥 is no word

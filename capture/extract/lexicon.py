@@ -230,10 +230,29 @@ def _best_fix(text: str, vocabulary: frozenset[str], covered: set[int]) -> tuple
     return -p, ch
 
 
+# characters the recognizer reads for each other on faint prints (a stroke's end lost or gained)
+GLYPH_TWINS = {"干": "千", "千": "干"}
+
+
+def _twins(text: str, words: frozenset[str]) -> str:
+    """``text`` with a character no known word covers swapped for its glyph twin (``GLYPH_TWINS``) when
+    that puts it inside a known word (干兆路由器 -> 千兆路由器: 千兆 is two characters, too short to point
+    at it on its own)."""
+    pairs = frozenset(w for w in words if len(w) >= 2)
+    covered = _covered(text, pairs)
+    out = list(text)
+    for i, ch in enumerate(text):
+        twin = GLYPH_TWINS.get(ch)
+        if twin is not None and i not in covered and i in _covered(text[:i] + twin + text[i + 1 :], pairs):
+            out[i] = twin
+    return "".join(out)
+
+
 def repair_words(text: str, own: frozenset[str], words: frozenset[str]) -> str:
     """``text`` with at most ``MAX_WORD_FIXES`` characters changed that words of ``MIN_WORD`` or more
     characters point at (``own``: the words of the name's own category, tried first), the surest
-    first; a character that a known word (of any length) covers is never changed."""
+    first, then a glyph twin that makes a known word (``_twins``); a character that a known word (of any
+    length) covers is never changed."""
     everything = own | words
     own, words = (frozenset(w for w in v if len(w) >= MIN_WORD) for v in (own, words))
     for _ in range(MAX_WORD_FIXES):
@@ -243,7 +262,7 @@ def repair_words(text: str, own: frozenset[str], words: frozenset[str]) -> str:
             break
         p, ch = fix
         text = text[:p] + ch + text[p + 1 :]
-    return text
+    return _twins(text, everything)
 
 
 def word_gaps(text: str, words: frozenset[str]) -> dict[int, dict[str, int]]:
