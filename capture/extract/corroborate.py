@@ -9,7 +9,8 @@ a GB 32100 check character valid, is rare: about 1 in 31 for a random single-cha
 - amount_excl_tax + tax = total exactly, all three read (not derived): each >= ``ARITHMETIC``.
 - total_in_words parses to total: both >= ``CAPITALS``.
 - the line amounts add up to amount_excl_tax exactly: amount_excl_tax >= ``ARITHMETIC``.
-- a taxpayer id read with a valid USCC check character: >= ``CHECKSUM``.
+- a taxpayer id read with a valid USCC check character (and a score of ``CHECKSUM_FROM`` or more):
+  >= ``CHECKSUM``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from capture.taxid import is_valid_uscc
 ARITHMETIC = 0.97
 CAPITALS = 0.98
 CHECKSUM = 0.95
+# an id with a lower score is not lifted: one chosen among the recognizer's alternatives by its check
+# character (``capture.ocr.reread.CHOSEN``), or read nearly blind
+CHECKSUM_FROM = 0.5
 
 
 def _dec(fv: FieldValue | None) -> Decimal | None:
@@ -57,6 +61,8 @@ def corroborate(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | lis
     for name in ("buyer_tax_id", "seller_tax_id"):
         fv = fields.get(name)
         # read so (a check character the extractor made hold by a repair is no evidence of it)
-        if fv is not None and fv.source is not Source.DERIVED and is_valid_uscc(fv.value):
+        if fv is not None and fv.source is not Source.DERIVED and fv.confidence >= CHECKSUM_FROM and is_valid_uscc(
+            fv.value
+        ):
             lift(name, CHECKSUM)
     return out
