@@ -150,21 +150,16 @@ def reread_tax_ids(
         lattices = read_lattices(cuts) if read_lattices else []
         reads = [(best_path(lat), path_score(lat)) for lat in lattices] if lattices else read_crops(cuts)
         found = [(fixed, float(score)) for text, score in reads[: len(VARIANTS)] if (fixed := _valid_tail(text))]
-        if found:
-            fixed, score = found[0]
-            # read valid by one variant alone and more than one character off the page's reading, its
-            # check character chose it among the variants: no independent evidence, a person confirms
-            # it (``CHOSEN``); two variants reading it, or one character put right, stand
-            head, read = id_tail(ln.text)
-            agreed = sum(value == fixed for value, _ in found) >= 2 or Levenshtein.distance(read, fixed) <= 1
-            out[i] = OcrLine(head + fixed, score if agreed else min(score, CHOSEN), ln.polygon)
-        else:
-            got = likeliest_id(lattices) if lattices else None
-            if got is not None:
-                head, read = id_tail(ln.text)
-                score = ln.score * min(1.0, got[1])
-                near = Levenshtein.distance(read, got[0]) <= 1
-                out[i] = OcrLine(head + got[0], score if near else min(score, CHOSEN), ln.polygon)
+        got = found[0] if found else likeliest_id(lattices) if lattices else None
+        if got is None:
+            continue
+        head, read = id_tail(ln.text)
+        # chosen by its check character more than one character off the page's reading, by one variant
+        # alone or by the lattices: no independent evidence, a person confirms it (``CHOSEN``); two
+        # variants reading it, or one character put right, stand
+        agreed = sum(value == got[0] for value, _ in found) >= 2 or Levenshtein.distance(read, got[0]) <= 1
+        score = got[1] if found else ln.score * min(1.0, got[1])
+        out[i] = OcrLine(head + got[0], score if agreed else min(score, CHOSEN), ln.polygon)
     return out
 
 
