@@ -105,7 +105,7 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
             return two[0]
         return token
 
-    # a speck read after a product word or a model number (ThinkPad/ XI. Carbon): no part of it
+    # a speck read after a product word (ThinkPad/): no part of it (one after a model number: _MODEL_ONE)
     tokens = [_unspecked(t, words) for t in spec.split(" ")]
     joined: list[str] = []
     for token in tokens:
@@ -238,6 +238,8 @@ def _twins(text: str, words: frozenset[str]) -> str:
     """``text`` with a character no known word covers swapped for its glyph twin (``GLYPH_TWINS``) when
     that puts it inside a known word (干兆路由器 -> 千兆路由器: 千兆 is two characters, too short to point
     at it on its own)."""
+    if not any(ch in GLYPH_TWINS for ch in text):
+        return text  # the common case: no word list to scan
     pairs = frozenset(w for w in words if len(w) >= 2)
     covered = _covered(text, pairs)
     out = list(text)
