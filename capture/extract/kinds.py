@@ -39,8 +39,9 @@ def name(text: str) -> str | None:
 def tax_id(value: str) -> str | None:
     """A taxpayer id; when OCR glued stray characters in front (the colon after the label read as 2,
     the label's end read as 45), the trailing 18 characters are taken, but only if they carry a valid
-    USCC check character and region, even when the whole has a legacy id's length (20: 45914403…, the
-    tail passing both by chance is about one in 31 x 5; legacy 20-character ids are rare since 2015)."""
+    USCC check character and region, even when the whole has a legacy id's length (20: 45914403…; a
+    legacy number's tail passes the check character one time in 31 and must hold a region too, and
+    20-character legacy numbers are rare since 2015)."""
     got = n.taxpayer_id(value)
     if got is not None and len(got) <= 18:
         return got
