@@ -50,6 +50,7 @@ def _strip_label(text: str) -> str:
     text = _LABEL_RE.sub("", text)
     text = re.sub(r"[（(]\s*小写\s*[）)]", "", text)
     text = re.sub(r"^\s*[（(][^（()）]{1,2}[）)]\s*(?=[¥￥YV])", "", text)  # （小写） misread: (5)¥53083.00
+    text = re.sub(r"^\s*[（(][^（()）¥￥]{1,3}(?=[¥￥])", "", text)  # ... its closing bracket lost: (2¥6378.79
     return re.sub(r"^[^¥￥\s]{1,4}\s+(?=[¥￥])", "", text)  # a speck or a misread label before a ¥: 4.0 ¥57185.75
 
 
