@@ -147,6 +147,21 @@ def test_a_legal_form_without_its_first_character_after_a_trade_word():
     assert extract_page(page).value("buyer_name") == "南京众合文化传媒有限责任公司"
 
 
+def test_a_trade_word_that_lost_a_character_before_the_legal_form():
+    """远景（深圳）机械备有限公司 (held-out 6868, read at 0.991: a lost character lowers no score): 设 of
+    机械设备 put back at any score; a name ending in a trade word, or whose end fits no word, stays."""
+    from capture.extract.lexicon import trade_char_lost
+
+    assert trade_char_lost("远景（深圳）机械备有限公司", LEX, FORMS) == "远景（深圳）机械设备有限公司"
+    assert trade_char_lost("远景（深圳）机械设备有限公司", LEX, FORMS) is None
+    assert trade_char_lost("远景（深圳）机械有限公司", LEX, FORMS) is None  # 机械 is a trade word
+    assert trade_char_lost("远景（深圳）宏图有限公司", LEX, FORMS) is None
+    assert trade_char_lost("远景深圳", LEX, FORMS) is None  # no legal form
+    page = [L("称：远景（深圳）机械备有限公司", *ln.box, 0.991) if ln.text.startswith("称：济南海纳") else ln
+            for ln in legacy_page()]
+    assert extract_page(page).value("buyer_name") == "远景（深圳）机械设备有限公司"
+
+
 def test_only_names_read_with_a_low_score_are_repaired():
     def buyer(score: float) -> str:
         page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]

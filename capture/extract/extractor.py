@@ -60,6 +60,7 @@ from capture.extract.lexicon import (
     repair_product_words,
     repair_words,
     stray_marks,
+    trade_char_lost,
 )
 from capture.extract.reconcile import line_sum, reconcile
 from capture.extract.rules import FieldRule, RuleSet, TableRule, load_rulebook
@@ -765,7 +766,8 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
             continue
         lost = form_start_lost(fv.value, lexicon, rs.legal_forms) if lexicon is not None else None
         fixed = lost or legal_form(fv.value, rs.legal_forms) or fv.value
-        if lexicon is not None:  # a lost bracket whatever the score; the lexicon's words below it only
+        if lexicon is not None:  # a lost bracket or trade character at any score; the lexicon's words below it only
+            fixed = trade_char_lost(fixed, lexicon, rs.legal_forms) or fixed
             fixed = label_remnant(fixed, lexicon, rs.legal_forms) or fixed
             repaired = (repair_company(fixed, lexicon, tuple(rs.legal_forms)) if fv.confidence < rs.lexicon_name_below
                         else balanced(fixed, lexicon))

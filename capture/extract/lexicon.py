@@ -452,7 +452,30 @@ def _trade(head: str, lexicon: Lexicon) -> str:
         trade = _one_word(head[-size:], frozenset(t for t in lexicon.trades if len(t) == size))
         if trade is not None and len(head) > size + 2:
             return head[:-size] + trade
-    return head
+    return _lost_trade(head, lexicon) or head
+
+
+def _lost_trade(head: str, lexicon: Lexicon) -> str | None:
+    """The part before the legal form with the trade word at its end put back when it lost one
+    character (机械备 of 机械设备: words of ``MIN_WORD`` + 1 or more characters, the one that fits), or None."""
+    if any(head.endswith(t) for t in lexicon.trades):
+        return None
+    for size in sorted({len(t) for t in lexicon.trades if len(t) > MIN_WORD}, reverse=True):
+        trade = _one_short(head[-(size - 1):], frozenset(t for t in lexicon.trades if len(t) == size))
+        if trade is not None and len(head) > size + 1:
+            return head[: -(size - 1)] + trade
+    return None
+
+
+def trade_char_lost(name: str, lexicon: Lexicon, forms: Sequence[str]) -> str | None:
+    """``name`` with a character its trade word lost before the legal form put back, or None: a read the
+    recognizer was sure of says nothing of a character it never saw, so this holds at any score."""
+    form = _form(name, tuple(forms))
+    if form is None:
+        return None
+    head, tail = name.split(form, 1)
+    fixed = _lost_trade(head, lexicon)
+    return fixed + form + tail if fixed else None
 
 
 def _start(head: str, lexicon: Lexicon) -> str:
