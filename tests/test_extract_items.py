@@ -237,6 +237,38 @@ def test_misread_trailing_headers_pair_up_as_words():
     assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("8635.32", "6%", "518.12")
 
 
+def test_a_one_character_tax_label_two_characters_wide_is_the_rate_header_before_a_misread_tax_header():
+    """Held-out 6868: 税率 read 税 from a box two characters wide, 金额 read 象 额 and 税额 read 检 额: 税
+    had taken the tax column, the amounts had gone to the tax and the taxes nowhere."""
+    header = [
+        L("货物或应税劳务、服务名称", 87, 226, 233, 243), L("规格型号", 301, 227, 350, 242), L("单位", 384, 227, 409, 243),
+        L("数量", 436, 225, 480, 243), L("单", 523, 227, 538, 242), L("价", 560, 226, 578, 243),
+        L("象", 632, 227, 646, 243), L("额", 682, 228, 696, 242), L("税", 737, 227, 767, 243),
+        L("检", 807, 227, 825, 243), L("额", 863, 227, 877, 242),
+    ]
+    body = [
+        L("*日用杂品*清洁用品一批", 42, 248, 176, 265), L("批", 386, 247, 403, 266), L("1", 484, 249, 496, 264),
+        L("389.32038835", 517, 248, 599, 265), L("389.32", 685, 248, 726, 263), L("3%", 733, 249, 763, 264),
+        L("11.68", 872, 247, 907, 265),
+    ]
+    [item] = extract_page(_page(header, body)).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("389.32", "3%", "11.68")
+    # the same 税 one character wide is the tax header spread out (税   额 with its 额 lost)
+    narrow = [ln if ln.text != "税" else L("税", 744, 227, 760, 243) for ln in header]
+    assert _half_kept(narrow)
+
+
+def _half_kept(header: list[OcrLine]) -> bool:
+    """``_half_read_last`` leaves a tax column found by 税 (the header's ninth line) as it is."""
+    from capture.extract.layout import Anchor
+    from capture.extract.rules import load_rulebook
+    from capture.extract.table import _half_read_last
+
+    rule = next(rs.table for rs in load_rulebook() if rs.table and "tax_rate" in rs.table.columns)
+    found = {"tax": Anchor((header[8],), "税", 100.0, "")}
+    return _half_read_last(header, rule, found) == found
+
+
 def test_a_header_label_glued_to_a_character_of_its_neighbours_is_cut_off_it():
     """单位数量 read as one line, 单价 as 价, 金 lost and the 额 of 金额 glued to 税率/征收率 with 税 read
     as 权, 税额 lost: the 额 heads the amount, 权率/征收率 the rate, and the row is read."""

@@ -179,8 +179,40 @@ def _header(lines: Sequence[OcrLine], rule: TableRule, unglue: bool = True) -> d
         return {}
     if unglue and (split := _unglued(lines, rule, best)) is not None:
         return _header(split, rule, unglue=False)
+    best = _half_read_last(lines, rule, best)
     best = {**best, **_one_off_labels(lines, rule, best)}
     return {**best, **_unread_columns(lines, rule, best)}
+
+
+HALF_WIDE = 1.6  # box widths over heights: a one-character read this wide lost the label's second character
+
+
+def _half_read_last(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
+    """The last column's one-character label (税 of 税额) read from a box two characters wide, with the
+    column before it not found and header text beyond it: the box was that column's label with its
+    second character lost (税率 read 税), and the text beyond is the last column's header (税额 read 检 额,
+    left to ``_edge_columns``)."""
+    order = list(rule.columns)
+    last, before = order[-1], order[-2]
+    a = found.get(last)
+    if a is None or before in found or len(a.lines) != 1 or len(squash(a.lines[0].text)) != 1:
+        return found
+    box = a.lines[0].box
+    if box[2] - box[0] < HALF_WIDE * height(a.lines[0]):
+        return found
+    if not any(len(lab) == 2 and lab.startswith(squash(a.label)) for lab in rule.columns[before]):
+        return found
+    used = {id(ln) for anchor in found.values() for ln in anchor.lines}
+    hbox = union([anchor.box for anchor in found.values()])
+    beyond = [
+        ln for ln in lines
+        if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and ln.box[0] >= box[2]
+    ]
+    if not beyond:
+        return found
+    out = {c: anchor for c, anchor in found.items() if c != last}
+    out[before] = Anchor(a.lines, a.label, a.score, a.rest)
+    return out
 
 
 def _near_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> set[str]:
