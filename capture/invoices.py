@@ -24,6 +24,7 @@ import numpy as np
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import center, squash
 from capture.extract.lexicon import MIN_WORD, lost_letters
+from capture.extract.normalize import DIGIT_CONFUSIONS
 from capture.extract.table import TALL, item_name, read_table, stacked_cells
 from capture.extract.units import named_package, repair_spec, spec_units
 from capture.geometry import bbox
@@ -39,6 +40,8 @@ from capture.ocr.second_look import (
     company_name,
     completed_word,
     completions,
+    cuts,
+    digits_sure,
     doubted_name,
     extended_text,
     extends,
@@ -73,6 +76,9 @@ class InvoiceConfig:
     # an item name's line with a character that no known word covers read with a lower score, likewise
     # (its lattice then weighs the words' characters: 代证 at 0.988 is 代订, 订 at 0.03-0.18 in the cuts)
     item_sure: float = 0.995
+    # a key number read on the page alone (no QR code) that fewer than 4 of its 5 cuts read again gets at
+    # most this confidence, under the validation's threshold (``second_look.digits_sure``)
+    digits_unsure: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -418,6 +424,44 @@ def _second_look(
     return out
 
 
+# key fields that neither a check character nor a sum confirms: when no QR code gave them, the page's
+# reading is all there is, and its line score (a mean over the line) hides one doubtful digit
+UNCONFIRMED = ("invoice_number", "invoice_code", "check_code")
+
+
+def _as_digits(text: str) -> str:
+    return "".join(text.split()).translate(DIGIT_CONFUSIONS)
+
+
+def _unsure_numbers(
+    lines: Sequence[OcrLine], inv: ExtractedInvoice, image, read_crops, unsure: float
+) -> ExtractedInvoice:
+    """``inv`` with the confidence of each ``UNCONFIRMED`` field read by OCR lowered to what the five cuts
+    of its line give its least sure digit (``digits_sure``), when that is lower."""
+    todo: dict[int, list[str]] = {}
+    for name in UNCONFIRMED:
+        fv = inv.fields.get(name)
+        if fv is None or fv.value is None or fv.source is not Source.OCR:
+            continue
+        at = next((i for i, ln in enumerate(lines) if fv.value in _as_digits(ln.text)), None)
+        if at is not None:
+            todo.setdefault(at, []).append(name)
+    crops = [(i, cut) for i in todo for cut in cuts(image, lines[i].box)]
+    if not crops:
+        return inv
+    reads: dict[int, list] = {}
+    for (i, _), read in zip(crops, read_crops([cut for _, cut in crops]), strict=True):
+        reads.setdefault(i, []).append(read)
+    fields = dict(inv.fields)
+    for i, names in todo.items():
+        for name in names:
+            fv = fields[name]
+            sure = digits_sure(fv.value, reads.get(i, []), unsure)
+            if sure < fv.confidence:
+                fields[name] = replace(fv, confidence=round(sure, 4))
+    return replace(inv, fields=fields)
+
+
 def _with_lines(page: PageText, lines: list[OcrLine]) -> PageText:
     """The page with new texts for its processed lines (the original-space lines follow, index by index)."""
     moved = [OcrLine(new.text, new.score, old.polygon) for old, new in zip(page.lines, lines, strict=True)]
@@ -454,6 +498,8 @@ def invoice_from_page(
         if changed or dropped or added:
             page = _with_units(page, changed, dropped, added)
             inv = _extract(page, qr, qr_box, config)
+    if look:
+        inv = _unsure_numbers(page.processed_lines, inv, page.prepared.image, read_crops, config.digits_unsure)
     result = validate(inv, config=config.validation, today=today, vendors=config.vendors)
     return PageInvoice(page, inv, result)
 
