@@ -241,8 +241,9 @@ def test_a_one_character_tax_label_two_characters_wide_is_the_rate_header_before
     """Held-out 6868: 税率 read 税 from a box two characters wide, 金额 read 象 额 and 税额 read 检 额: 税
     had taken the tax column, the amounts had gone to the tax and the taxes nowhere."""
     header = [
-        L("货物或应税劳务、服务名称", 87, 226, 233, 243), L("规格型号", 301, 227, 350, 242), L("单位", 384, 227, 409, 243),
-        L("数量", 436, 225, 480, 243), L("单", 523, 227, 538, 242), L("价", 560, 226, 578, 243),
+        L("货物或应税劳务、服务名称", 87, 226, 233, 243), L("规格型号", 301, 227, 350, 242),
+        L("单位", 384, 227, 409, 243), L("数量", 436, 225, 480, 243),
+        L("单", 523, 227, 538, 242), L("价", 560, 226, 578, 243),
         L("象", 632, 227, 646, 243), L("额", 682, 228, 696, 242), L("税", 737, 227, 767, 243),
         L("检", 807, 227, 825, 243), L("额", 863, 227, 877, 242),
     ]
@@ -256,6 +257,52 @@ def test_a_one_character_tax_label_two_characters_wide_is_the_rate_header_before
     # the same 税 one character wide is the tax header spread out (税   额 with its 额 lost)
     narrow = [ln if ln.text != "税" else L("税", 744, 227, 760, 243) for ln in header]
     assert _half_kept(narrow)
+
+
+def test_an_asterisk_detected_as_a_box_of_its_own_at_a_names_start_does_not_replace_the_name():
+    """Held-out 6969, a scan: *会议服务*会议服务费's first asterisk detected apart and read 大 at 0.46, a
+    box half a line tall over the start of 会议服务*会议服务费; the row's name had become 大."""
+    header = [
+        L("项目名称", 238, 481, 344, 516), L("规格型号", 528, 481, 635, 516), L("单位", 686, 481, 746, 517),
+        L("数量", 789, 480, 864, 517), L("单", 936, 481, 974, 516), L("价", 1020, 482, 1055, 517),
+        L("金", 1146, 482, 1188, 516), L("额", 1212, 482, 1257, 516), L("税率/征收率", 1298, 483, 1426, 514),
+        L("税", 1464, 482, 1510, 516), L("额", 1525, 481, 1574, 517),
+    ]
+    body = [
+        L("大", 92, 594, 106, 608, 0.463), L("会议服务*会议服务费", 100, 590, 333, 620), L("次", 698, 585, 735, 625),
+        L("1", 866, 590, 890, 622), L("17845.63", 991, 588, 1099, 620), L("17845.63", 1188, 589, 1297, 620),
+        L("6%", 1338, 590, 1386, 622), L("1070.74", 1517, 589, 1613, 621),
+    ]
+    lines = [
+        L("电子发票（普通发票）", 633, 130, 1036, 178), L("发票号码：25127000416825826745", 1196, 127, 1580, 154),
+        *header, *body, L("合", 176, 797, 211, 832), L("计", 300, 797, 335, 832),
+    ]
+    [item] = extract_page(lines).line_items
+    assert item.value("name") == "*会议服务*会议服务费" and item.value("unit") == "次"
+    # a full-height character before a name is no speck: the first cell of the line is kept as before
+    tall = [L("大", 92, 590, 106, 620) if ln.text == "大" else ln for ln in lines]
+    assert extract_page(tall).line_items[0].value("name") != "*会议服务*会议服务费"
+
+
+def test_header_words_all_of_one_column_leave_the_lost_one_at_its_place():
+    """Held-out 6969, a phone photo: 单价 read 单 | ☑价 (boxes overlapping), 金额 not read at all; the two
+    words had been taken for 单价 and 金额, the prices for amounts, the amounts dropped."""
+    header = [
+        L("项目名称", 286, 549, 416, 591), L("规格型号", 667, 549, 798, 591), L("单位", 873, 550, 944, 589),
+        L("数量", 1001, 546, 1098, 592), L("单", 1200, 550, 1255, 590), L("☑价", 1238, 547, 1352, 594),
+        L("税率/征收率", 1673, 550, 1835, 588), L("税额", 1888, 548, 2029, 591),
+    ]
+    body = [
+        L("*润滑油*发动机润滑油", 89, 644, 415, 684), L("5W-30 4L", 622, 644, 772, 683), L("桶", 887, 643, 927, 688),
+        L("3", 1100, 647, 1132, 684), L("130.74", 1303, 644, 1409, 683), L("392.22", 1560, 647, 1667, 683),
+        L("3%", 1725, 647, 1783, 683), L("11.77", 1994, 645, 2080, 685),
+    ]
+    lines = [
+        L("电子发票（普通发票）", 798, 94, 1330, 161), L("发票号码：25331000979734696156", 1536, 89, 2046, 123),
+        *header, *body, L("合", 202, 955, 251, 998),
+    ]
+    [item] = extract_page(lines).line_items
+    assert (item.value("unit_price"), item.value("amount"), item.value("tax")) == ("130.74", "392.22", "11.77")
 
 
 def _half_kept(header: list[OcrLine]) -> bool:

