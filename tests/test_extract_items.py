@@ -305,6 +305,31 @@ def test_header_words_all_of_one_column_leave_the_lost_one_at_its_place():
     assert (item.value("unit_price"), item.value("amount"), item.value("tax")) == ("130.74", "392.22", "11.77")
 
 
+def test_a_header_row_with_most_labels_misread_is_still_the_header_when_it_holds_a_box_per_column():
+    """Held-out 6868: 项目名称 and 金 found, 数单 one character off, the rest misread past matching (欧格空
+    BMA 单 份 禁 税车：安收率 R 糖): three columns of four needed, and the row, the table's totals with it,
+    had been lost. Eleven boxes on the band make it a header row."""
+    header = [
+        L("项目名称", 108, 209, 159, 227), L("欧格空", 254, 208, 306, 226), L("BMA", 335, 210, 361, 226),
+        L("数单", 383, 209, 420, 228), L("单", 457, 210, 477, 227), L("份", 497, 210, 516, 228),
+        L("金", 563, 211, 578, 226), L("禁", 599, 212, 616, 226), L("税车：安收率", 637, 210, 701, 227),
+        L("R", 722, 211, 739, 225), L("糖", 758, 212, 774, 225),
+    ]
+    body = [L("*现代服务*技术咨询服务费", 34, 230, 179, 247), L("次", 337, 229, 357, 248),
+            L("24708.956%", 581, 230, 682, 247), L("1482.54", 745, 229, 795, 247)]
+    lines = [
+        L("电子发票（普通发票）", 306, 36, 506, 64), L("发票号码：25442000635760252538", 588, 32, 780, 46),
+        *header, *body,
+        L("计", 140, 368, 159, 385), L("V24708.95", 575, 368, 640, 386), L("¥1482.54", 739, 368, 795, 386),
+    ]
+    inv = extract_page(lines)
+    [item] = inv.line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("24708.95", "6%", "1482.54")
+    assert (inv.value("amount_excl_tax"), inv.value("tax")) == ("24708.95", "1482.54")
+    # the same three found columns on a band of a few boxes are no header
+    assert extract_page([ln for ln in lines if ln.text not in ("欧格空", "BMA", "R", "糖", "禁")]).line_items == ()
+
+
 def _half_kept(header: list[OcrLine]) -> bool:
     """``_half_read_last`` leaves a tax column found by 税 (the header's ninth line) as it is."""
     from capture.extract.layout import Anchor
