@@ -180,8 +180,16 @@ class _Checker:
 
     def unreadable(self) -> None:
         for name, text in self.inv.unread.items():
-            if name in KEY_FIELDS and self.inv.get(name) is None:
+            if name in KEY_FIELDS and self.inv.get(name) is None and not self._never_printed(name):
                 self.add(IssueCode.UNREADABLE_FIELD, name, E, text=text)
+
+    def _never_printed(self, name: str) -> bool:
+        """The invoice's type prints no such field: text after a label taken for its label was another's
+        (a 数电 invoice's 发票号码 read 发票码, taken for 发票代码, held-out 6868)."""
+        if self.rule is None:
+            return False
+        return (name == "invoice_code" and not self.rule.code_lengths) or (
+            name == "check_code" and self.rule.check_code == "absent")
 
     def low_confidence(self) -> list[str]:
         low = []
