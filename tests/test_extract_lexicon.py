@@ -26,6 +26,13 @@ def test_a_category_one_character_off_a_short_name_is_that_short_name():
     assert repair_item_name("*技术开发服务*软件开发", LEX) is None
 
 
+def test_a_category_character_read_as_two_with_a_bracket_is_one_again():
+    """Held-out 6868: 印 read 明] (its right part, 卩, taken for a bracket): *明]刷品* -> *印刷品*."""
+    assert repair_item_name("*明]刷品*宣传折页", LEX) == "*印刷品*宣传折页"
+    assert repair_item_name("*日]刷品*宣传折页", LEX) is None  # 日刷品 is one off 印刷品 and 日用品 alike
+    assert repair_item_name("*印刷品*宣传折页", LEX) is None
+
+
 def test_an_unknown_category_whose_name_holds_one_known_category_of_its_length_is_that_one():
     assert repair_item_name("*故聚*新鲜蔬菜", LEX) == "*蔬菜*新鲜蔬菜"  # held-out 6262
     # the word that names the category put right first (held-out 6464): 新鲜战菜 -> 新鲜蔬菜, then 蔬菜

@@ -369,6 +369,7 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
             _one_word(category, lexicon.categories) or _one_short(category, lexicon.categories)
             or _two_off(category, lexicon.categories, lexicon.words)
             or (_named_in(category, rest, lexicon.categories) if category not in lexicon.words else None)
+            or _split_glyph(category, lexicon.categories)
             or category
         )
     rest = repair_words(rest, _category_words(category, lexicon.words), lexicon.words)
@@ -376,6 +377,19 @@ def repair_item_name(name: str, lexicon: Lexicon) -> str | None:
         category = _named_in(category, rest, lexicon.categories) or category  # first (新鲜战菜 -> 新鲜蔬菜)
     fixed = f"*{category}*{rest}"
     return fixed if fixed != name else None
+
+
+_GLYPH_HALF = re.compile(r"[\]\[)(|）（】【〕〔}{]")
+
+
+def _split_glyph(category: str, categories: frozenset[str]) -> str | None:
+    """A category with a bracket-like mark inside, a character read as two (印 as 明] or 日]: its right
+    part, 卩, taken for a bracket): the category that is, or is one character off, the text without the
+    mark (明刷品 -> 印刷品), or None."""
+    bare = _GLYPH_HALF.sub("", category)
+    if bare == category or len(bare) < MIN_WORD:
+        return None
+    return bare if bare in categories else _one_word(bare, categories)
 
 
 _SPLIT_WORD = re.compile(r"([\u4e00-\u9fff])）([\u4e00-\u9fff])")
