@@ -327,6 +327,19 @@ def test_an_item_name_line_with_a_character_one_off_a_known_word_is_doubtful_and
     assert both(sure, [_text_cut(odd.text)] * 5) is None
 
 
+def test_an_item_name_line_that_holds_the_rows_spec_too_is_looked_at_for_its_words():
+    """Held-out 6969: the detector took *计算机外部设备*激光打印机确鼓（黑色） TN-2325 as one line; the table
+    split name and spec, and the line, no part of the name as a whole, was never looked at again."""
+    glued = L("*通信设备*于兆路由器 TN-2325", 147, 527, 763, 555, 0.96)
+    page = [glued if ln.text == "*住宿服务*住宿费" else ln for ln in legacy_page() if ln.text != "大床房"]
+    inv = extract_page(page)
+    assert inv.line_items[0].value("spec") == "TN-2325"
+    todo = _doubtful(page, inv, 0.985)
+    assert [page[i].text for i in todo] == [glued.text]
+    cuts = [_text_cut(glued.text, {6: {"于": 0.6, "千": 0.4}})] * 5
+    assert todo[page.index(glued)](glued, cuts) == ("*通信设备*千兆路由器 TN-2325", 0.96)
+
+
 def test_a_name_read_surely_that_the_lexicon_would_change_is_doubtful():
     from capture.ocr.second_look import company_name
 
