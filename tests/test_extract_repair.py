@@ -357,6 +357,18 @@ def test_a_lone_name_label_belongs_to_the_block_whose_label_is_beside_it():
     assert (fields["buyer_name"].value, fields["seller_name"].value) == names
 
 
+def test_with_no_block_label_read_a_lone_name_label_right_of_the_middle_is_the_sellers_on_a_side_by_side_page():
+    """Held-out 7070 (数电): 销售方信息 read 的售疗临息 and the buyer's 名称 read 名码，: the lone 名称 anchor,
+    the seller's, had been the buyer's, and the two parties' names swapped."""
+    page = side_by_side(L("名码，深圳金桥企业管理咨询有限公司", 64, 130, 275, 150), seller_label="的售疗临息")
+    fields = extract_page(page).fields
+    assert (fields["buyer_name"].value, fields["seller_name"].value) == (
+        "深圳金桥企业管理咨询有限公司", "深圳瑞丰文化传媒股份有限公司")
+    # a legacy page prints the blocks one above the other: no side of the page says whose a label is
+    legacy = [L("增值税普通发票", 306, 28, 514, 67) if ln.text.startswith("电子发票") else ln for ln in page]
+    assert extract_page(legacy).fields["buyer_name"].value == "深圳瑞丰文化传媒股份有限公司"
+
+
 def test_the_last_18_digits_of_an_invoice_number_or_check_code_are_no_unlabelled_tax_id():
     # an individual buyer (no id after the label): the 20-digit number's tail happens to pass the check
     from capture.taxid import is_valid_uscc

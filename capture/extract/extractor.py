@@ -380,6 +380,8 @@ def _read_fields(
     # where the buyer's block has surely ended: the item table's header, or (no header read) 价税合计
     totals = [a.box[1] for a in anchors if a.label.startswith("价税合计")]
     divider = header[3] if header is not None else min(totals, default=None)
+    titled = _title_type(lines, rs)
+    mid = _middle(lines) if titled is not None and titled[0] in rs.side_by_side else None
     read_twice = {
         tuple(r.labels): (found[0], found[1]) for r in rs.fields.values() if tuple(r.labels) in paired
         and len(found := [a for a in anchors if a.label in r.labels and a.score >= r.label_cutoff]) >= 2
@@ -389,7 +391,7 @@ def _read_fields(
         if tuple(rule.labels) in paired:
             mine = _split_label_once(mine)
             pair = next((v for k, v in read_twice.items() if k != tuple(rule.labels)), None)
-            mine, rule = _one_of_pair(mine, rule, divider, parties, pair)
+            mine, rule = _one_of_pair(mine, rule, divider, parties, pair, mid)
         got = read_field(lines, rule, mine, strict=tuple(rule.labels) in paired, **hints)
         if got is None and rule.fallback_labels:
             more = [a for a in anchors if a.label in rule.fallback_labels and a.score >= rule.label_cutoff]
@@ -406,7 +408,6 @@ def _read_fields(
                                           to_original(solved[2]))
             elif at and sum(ch.isdigit() for ch in at[0].rest) >= UNREAD_DIGITS:
                 unread[name] = at[0].rest
-    titled = _title_type(lines, rs)
     if titled is not None:
         fields["invoice_type"] = _ocr_value(titled[0], titled[1].score, titled[1].box, page, to_original)
     elif rs.default_type:
@@ -470,13 +471,15 @@ def _split_label_once(anchors: list[Anchor]) -> list[Anchor]:
 
 def _one_of_pair(
     anchors: list, rule: FieldRule, divider: float | None, parties: Sequence[Anchor | None] = (),
-    pair: tuple[Anchor, Anchor] | None = None,
+    pair: tuple[Anchor, Anchor] | None = None, mid: float | None = None,
 ) -> tuple[list, FieldRule]:
     """Only one anchor of a label the buyer and the seller share (名称, 纳税人识别号; the other misread):
     it is the seller's when it sits in the seller's block (``_party``: the block label beside it;
     数电 invoices print the two blocks side by side), or, no block label read, when it is clearly
     nearer the seller's anchor of another shared label read twice (``pair``: the buyer's and the
-    seller's 纳税人识别号 for a lone 名称), or, neither, below ``divider`` (the
+    seller's 纳税人识别号 for a lone 名称), or, on a page that prints the blocks side by side, right of
+    ``mid`` (held-out 7070: 销售方信息 and the buyer's labels misread, the seller's 名称 had been the
+    buyer's and both parties swapped), or, none of these, below ``divider`` (the
     item table's header, else the 价税合计 line: the buyer's block is always above the table); then
     the buyer's field gets no anchor and the seller's takes it, and the other way round."""
     if len(anchors) != 1:
@@ -484,6 +487,8 @@ def _one_of_pair(
     side = _party(anchors[0], parties)
     if side is None and pair is not None:
         side = _nearer(anchors[0], pair)
+    if side is None and mid is not None:
+        side = int(anchors[0].box[0] > mid)
     if side is None and divider is not None:
         side = 1 if (anchors[0].box[1] + anchors[0].box[3]) / 2 > divider else None
     if side is None:
@@ -491,6 +496,11 @@ def _one_of_pair(
     if side == rule.occurrence - 1:
         return anchors, rule.model_copy(update={"occurrence": 1})
     return [], rule
+
+
+def _middle(lines: Sequence[OcrLine]) -> float | None:
+    """The x halfway across the page's text."""
+    return (min(ln.box[0] for ln in lines) + max(ln.box[2] for ln in lines)) / 2 if lines else None
 
 
 def _nearer(anchor: Anchor, pair: tuple[Anchor, Anchor]) -> int | None:

@@ -103,6 +103,10 @@ class RuleSet(_Strict):
         default_factory=list, description="the labels of the buyer's and the seller's blocks, in that order "
         "(购买方, 销售方): a label the two share read only once belongs to the block it sits in"
     )
+    side_by_side: list[str] = Field(
+        default_factory=list, description="invoice types (by title) that print the buyer's block left of the "
+        "seller's (数电): with no block label to go by, a lone shared label's side of the page says whose it is"
+    )
     lexicon: str | None = Field(
         default=None, description="vocabulary file in capture/extract/lexicon/ (without .yaml) that repairs "
         "single-character misreads of item names and company names (capture.extract.lexicon)"
