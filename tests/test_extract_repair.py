@@ -71,6 +71,21 @@ def test_no_triple_has_a_tax_beyond_any_rate_of_its_amount():
     assert (out["tax"].value, out["total"].value) == ("1109.84", "14949.03")
 
 
+def test_a_total_read_with_a_label_glued_before_it_is_a_reading_of_the_total_it_ends_with():
+    """Held-out 7070: the 合计 tax's ¥ read as 1 (1559.36 for 559.36) and （小写）¥ read 4378 before the
+    total (43789882.09): the two triples (559.36, 9882.09) and (1559.36, 10882.09) tied, and the wrong
+    one stood. The total's read ends with 9882.09 and no triple holds it whole."""
+    items = [LineItem.of(amount="9322.73", tax="559.36")]
+    fields = {"amount_excl_tax": _fv("9322.73", "qr", 0.99), "tax": _fv("1559.36", conf=0.913),
+              "total": _fv("43789882.09", conf=0.84)}
+    out = reconcile(fields, items, 1)
+    assert (out["tax"].value, out["total"].value) == ("559.36", "9882.09")
+    # a reading that a triple holds whole is that reading, never its tail as well (1559.36 would back
+    # 559.36 twice over)
+    fields = {"amount_excl_tax": _fv("9322.73", "qr", 0.99), "tax": _fv("1559.36", conf=0.913)}
+    assert reconcile(fields, items, 1) is fields
+
+
 def test_nothing_changes_when_consistent_or_when_the_evidence_is_split():
     consistent = {"amount_excl_tax": _fv("564.67"), "tax": _fv("33.88"), "total": _fv("598.55")}
     assert reconcile(consistent, [LineItem.of(amount="1.00", tax="1.00")], 1) is consistent

@@ -114,6 +114,19 @@ def _capitals_near(totals: set[Decimal], words: FieldValue | None) -> list[tuple
     return []
 
 
+def _tails(values: set[Decimal], seen: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """Readings no consistent triple holds (43789882.09 for the total: （小写）¥ read 4378) as readings of
+    the one candidate value each ends with (9882.09, held-out 7070), a label's misread glued before it."""
+    out = []
+    for where, v in seen:
+        if v in values or where not in ("ocr", "qr"):
+            continue
+        fits = [c for c in values if c > 0 and f"{v:.2f}".endswith(f"{c:.2f}")]
+        if len(fits) == 1:
+            out.append(("tail", fits[0]))
+    return out
+
+
 def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[LineItem], page: int) -> dict:
     current = tuple(_dec(fields[n].value) if n in fields else None for n in NAMES)
     if None not in current and current[0] + current[1] == current[2]:
@@ -132,6 +145,8 @@ def reconcile(fields: dict[str, FieldValue], items: tuple[LineItem, ...] | list[
     if not triples:
         return fields
     seen["total"] += _capitals_near({tr[2] for tr in triples}, fields.get("total_in_words"))
+    for k, name in enumerate(NAMES):
+        seen[name] += _tails({tr[k] for tr in triples}, seen[name])
 
     def doubt(tr: tuple[Decimal, Decimal, Decimal]) -> float:
         """How sure OCR was of the readings this triple replaces (the least sure are replaced first)."""
