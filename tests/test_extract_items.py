@@ -330,6 +330,24 @@ def test_a_header_row_with_most_labels_misread_is_still_the_header_when_it_holds
     assert extract_page([ln for ln in lines if ln.text not in ("欧格空", "BMA", "R", "糖", "禁")]).line_items == ()
 
 
+def test_a_rows_value_on_a_tall_headers_band_is_no_header_text():
+    """Held-out 7070: 单价 read from a box taller than the rest, 税额 read 8 萌: the first row's tax
+    (12568.71), on the widened band, had been taken into the tax header, and the row lost with it."""
+    header = [
+        L("项目名称", 112, 215, 163, 233), L("规格型号", 257, 214, 308, 232), L("单位", 338, 215, 365, 233),
+        L("数量", 386, 214, 423, 234), L("单价", 456, 211, 521, 239), L("机", 603, 217, 620, 230, 0.158),
+        L("税率/征收", 640, 215, 706, 232), L("8", 725, 216, 742, 230, 0.288), L("萌", 743, 215, 780, 233, 0.377),
+    ]
+    body = [L("*建筑服务*工程服务", 38, 235, 147, 252), L("项", 341, 235, 361, 254), L("139652.28", 580, 236, 643, 254),
+            L("9%", 659, 235, 693, 254), L("12568.71", 743, 233, 802, 254)]
+    lines = [
+        L("电子发票（增值税专用发票）", 276, 39, 540, 70), L("发票号码：25377000402420396334", 590, 35, 785, 52),
+        *header, *body, L("计", 142, 373, 163, 390), L("12568.71", 722, 373, 798, 391),
+    ]
+    [item] = extract_page(lines).line_items
+    assert (item.value("amount"), item.value("tax_rate"), item.value("tax")) == ("139652.28", "9%", "12568.71")
+
+
 def _half_kept(header: list[OcrLine]) -> bool:
     """``_half_read_last`` leaves a tax column found by 税 (the header's ninth line) as it is."""
     from capture.extract.layout import Anchor

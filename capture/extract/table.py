@@ -285,7 +285,10 @@ def _one_off_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
     order = list(rule.columns)
     hbox = union([a.box for a in found.values()])
     used = {id(ln) for a in found.values() for ln in a.lines}
-    band = [ln for ln in lines if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5]
+    band = [
+        ln for ln in lines
+        if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and not _CELL_VALUE.search(ln.text)
+    ]
     out: dict[str, Anchor] = {}
     for ln in band:
         text, x = squash(ln.text), center(ln)[0]
@@ -327,13 +330,20 @@ def _rank(a: Anchor) -> tuple[float, int, int, float]:
     return a.score, len(squash(a.label)), -len(a.lines), min(ln.score for ln in a.lines)
 
 
+# a row's value (12568.71, 9%) on the header's band (a tall header label widens it): no header text
+_CELL_VALUE = re.compile(r"\d\.\d{2}(?!\d)|\d%")
+
+
 def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
     """Columns whose header OCR misread (金额 read as 企新): placed at the unmatched header text that
     sits between the found neighbours in the rule's column order (or beyond the outermost ones)."""
     order = list(rule.columns)
     hbox = union([a.box for a in found.values()])
     used = {id(ln) for a in found.values() for ln in a.lines}
-    band = [ln for ln in lines if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5]
+    band = [
+        ln for ln in lines
+        if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and not _CELL_VALUE.search(ln.text)
+    ]
     out: dict[str, Anchor] = {}
     for i, col in enumerate(order):
         if col in found or col in out:
