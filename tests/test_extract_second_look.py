@@ -538,17 +538,6 @@ def test_a_model_spec_the_cuts_read_with_one_more_character_gets_it():
     assert judge(spec, [_text_cut("ThinkBook 16.")] * 5) is None  # a speck after it
 
 
-def _number_cut(text: str, doubt: dict[int, tuple[tuple[str, float], ...]] | None = None):
-    """One cut's (text, score, lattice) of a line: each character one step of its own (blanks between),
-    read at 0.999 unless ``doubt`` gives that character's step (first choice first)."""
-    doubt = doubt or {}
-    steps = []
-    for i, ch in enumerate(text):
-        steps += [doubt.get(i, ((ch, 0.999), ("8", 0.001))), (("", 1.0),)]
-    read = "".join(step[0][0] for step in steps)
-    return read, 0.95, tuple(steps)
-
-
 def test_digits_sure_is_the_mean_over_the_cuts_of_their_least_sure_digit():
     """Held-out 6868 (no QR code read): 发票号码：71490298 for 71490898, page score 0.954, accepted; its 2
     was 0.46-0.77 in the cuts that read it, 3 or 8 behind it, and one cut read 3."""
@@ -557,21 +546,21 @@ def test_digits_sure_is_the_mean_over_the_cuts_of_their_least_sure_digit():
     line = "发票号码：71490298"
     at = line.index("2")
     cuts = [
-        _number_cut(line, {at: (("2", 0.657), ("3", 0.255), ("8", 0.084))}),
-        _number_cut(line, {at: (("2", 0.771), ("3", 0.123), ("8", 0.103))}),
-        _number_cut("发票号码：71490398", {at: (("3", 0.684), ("2", 0.294))}),
-        _number_cut(line, {at: (("2", 0.451), ("3", 0.322), ("8", 0.222))}),
-        _number_cut(line, {at: (("2", 0.465), ("3", 0.287), ("8", 0.242))}),
+        _text_cut(line, {at: {"2": 0.657, "3": 0.255, "8": 0.084}}),
+        _text_cut(line, {at: {"2": 0.771, "3": 0.123, "8": 0.103}}),
+        _text_cut("发票号码：71490398", {at: {"3": 0.684, "2": 0.294}}),
+        _text_cut(line, {at: {"2": 0.451, "3": 0.322, "8": 0.222}}),
+        _text_cut(line, {at: {"2": 0.465, "3": 0.287, "8": 0.242}}),
     ]
     want = (0.657 / 0.912 + 0.771 / 0.894 + 0.451 / 0.773 + 0.465 / 0.752) / 4
     assert abs(digits_sure("71490298", cuts, 0.8) - want) < 1e-9 and want < 0.75
-    assert digits_sure("71490298", [_number_cut(line)] * 5, 0.8) > 0.99  # read surely: stays sure
+    assert digits_sure("71490298", [_text_cut(line)] * 5, 0.8) > 0.99  # read surely: stays sure
     # without lattices the cuts' texts count: fewer than four reading the number cap it
     texts = [(line, 0.95)] * 3 + [("发票号码：71490398", 0.95)] * 2
     assert digits_sure("71490298", texts, 0.8) == 0.8
     assert digits_sure("71490298", [(line, 0.95)] * 4 + [("", 0.0)], 0.8) == 1.0
     # a check code printed in groups and an O read for a 0 are the same number
-    assert digits_sure("00826983132243519821", [_number_cut("校验码：OO826 98313 22435 19821")] * 5, 0.8) > 0.99
+    assert digits_sure("00826983132243519821", [_text_cut("校验码：OO826 98313 22435 19821")] * 5, 0.8) > 0.99
 
 
 def test_a_key_number_no_qr_code_gave_gets_the_confidence_its_cuts_give_it():
@@ -583,9 +572,34 @@ def test_a_key_number_no_qr_code_gave_gets_the_confidence_its_cuts_give_it():
     number = inv.fields["invoice_number"].value
     at = next(ln.text for ln in page if number in ln.text)
     k = at.index(number) + 2
-    shaky = _number_cut(at, {k: ((at[k], 0.5), ("3", 0.4))})
+    shaky = _text_cut(at, {k: {at[k]: 0.5, "3": 0.4}})
     code = next(ln.text for ln in page if inv.fields["invoice_code"].value in ln.text)
-    read_crops, calls = fake_reader([[shaky] * 5, [_number_cut(code)] * 5])  # the number, then the code
+    read_crops, calls = fake_reader([[shaky] * 5, [_text_cut(code)] * 5])  # the number, then the code
     got = _unsure_numbers(page, inv, IMAGE, read_crops, 0.8)
     assert calls == [10] and abs(got.fields["invoice_number"].confidence - 0.5 / 0.9) < 1e-3
     assert got.fields["invoice_code"] == inv.fields["invoice_code"]  # read surely: not lowered
+
+
+def test_a_unit_glued_to_its_spec_read_as_no_allowed_unit_is_the_one_the_cuts_make_likeliest():
+    """Held-out 7070: A4 157g铜版纸张 read …纸膏 (张 first in three cuts of five, second in the others);
+    膏 is no unit a paper is counted in, and the row's unit had been 膏."""
+    from capture.extract.units import PAPER_UNITS
+    from capture.ocr.second_look import unit_at_end
+
+    line = L("A4157g铜版纸膏", 240, 233, 359, 253, 0.94)
+    k = len("A4 157g铜版纸")
+    cuts = [_text_cut("A4 157g铜版纸张", {k: {"张": 0.552, "膏": 0.296}}),
+            _text_cut("A4 157g铜版纸张", {k: {"张": 0.639, "膏": 0.156}}),
+            _text_cut("A4 157g铜版纸膏", {k: {"膏": 0.665, "张": 0.181}}),
+            _text_cut("A4 157g铜版纸张", {k: {"张": 0.416, "膏": 0.394}}),
+            _text_cut("A4 157g铜版纸膏", {k: {"膏": 0.580, "张": 0.259}})]
+    assert unit_at_end(line, cuts, PAPER_UNITS) == ("A4157g铜版纸张", 0.94)
+    assert unit_at_end(line, [_text_cut("A4 157g铜版纸膏")] * 5, PAPER_UNITS) is None  # none offered
+    assert unit_at_end(L("A4157g铜版纸张", 0, 0, 1, 1, 0.9), cuts, PAPER_UNITS) is None  # a unit already
+    # the page: the spec line is looked at again, the judge given the units a paper allows
+    page = [L("A4157g铜版纸膏", 615, 522, 872, 559) if ln.text == "大床房" else ln for ln in legacy_page()
+            if ln.text != "天次"]
+    inv = extract_page(page)
+    assert (inv.line_items[0].value("spec"), inv.line_items[0].value("unit")) == ("A4 157g铜版纸", "膏")
+    todo = _doubtful(page, inv, 0.985)
+    assert [page[i].text for i in todo] == ["A4157g铜版纸膏"]

@@ -301,6 +301,29 @@ def known_unit(line: OcrLine, reads: list[Read], among: frozenset[str] | None = 
     return unit, best / len(reads)
 
 
+def unit_at_end(line: OcrLine, reads: list[Read], among: frozenset[str] | None = None) -> tuple[str, float] | None:
+    """A spec's (or name's) line that ends with its row's unit glued on and read as no unit the row
+    allows (A4 157g铜版纸张 read …纸膏, held-out 7070): the allowed known unit the cuts make likeliest in
+    its place, weighed as ``known_unit`` weighs a unit cell (each cut that reads the rest of the line
+    alike: ``word_prob`` of its text with the unit at the end), else None."""
+    units = known_units() if among is None else among & known_units()
+    text = line.text.rstrip()
+    if not text or text[-1] in units:
+        return None
+    odds: Counter[str] = Counter()
+    for cut, _score, *lattice in reads:
+        cut = cut.rstrip()
+        if not lattice or "".join(squash(cut).split())[:-1] != "".join(squash(text).split())[:-1]:
+            continue
+        for unit in units:
+            if len(unit) == 1:
+                odds[unit] += word_prob(lattice[0], cut[:-1] + unit)
+    (unit, best), (_, runner) = [*odds.most_common(2), ("", 0.0), ("", 0.0)][:2]
+    if not reads or best / len(reads) < UNIT_SURE or best < UNIT_LEAD * runner:
+        return None
+    return text[:-1] + unit, line.score
+
+
 @cache
 def known_categories() -> frozenset[str]:
     """The lexicon's tax classification categories (the rule set that has a lexicon)."""
