@@ -169,6 +169,15 @@ def test_a_trade_word_that_lost_a_character_before_the_legal_form():
     assert extract_page(page).value("buyer_name") == "远景（深圳）机械设备有限公司"
 
 
+def test_a_one_character_trade_name_is_where_a_character_was_lost():
+    from capture.extract.lexicon import short_trade_name
+
+    assert short_trade_name("北京汇文化传媒股份有限公司", LEX, FORMS) == 2  # 汇 of 汇通 (held-out 6969)
+    assert short_trade_name("北京汇通文化传媒股份有限公司", LEX, FORMS) is None
+    assert short_trade_name("北京文化传媒股份有限公司", LEX, FORMS) is None  # no trade name at all: not this
+    assert short_trade_name("北京汇文化传媒", LEX, FORMS) is None  # no legal form
+
+
 def test_only_names_read_with_a_low_score_are_repaired():
     def buyer(score: float) -> str:
         page = [ln for ln in legacy_page() if not ln.text.startswith("称：济南海纳")]

@@ -603,3 +603,19 @@ def test_a_unit_glued_to_its_spec_read_as_no_allowed_unit_is_the_one_the_cuts_ma
     assert (inv.line_items[0].value("spec"), inv.line_items[0].value("unit")) == ("A4 157g铜版纸", "膏")
     todo = _doubtful(page, inv, 0.985)
     assert [page[i].text for i in todo] == ["A4157g铜版纸膏"]
+
+
+def test_a_one_character_trade_name_gets_the_character_cuts_read_beside_it():
+    """Held-out 6969 (a phone photo): 北京汇文化传媒股份有限公司 read at 0.99 for 北京汇通…, two cuts of
+    five reading 汇通; no registered name has a one-character 字号, so the name is doubted however sure."""
+    from capture.ocr.second_look import company_name, doubted_name, lost_name_char
+
+    line = L("名称：北京汇文化传媒股份有限公司", 1199, 361, 1764, 407, 0.99)
+    assert doubted_name("北京汇文化传媒股份有限公司")
+    full, short = "名称：北京汇通文化传媒股份有限公司", line.text
+    reads = [(short, 0.989), (full, 0.981), (short, 0.964), (full, 0.935), (short, 0.962)]
+    assert lost_name_char(line, reads) == (full, 0.99)
+    assert company_name(line, reads) == (full, 0.99)
+    assert lost_name_char(line, [(short, 0.99)] * 4 + [(full, 0.98)]) is None  # one cut is not enough
+    rival = [(full, 0.98), (full, 0.98), ("名称：北京汇达文化传媒股份有限公司", 0.98), (short, 0.99), (short, 0.99)]
+    assert lost_name_char(line, rival) is None  # two readings of the lost character: no answer

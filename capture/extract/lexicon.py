@@ -571,6 +571,21 @@ def company_slots(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> list[t
     return out
 
 
+def short_trade_name(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> int | None:
+    """Where a company name of the shape place + trade name + trade word + legal form holds a trade name
+    (字号) of one character, which no registered name has (two or more: 北京汇文化传媒… lost the 通 of
+    汇通): that character's index, else None."""
+    form = _form(name, forms)
+    if form is None:
+        return None
+    head = name[: name.index(form)]
+    place = max((p for p in lexicon.places if head.startswith(p)), key=len, default=None)
+    trade = max((t for t in lexicon.trades if head.endswith(t)), key=len, default=None)
+    if place is None or trade is None or len(head) != len(place) + 1 + len(trade):
+        return None
+    return len(place) if CJK.match(head[len(place)]) else None
+
+
 def repair_company(name: str, lexicon: Lexicon, forms: tuple[str, ...]) -> str | None:
     """``name`` with the place of a branch, a place in brackets (and the brackets themselves, a lost
     one too: ``balanced``), its trade words before the legal form and its place at the start put right."""

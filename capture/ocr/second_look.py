@@ -44,6 +44,7 @@ from capture.extract.lexicon import (
     company_slots,
     lost_letters,
     repair_company,
+    short_trade_name,
     word_gaps,
 )
 from capture.extract.normalize import DIGIT_CONFUSIONS
@@ -124,7 +125,8 @@ def doubted_name(name: str) -> bool:
     vocabulary = _company_vocabulary()
     if vocabulary is None:
         return False
-    return repair_company(name, *vocabulary) is not None or bool(company_slots(name, *vocabulary))
+    return (repair_company(name, *vocabulary) is not None or bool(company_slots(name, *vocabulary))
+            or short_trade_name(name, *vocabulary) is not None)
 
 
 def agreed_text(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
@@ -260,11 +262,37 @@ def lexicon_name(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     return (out, line.score) if out != text else None
 
 
+LOST_AGREE = 2  # of the 5 cuts read the same character where a one-character trade name lost one
+
+
+def lost_name_char(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
+    """A company name whose trade name (字号) is one character (``short_trade_name``: 北京汇文化传媒…):
+    the name with the character that ``LOST_AGREE`` or more cuts read beside it, when no cut reads
+    another there (held-out 6969, a phone photo: two cuts of five read 汇通), else None."""
+    vocabulary = _company_vocabulary()
+    if vocabulary is None:
+        return None
+    start = _name_start(line.text)
+    name = "".join(line.text[start:].split())
+    at = short_trade_name(name, *vocabulary)
+    if at is None:
+        return None
+    found: Counter[str] = Counter()
+    for cut, *_ in reads:
+        other = "".join(cut[_name_start(cut):].split())
+        if len(other) == len(name) + 1 and any(other[:k] + other[k + 1 :] == name for k in (at, at + 1)):
+            found[other] += 1
+    if len(found) != 1 or next(iter(found.values())) < LOST_AGREE:
+        return None
+    return line.text[:start] + next(iter(found)), line.score
+
+
 def company_name(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
-    """A doubtful company name: what the readings agree on (``agreed_text``), else its uncommon
-    characters settled by the prior (``common_name_chars``) and the lexicon's change weighed
-    (``lexicon_name``)."""
-    return agreed_text(line, reads) or chained(common_name_chars, lexicon_name)(line, reads)
+    """A doubtful company name: what the readings agree on (``agreed_text``), else a character its
+    one-character trade name lost (``lost_name_char``), else its uncommon characters settled by the
+    prior (``common_name_chars``) and the lexicon's change weighed (``lexicon_name``)."""
+    return agreed_text(line, reads) or lost_name_char(line, reads) or chained(common_name_chars, lexicon_name)(
+        line, reads)
 
 
 @cache
