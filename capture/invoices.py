@@ -365,6 +365,9 @@ def _unit_read(line: OcrLine, reads: list, among: frozenset[str] | None = None) 
         return unit
     texts = {squash(text) for text, *_ in reads}
     text = texts.pop() if len(texts) == 1 else ""
+    units = (among or known_units()) & known_units()
+    if len(text) == 2 and text not in known_units() and len(held := [ch for ch in text if ch in units]) == 1:
+        text = held[0]  # the cell's crop caught a neighbour's edge (氏张: 纸 of the spec before it, cut in half)
     return (text, min(score for _, score, *_ in reads)) if 0 < len(text) <= 2 else None
 
 

@@ -465,6 +465,12 @@ def test_unit_cells_are_read_again_one_row_at_a_time():
     assert calls == [5] and (changed, dropped) == ({}, set()) and [ln.text for ln in added] == ["天"]
     read_crops, _ = fake_reader([[("夭", 0.9)] * 5])
     assert units_again(missed, IMAGE, read_crops, config) == ({}, set(), [])
+    # the empty cell's crop catching a neighbour's edge (held-out 7171, a scan: 氏张, 氏 the right half of
+    # the spec's 纸) in every cut: the one known unit of the two characters
+    read_crops, _ = fake_reader([[("氏天", 0.99)] * 5])
+    assert [ln.text for ln in units_again(missed, IMAGE, read_crops, config)[2]] == ["天"]
+    read_crops, _ = fake_reader([[("天次", 0.99)] * 5])  # two units: no telling which
+    assert units_again(missed, IMAGE, read_crops, config)[2] == []
     # a unit read unsurely is read again; one read surely is not
     unsure = [L("夭", 833, 524, 860, 558, 0.3) if ln.text == "天" else ln for ln in single]
     j = next(k for k, ln in enumerate(unsure) if ln.text == "夭")
