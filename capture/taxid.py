@@ -99,6 +99,20 @@ def repair_candidates(code: str | None) -> list[str]:
     return sorted(out)
 
 
+def region_candidates(code: str | None) -> list[str]:
+    """The valid USCC that ``code`` (18 id characters, failing its check character) is with the one
+    letter among characters 3-8 (the region code, digits only) read for a digit: the digit that makes
+    it valid, if one does (the check character fixes one value of 31 there; a letter fits none), as a
+    one-item list, else []. 91E403038699750878 -> 914403038699750878 (held-out 7171)."""
+    if not code or len(code) != 18 or any(c not in _INDEX for c in code) or is_valid_uscc(code):
+        return []
+    letters = [i for i in range(2, 8) if not code[i].isdigit()]
+    if len(letters) != 1:
+        return []
+    i = letters[0]
+    return [c for d in "0123456789" if is_valid_uscc(c := code[:i] + d + code[i + 1 :])]
+
+
 def lost_end_candidates(code: str | None) -> list[str]:
     """Valid USCCs that ``code`` (17 characters starting with 9, which no legacy number does: those
     start with a province) is with one character lost: at its end (the check character, which the

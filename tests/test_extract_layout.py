@@ -431,6 +431,9 @@ def test_a_tax_id_one_confusable_character_off_exactly_one_valid_id_is_that_id_b
     assert fv.alternatives[0].value == "913101150550103761"
     assert fv.confidence < 0.9 and result.status == "needs_review"  # a person confirms it
     assert seller_id("915101045008637591")[0].value == "91510104500863759J"
+    # a letter in the region code (digits only): the digit the check character fixes (held-out 7171)
+    fv, result = seller_id("91E7011261613H541R")
+    assert (fv.value, fv.source, result.status) == ("9137011261613H541R", Source.DERIVED, "needs_review")
     # no confusable substitution makes it valid (a 3 read for a 5): left as read, an error for review
     fv, result = seller_id("9144030489385137X8")
     assert fv.value == "9144030489385137X8" and fv.source is Source.OCR

@@ -124,3 +124,16 @@ def test_a_uscc_with_one_character_lost_at_its_end_or_in_a_repeat():
     assert lost_end_candidates("91440106117526257") == ["91440106117526257H", "914440106117526257"]
     assert lost_end_candidates("11010519800101123") == []  # a legacy number starts with its province
     assert lost_end_candidates("9111010819089160XJ") == [] and lost_end_candidates("9111010819089160V") == []
+
+
+def test_a_letter_in_the_region_code_is_the_digit_the_check_character_fixes():
+    """Characters 3-8 of a USCC are the region code, digits only (held-out 7171: 91E4… for 9144…)."""
+    from capture.taxid import region_candidates
+
+    assert region_candidates("91E403038699750878") == ["914403038699750878"]
+    assert region_candidates("914403038699750878") == []  # valid already
+    assert region_candidates("91E4E3038699750878") == []  # two letters there: nothing to solve
+    assert region_candidates("91440303869975087A") == []  # no letter there
+    # the check character fixes one value of 31 there: a check character read wrong as well leaves a
+    # letter (or a digit making no province) the only fit, and nothing is offered
+    assert region_candidates("91E403038699750877") == []

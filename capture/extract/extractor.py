@@ -77,7 +77,14 @@ from capture.extract.units import (
 from capture.invoice import ExtractedInvoice, FieldValue, LineItem, Source
 from capture.ocr.base import OcrLine
 from capture.qr import QrPayload
-from capture.taxid import ALPHABET, classify, is_valid_uscc, lost_end_candidates, repair_candidates
+from capture.taxid import (
+    ALPHABET,
+    classify,
+    is_valid_uscc,
+    lost_end_candidates,
+    region_candidates,
+    repair_candidates,
+)
 
 Mapper = Callable[[Box], Box]
 
@@ -637,7 +644,10 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
         fv = fields.get(name)
         if fv is None or not fv.value or classify(fv.value) not in ("bad_check", "invalid"):
             continue
-        candidates = repair_candidates(fv.value) if len(fv.value) == 18 else lost_end_candidates(fv.value)
+        candidates = (
+            (repair_candidates(fv.value) or region_candidates(fv.value)) if len(fv.value) == 18
+            else lost_end_candidates(fv.value)
+        )
         if len(candidates) == 1:
             fields[name] = FieldValue(candidates[0], min(fv.confidence, ID_REPAIRED), Source.DERIVED, fv.page,
                                       fv.box, (fv,))
