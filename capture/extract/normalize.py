@@ -72,6 +72,7 @@ def money(text: str | None, *, implied_decimals: bool = False) -> str | None:
     if s and s[0] in MINUS_SIGNS:  # "¥-100.00"
         negative, s = True, s[1:]
     s = "".join(ch for ch in s if ch not in " \t\u3000'_")
+    s = re.sub(r"^[.·,，]+(?=\d+\.\d{2}$)", "", s)  # a speck read before the amount (.61.89)
     s = s.translate(DIGIT_CONFUSIONS)
     s = re.sub(r"[.。·]{2,}", ".", s).replace("。", ".").replace("·", ".")
     if s.count(".") > 1 and s.endswith("."):
