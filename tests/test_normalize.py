@@ -12,8 +12,8 @@ from capture.extract import normalize as n
     ("Y1500.00", "1500.00"),  # ¥ misread as Y
     ("（小写）¥1500.00", "1500.00"),
     ("价税合计(小写):¥ 1 500.00", "1500.00"),
-    ("(2¥6378.79", "6378.79"),
-    (".61.89", "61.89"),  # a speck before the tax cell's amount (held-out 7272)  # （小写） read (2, its closing bracket lost (held-out 6868)
+    ("(2¥6378.79", "6378.79"),  # （小写） read (2, its closing bracket lost (held-out 6868)
+    (".61.89", "61.89"),  # a speck before the tax cell's amount (held-out 7272)
     ("１５００．００", "1500.00"),  # full-width digits and point
     ("15OO.Oo", "1500.00"),
     ("l5S.B0", "155.80"),
