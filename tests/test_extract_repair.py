@@ -372,6 +372,16 @@ def test_a_lone_name_label_belongs_to_the_block_whose_label_is_beside_it():
     assert (fields["buyer_name"].value, fields["seller_name"].value) == names
 
 
+def test_the_other_whole_company_name_may_be_a_branch():
+    """Held-out 7272: 名标：天津正大网络科技有限责任公司北京分公司, its label misread, ends with a branch,
+    not a legal form: the buyer's name had been left empty."""
+    branch = "天津正大网络科技有限责任公司北京分公司"
+    page = side_by_side(L("名标：" + branch, 64, 130, 418, 150))
+    assert extract_page(page).fields["buyer_name"].value == branch
+    page = side_by_side(L("名标：天津正大网络科技有限责任公司北京分店", 64, 130, 418, 150))
+    assert "buyer_name" not in extract_page(page).fields  # no company's shape
+
+
 def test_with_no_block_label_read_a_lone_name_label_right_of_the_middle_is_the_sellers_on_a_side_by_side_page():
     """Held-out 7070 (数电): 销售方信息 read 的售疗临息 and the buyer's 名称 read 名码，: the lone 名称 anchor,
     the seller's, had been the buyer's, and the two parties' names swapped."""

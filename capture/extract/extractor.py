@@ -542,9 +542,14 @@ def _party(anchor: Anchor, parties: Sequence[Anchor | None]) -> int | None:
     return best[2] if best is not None else None
 
 
+# a branch after the company's legal form: <place>分公司 (天津正大网络科技有限责任公司北京分公司)
+_BRANCH_END = r"[\u4e00-\u9fff]{2,4}分公司$"
+
+
 def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page: int, to_original: Mapper) -> None:
     """One name field not found (its 名称 label misread) and the other found: the one other line outside
-    the item table that is a whole company name (it ends with a legal form) is its value."""
+    the item table that is a whole company name (it ends with a legal form, or a legal form and a branch's
+    <place>分公司) is its value."""
     missing = [nm for nm in rs.name_fields if nm not in fields]
     if len(missing) != 1 or len(missing) == len(rs.name_fields) or not rs.legal_forms:
         return
@@ -554,7 +559,7 @@ def _unlabelled_name(lines, fields: dict, rs: RuleSet, header: Box | None, page:
         if (header is None or center(ln)[1] < header[1] or center(ln)[1] > header[3])
         and (value := normalize_kind("name", ln.text)) is not None
         and not any(t in squash(ln.text) for t in taken) and _whole_name(ln.text, value)
-        and any(value.endswith(form) for form in rs.legal_forms)
+        and any(value.endswith(form) or re.search(re.escape(form) + _BRANCH_END, value) for form in rs.legal_forms)
     ]
     if len(found) == 1:
         value, ln = found[0]
