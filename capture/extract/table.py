@@ -199,11 +199,19 @@ def _crowded(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]
 HALF_WIDE = 1.6  # box widths over heights: a one-character read this wide lost the label's second character
 
 
+def _rates_under(lines: Sequence[OcrLine], box: Box, hbox: Box) -> bool:
+    """The first row's cell under a header box is a tax rate (13%)."""
+    under = [b for b in lines if b.box[1] > hbox[3] and b.box[0] < box[2] and b.box[2] > box[0]]
+    first = min(under, key=lambda b: b.box[1], default=None)
+    return first is not None and bool(_RATE.match(squash(first.text)))
+
+
 def _half_read_last(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
     """The last column's one-character label (税 of 税额) read from a box two characters wide, with the
-    column before it not found and header text beyond it: the box was that column's label with its
-    second character lost (税率 read 税), and the text beyond is the last column's header (税额 read 检 额,
-    left to ``_edge_columns``)."""
+    column before it not found and header text beyond it, or a rate under it: the box was that column's
+    label with its second character lost (税率 read 税), and the text beyond is the last column's header
+    (税额 read 检 额, left to ``_edge_columns``, which places the column one pitch beyond when nothing
+    of its header was read: held-out 7373, a phone photo, a row's tax had been its amount)."""
     order = list(rule.columns)
     last, before = order[-1], order[-2]
     a = found.get(last)
@@ -220,7 +228,7 @@ def _half_read_last(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
         ln for ln in lines
         if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and ln.box[0] >= box[2]
     ]
-    if not beyond:
+    if not beyond and not _rates_under(lines, box, hbox):
         return found
     out = {c: anchor for c, anchor in found.items() if c != last}
     out[before] = Anchor(a.lines, a.label, a.score, a.rest)
