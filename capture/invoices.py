@@ -24,7 +24,6 @@ import numpy as np
 from capture.extract.extractor import ExtractConfig, choose_rules, extract_page
 from capture.extract.layout import center, squash
 from capture.extract.lexicon import MIN_WORD, lost_letters
-from capture.extract.normalize import DIGIT_CONFUSIONS
 from capture.extract.table import TALL, item_name, read_table, stacked_cells
 from capture.extract.units import named_package, repair_spec, spec_units
 from capture.geometry import bbox
@@ -35,6 +34,7 @@ from capture.ocr.reread import ReadCrops, variants
 from capture.ocr.second_look import (
     Judge,
     after_category,
+    as_digits,
     category_of,
     chained,
     company_name,
@@ -450,10 +450,6 @@ def _second_look(
 UNCONFIRMED = ("invoice_number", "invoice_code", "check_code")
 
 
-def _as_digits(text: str) -> str:
-    return "".join(text.split()).translate(DIGIT_CONFUSIONS)
-
-
 def _unsure_numbers(
     lines: Sequence[OcrLine], inv: ExtractedInvoice, image, read_crops, unsure: float
 ) -> ExtractedInvoice:
@@ -464,7 +460,7 @@ def _unsure_numbers(
         fv = inv.fields.get(name)
         if fv is None or fv.value is None or fv.source is not Source.OCR:
             continue
-        at = next((i for i, ln in enumerate(lines) if fv.value in _as_digits(ln.text)), None)
+        at = next((i for i, ln in enumerate(lines) if fv.value in as_digits(ln.text)), None)
         if at is not None:
             todo.setdefault(at, []).append(name)
     crops = [(i, cut) for i in todo for cut in cuts(image, lines[i].box)]

@@ -684,11 +684,16 @@ def reread_lines(
 DIGITS_AGREE = 4  # of the 5 cuts read the number as the page did
 
 
+def as_digits(text: str) -> str:
+    """A text as a number is compared: spaces aside, OCR's letter-for-digit confusions mapped."""
+    return "".join(text.split()).translate(DIGIT_CONFUSIONS)
+
+
 def _digit_runs(read: Read) -> tuple[str, list[float]]:
     """A cut's text as digits (OCR's letter-for-digit confusions mapped, spaces aside) and, with a lattice,
     how sure the recognizer was of each character against the likeliest other digit: p / (p + p_other)."""
     if len(read) < 3:
-        return "".join(read[0].split()).translate(DIGIT_CONFUSIONS), []
+        return as_digits(read[0]), []
     text, shares = [], []
     lattice = read[2]
     for ch, steps in emitted_path(lattice):
