@@ -56,6 +56,7 @@ from capture.ocr.second_look import (
     misread_star,
     model_spec,
     reread_lines,
+    spaceless,
     star_split,
     unit_at_end,
     word_gaps_of,
@@ -162,10 +163,10 @@ def _doubtful(
     specs = _specs(inv)
     # a spec line with its row's unit glued on, the unit read as none the row allows: the line -> the units
     glued = {
-        "".join(squash(li.spec.value).split()) + li.unit.value: _allowed(li.value("spec"), li.value("name"))
+        spaceless(li.spec.value) + li.unit.value: allowed
         for li in inv.line_items
         if li.spec is not None and li.spec.value and li.unit is not None and li.unit.value
-        and len(li.unit.value) == 1 and li.unit.value not in _allowed(li.value("spec"), li.value("name"))
+        and len(li.unit.value) == 1 and li.unit.value not in (allowed := _allowed(li.value("spec"), li.value("name")))
     }
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
@@ -191,7 +192,7 @@ def _doubtful(
             judge = chained(judge, lost_words) if judge is not None else lost_words
         if squash(ln.text) in specs and completions(squash(ln.text)):  # 大床 of 大床房
             judge = chained(judge, completed_word) if judge is not None else completed_word
-        if (bare_line := "".join(squash(ln.text).split())) in glued:
+        if (bare_line := spaceless(ln.text)) in glued:
             ending = partial(unit_at_end, among=glued[bare_line])
             judge = chained(judge, ending) if judge is not None else ending
         if judge is not None:

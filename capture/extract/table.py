@@ -285,6 +285,17 @@ def _boxed(text: str, score: float, box: Box) -> OcrLine:
     return OcrLine(text, score, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
+def _unmatched_band(lines: Sequence[OcrLine], found: dict[str, Anchor]) -> list[OcrLine]:
+    """The header text no found label took: lines on the found labels' band, a row's value (12568.71,
+    9%) aside."""
+    hbox = union([a.box for a in found.values()])
+    used = {id(ln) for a in found.values() for ln in a.lines}
+    return [
+        ln for ln in lines
+        if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and not _CELL_VALUE.search(ln.text)
+    ]
+
+
 def _one_off_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
     """Header lines beyond the outermost found columns one character off a label of a column not found
     (税率 read as 税车 right of 单价, 金额 and 税额 lost): that column, when its place in the order and
@@ -292,11 +303,7 @@ def _one_off_labels(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
     against the columns instead (``_unread_columns``)."""
     order = list(rule.columns)
     hbox = union([a.box for a in found.values()])
-    used = {id(ln) for a in found.values() for ln in a.lines}
-    band = [
-        ln for ln in lines
-        if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and not _CELL_VALUE.search(ln.text)
-    ]
+    band = _unmatched_band(lines, found)
     out: dict[str, Anchor] = {}
     for ln in band:
         text, x = squash(ln.text), center(ln)[0]
@@ -347,11 +354,7 @@ def _unread_columns(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
     sits between the found neighbours in the rule's column order (or beyond the outermost ones)."""
     order = list(rule.columns)
     hbox = union([a.box for a in found.values()])
-    used = {id(ln) for a in found.values() for ln in a.lines}
-    band = [
-        ln for ln in lines
-        if id(ln) not in used and hbox[1] - 5 <= center(ln)[1] <= hbox[3] + 5 and not _CELL_VALUE.search(ln.text)
-    ]
+    band = _unmatched_band(lines, found)
     out: dict[str, Anchor] = {}
     for i, col in enumerate(order):
         if col in found or col in out:

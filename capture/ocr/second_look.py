@@ -329,6 +329,11 @@ def known_unit(line: OcrLine, reads: list[Read], among: frozenset[str] | None = 
     return unit, best / len(reads)
 
 
+def spaceless(text: str) -> str:
+    """``squash`` with every space dropped: a spec line as the table joined it, against its cuts."""
+    return "".join(squash(text).split())
+
+
 def unit_at_end(line: OcrLine, reads: list[Read], among: frozenset[str] | None = None) -> tuple[str, float] | None:
     """A spec's (or name's) line that ends with its row's unit glued on and read as no unit the row
     allows (A4 157g铜版纸张 read …纸膏, held-out 7070): the allowed known unit the cuts make likeliest in
@@ -341,7 +346,7 @@ def unit_at_end(line: OcrLine, reads: list[Read], among: frozenset[str] | None =
     odds: Counter[str] = Counter()
     for cut, _score, *lattice in reads:
         cut = cut.rstrip()
-        if not lattice or "".join(squash(cut).split())[:-1] != "".join(squash(text).split())[:-1]:
+        if not lattice or spaceless(cut)[:-1] != spaceless(text)[:-1]:
             continue
         for unit in units:
             if len(unit) == 1:
