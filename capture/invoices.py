@@ -55,6 +55,7 @@ from capture.ocr.second_look import (
     lost_words,
     misread_star,
     model_spec,
+    named_unit,
     reread_lines,
     spaceless,
     star_split,
@@ -168,6 +169,13 @@ def _doubtful(
         if li.spec is not None and li.spec.value and li.unit is not None and li.unit.value
         and len(li.unit.value) == 1 and li.unit.value not in (allowed := _allowed(li.value("spec"), li.value("name")))
     }
+    # an item name naming the package it is sold by (…（20支/盘）) that is not its row's unit read:
+    # the package named -> the units of the rows that name it so
+    packaged: dict[str, set[str]] = {}
+    for li in inv.line_items:
+        named = named_package(li.value("name"))
+        if named is not None and li.unit is not None and li.unit.value in known_units() and named != li.unit.value:
+            packaged.setdefault(named, set()).add(li.unit.value)
     todo: dict[int, Judge] = {}
     for i, ln in enumerate(lines):
         bare = star_split(ln.text)[0]
@@ -195,6 +203,9 @@ def _doubtful(
         if (bare_line := spaceless(ln.text)) in glued:
             ending = partial(unit_at_end, among=glued[bare_line])
             judge = chained(judge, ending) if judge is not None else ending
+        if len(sold_by := packaged.get(named_package(ln.text.rstrip()) or "", ())) == 1:
+            named = partial(named_unit, unit=next(iter(sold_by)))
+            judge = chained(judge, named) if judge is not None else named
         if judge is not None:
             todo[i] = judge
     return todo

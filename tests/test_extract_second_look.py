@@ -625,3 +625,25 @@ def test_a_one_character_trade_name_gets_the_character_cuts_read_beside_it():
     assert lost_name_char(line, [(short, 0.99)] * 4 + [(full, 0.98)]) is None  # one cut is not enough
     rival = [(full, 0.98), (full, 0.98), ("名称：北京汇达文化传媒股份有限公司", 0.98), (short, 0.99), (short, 0.99)]
     assert lost_name_char(line, rival) is None  # two readings of the lost character: no answer
+
+
+def test_a_package_named_at_an_item_names_end_that_is_not_its_rows_unit_is_read_again():
+    """Held-out 7474: …子弹头替换芯（20支/盒） with 盒 read 盘 on the wrapped line (0.83), the row's unit
+    read 盒; every cut of the line reads 盒."""
+    from capture.ocr.second_look import named_unit
+
+    line = L("芯(20支/盘)", 47, 365, 126, 382, 0.83)
+    assert named_unit(line, [("芯（20支/盒）", 0.86)] * 4 + [("芯(20支/盘)", 0.8)], "盒") == ("芯(20支/盒)", 0.86)
+    assert named_unit(line, [("芯（20支/盒）", 0.86)] * 3 + [("芯(20支/盘)", 0.8)] * 2, "盒") is None  # 3 of 5
+    assert named_unit(L("芯(20支/盒)", 0, 0, 1, 1), [("芯（20支/盒）", 0.86)] * 5, "盒") is None  # named so already
+    # the page: the name's line is looked at again when the package it names is not the row's unit
+    page = [
+        L("*办公用品*中性笔芯(20支/盘)", 147, 527, 441, 555) if ln.text == "*住宿服务*住宿费"
+        else L("盒", 833, 524, 860, 556) if ln.text == "天次" else ln
+        for ln in legacy_page()
+    ]
+    inv = extract_page(page)
+    assert (inv.line_items[0].value("name"), inv.line_items[0].value("unit")) == ("*办公用品*中性笔芯（20支/盘）", "盒")
+    assert "*办公用品*中性笔芯(20支/盘)" in [page[i].text for i in _doubtful(page, inv, 0.985)]
+    page = [L("盘", 833, 524, 860, 556) if ln.text == "盒" else ln for ln in page]  # the unit names it too
+    assert "*办公用品*中性笔芯(20支/盘)" not in [page[i].text for i in _doubtful(page, extract_page(page), 0.985)]

@@ -49,6 +49,7 @@ from capture.extract.lexicon import (
 )
 from capture.extract.normalize import DIGIT_CONFUSIONS
 from capture.extract.rules import load_rulebook
+from capture.extract.units import named_package
 from capture.ocr.base import OcrLine
 from capture.ocr.ctc import emitted_path, word_prob
 from capture.ocr.reread import VARIANTS as CUTS
@@ -355,6 +356,19 @@ def unit_at_end(line: OcrLine, reads: list[Read], among: frozenset[str] | None =
     if not reads or best / len(reads) < UNIT_SURE or best < UNIT_LEAD * runner:
         return None
     return text[:-1] + unit, line.score
+
+
+def named_unit(line: OcrLine, reads: list[Read], unit: str) -> tuple[str, float] | None:
+    """An item name's line ending in the package it is sold by (…芯（20支/盘）) that names another
+    package than its row's unit read (盒, held-out 7474): the row's unit in its place when ``AGREE`` cuts
+    read that package there (…/盒）), the rest of the line as it was read; else None."""
+    text = line.text.rstrip()
+    if named_package(text) in (None, unit):
+        return None
+    agree = [score for cut, score, *_ in reads if named_package(cut) == unit]
+    if len(agree) < AGREE:
+        return None
+    return text[:-2] + unit + text[-1], sum(agree) / len(agree)
 
 
 @cache
