@@ -647,3 +647,14 @@ def test_a_package_named_at_an_item_names_end_that_is_not_its_rows_unit_is_read_
     assert "*办公用品*中性笔芯(20支/盘)" in [page[i].text for i in _doubtful(page, inv, 0.985)]
     page = [L("盘", 833, 524, 860, 556) if ln.text == "盒" else ln for ln in page]  # the unit names it too
     assert "*办公用品*中性笔芯(20支/盘)" not in [page[i].text for i in _doubtful(page, extract_page(page), 0.985)]
+
+
+def test_a_spec_of_stationery_takes_the_character_the_cuts_read_for_a_known_word():
+    """Held-out 7474: A4 双强力夹 read …强方夹 (the page) and …强为夹 (another page, 力 second in every
+    cut); 强力夹 is a stationery word of the list."""
+    from capture.ocr.second_look import known_words
+
+    line = L("A4 双强方夹", 239, 266, 310, 284, 0.93)
+    at = line.text.index("方")
+    cuts = [_text_cut("A4 双强力夹", {at: {"力": 0.86, "方": 0.14}})] * 5
+    assert known_words(line, cuts) == ("A4 双强力夹", 0.93)
