@@ -118,6 +118,7 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*日用杂品*清洁用品-一批") == "*日用杂品*清洁用品一批"
     assert item_name("*日用杂品*清洁用品-批") == "*日用杂品*清洁用品一批"
     assert item_name("*日用杂品*清洁用品--批") == "*日用杂品*清洁用品一批"  # held-out 5858: 一 as two dashes
+    assert item_name("*日用杂品*清洁用品·一批") == "*日用杂品*清洁用品一批"  # held-out 7474: a speck before 一
     assert item_name("*劳务*装卸搬运服务i") == "*劳务*装卸搬运服务"
     assert item_name("*经纪代理服务*旅游服务代订]") == "*经纪代理服务*旅游服务代订"  # held-out 7474
     assert item_name("*图书*资料汇编【上]") == "*图书*资料汇编【上]"  # one was opened: kept

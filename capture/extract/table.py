@@ -54,7 +54,8 @@ def _percent_as_digits(text: str) -> str | None:
     return f"{m[1]}%" if m else None
 
 
-_DASH_BEFORE_ONE = re.compile(r"(?<=[\u4e00-\u9fff])[-－—–]+(?=一)")
+# 用品-一批, 用品·一批: a dash or a dot before 一 (the 一 read twice, or a speck beside it)
+_DASH_BEFORE_ONE = re.compile(r"(?<=[\u4e00-\u9fff])(?:[-－—–]+|[·•‧∙・])(?=一)")
 _DASH_ONE = re.compile(r"(?<=[\u4e00-\u9fff])[-－—–]{1,2}(?=[\u4e00-\u9fff])")  # 一 read as one dash or two
 # 27英寸1PS面板: a 1 between a Chinese character and a run of capitals is the I of a Latin word, unless
 # the capitals are a measure after a count (1TB, 1KG)
@@ -77,7 +78,7 @@ def item_name(text: str) -> str | None:
     asterisks again, a lost leading asterisk (图书*企业财务会计实务) is put back, and a dot after the last
     Chinese character (a speck read as •, !, |, i or l, or as a closing bracket none opened) is dropped;
     a dash between Chinese characters is the 一 it was read for (用品-批, 用品--批), or dropped before one
-    (用品-一批); a 1 between a Chinese character and
+    (用品-一批), as is a dot there (用品·一批); a 1 between a Chinese character and
     capitals that are no measure is an I (27英寸1PS面板 -> IPS; 1TB stays), and a letter of a digit's
     shape right after a number's point is that digit (0.Smm -> 0.5mm), and a round one before the point
     of a measure a 0 (c.5mm -> 0.5mm), a second point after its decimals dropped (0.5.mm); J盘 or V盘 is
