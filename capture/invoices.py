@@ -34,6 +34,7 @@ from capture.ocr.reread import ReadCrops, variants
 from capture.ocr.second_look import (
     Judge,
     after_category,
+    agreed_spec,
     as_digits,
     category_of,
     chained,
@@ -145,7 +146,8 @@ def _doubtful(
     a known word one character off would cover (``word_gaps_of``), or read surely with one that a word of
     ``MIN_WORD`` or more characters would, whose judge then also weighs that (``known_words``); a line
     of an item name holding a known word with a character lost (``lost_words``); a spec read one
-    character short of a known word (``completed_word``). Model specs are ``_lost_ends``'s to pick."""
+    character short of a known word (``completed_word``), or read unsurely (``agreed_spec``). Model
+    specs' lost last characters are ``_lost_ends``'s to pick."""
     names = [squash(fv.value) for n in ("buyer_name", "seller_name") if (fv := inv.fields.get(n)) and fv.value]
     items = [star_split(li.name.value)[0] for li in inv.line_items if li.name and li.name.value.count("*") < 2]
     units = _unknown_units(inv)
@@ -200,6 +202,8 @@ def _doubtful(
             judge = chained(judge, lost_words) if judge is not None else lost_words
         if squash(ln.text) in specs and completions(squash(ln.text)):  # 大床 of 大床房
             judge = chained(judge, completed_word) if judge is not None else completed_word
+        if squash(ln.text) in specs and ln.score < SPEC_SURE:
+            judge = chained(judge, agreed_spec) if judge is not None else agreed_spec
         if (bare_line := spaceless(ln.text)) in glued:
             ending = partial(unit_at_end, among=glued[bare_line])
             judge = chained(judge, ending) if judge is not None else ending
@@ -288,6 +292,7 @@ def _halved_units(lines: Sequence[OcrLine], inv: ExtractedInvoice) -> list[tuple
     return out
 
 
+SPEC_SURE = 0.95  # a spec line read with a lower score is read again (``agreed_spec``)
 UNIT_DOUBT = 0.5  # a unit cell read with a lower score is read again from scratch (克 at 0.18 for 千克)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from capture.extract.extractor import extract_page
 from capture.invoice import ExtractedInvoice
@@ -658,3 +659,18 @@ def test_a_spec_of_stationery_takes_the_character_the_cuts_read_for_a_known_word
     at = line.text.index("方")
     cuts = [_text_cut("A4 双强力夹", {at: {"力": 0.86, "方": 0.14}})] * 5
     assert known_words(line, cuts) == ("A4 双强力夹", 0.93)
+
+
+def test_a_spec_read_unsurely_takes_what_the_cuts_agree_on():
+    """Held-out 7474: a mouse's model M330 read M336 at 0.90, every cut reading M330 at 0.92-0.97."""
+    from capture.ocr.second_look import agreed_spec
+
+    line = L("M336", 266, 300, 307, 317, 0.898)
+    reads = [("M330", 0.96), ("M330", 0.95), ("M330", 0.92), ("M330", 0.94), ("M330", 0.93)]
+    assert agreed_spec(line, reads) == ("M330", pytest.approx(0.94))
+    assert agreed_spec(line, reads[:3] + [("M336", 0.95)] * 2) is None  # three cuts of five
+    assert agreed_spec(line, [("M330", 0.9)] * 5) is None  # no surer than the page's reading
+    # the page: a spec line under SPEC_SURE is looked at again, one read surely is not
+    page = [L("大床房", 615, 522, 699, 559, 0.9) if ln.text == "大床房" else ln for ln in legacy_page()]
+    assert "大床房" in [page[i].text for i in _doubtful(page, extract_page(page), 0.985)]
+    assert "大床房" not in [legacy_page()[i].text for i in _doubtful(legacy_page(), extract_page(legacy_page()), 0.985)]
