@@ -755,6 +755,16 @@ def test_an_amount_and_a_price_each_read_with_a_7_as_a_slash():
     assert extract_page(_page(SPREAD_HEADER, body)).line_items[0].value("unit_price") is None
 
 
+def test_an_amount_read_with_its_first_digit_or_the_one_before_its_point_as_a_sign():
+    """Held-out 7575: 7088.69 read /088.69 and 67891.18 read 6789].18; both rows had no amount."""
+    from capture.extract.items import blotted_amount
+
+    assert blotted_amount("/088.69", "425.32", "6%") == "7088.69"
+    assert blotted_amount("6789].18", "4073.47", "6%") == "67891.18"
+    assert blotted_amount("/088.69", "425.00", "6%") is None  # no digit fits the tax
+    assert blotted_amount("23/20.75", "1423.25", "6%") == "23720.75"
+
+
 def test_a_number_ending_a_spec_over_the_unit_header_stays_in_the_spec():
     """MateBook 14 running over 单位: the 14 was split off as a quantity and lost (held-out 4141)."""
     body = [
@@ -1085,7 +1095,11 @@ def test_a_row_amount_unread_is_what_the_invoice_amount_leaves_once_another_row_
     inv = extract_page(_page(header, body))
     assert [li.amount.value if li.amount else None for li in inv.line_items] == ["1985.76", "524.77", "14709.58"]
     assert inv.line_items[1].amount.source is Source.DERIVED
-    body[-1] = L("（小写）¥17402.32", 600, 436, 700, 455)  # it would leave 534.77, which 5.25 does not fit
+    # the total would leave 534.77, which 5.25 does not fit: the one digit in the blot's place its 1% tax
+    # fits gives the amount still (held-out 7575: a blot before the point is one digit's place too)
+    body[-1] = L("（小写）¥17402.32", 600, 436, 700, 455)
+    assert extract_page(_page(header, body)).line_items[1].value("amount") == "524.77"
+    body[5] = L("52--77", 630, 280, 680, 297)  # no one digit's place: nothing is made up
     assert extract_page(_page(header, body)).line_items[1].amount is None
 
 

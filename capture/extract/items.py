@@ -594,16 +594,21 @@ def blotted_price(text: str, quantity: str | None, amount: str | None) -> str | 
     return fits.pop() if len(fits) == 1 else None
 
 
+# an amount's digit read as a sign anywhere: first (/088.69 for 7088.69) or right before the point
+# (6789].18 for 67891.18) as well as between digits
+_BLOTTED_AMOUNT = re.compile(r"(\d[\d.]*)?[^\w\s.,。]((?:\d|\.\d)[\d.]*)")
+
+
 def blotted_amount(text: str, tax: str | None, rate: str | None) -> str | None:
-    """A row amount read with one character as a sign (23/20.75 for 23720.75): the one digit in its
-    place that the row's tax was levied on at the rate read, when exactly one does."""
-    m = BLOTTED.fullmatch(re.sub(r"\s", "", text))
+    """A row amount read with one character as a sign (23/20.75 for 23720.75; /088.69, 6789].18): the
+    one digit in its place that the row's tax was levied on at the rate read, when exactly one does."""
+    m = _BLOTTED_AMOUNT.fullmatch(re.sub(r"\s", "", text))
     r, t = _rate(rate), (Decimal(tax) if tax is not None else None)
     if m is None or r is None or t is None or t <= 0:
         return None
     fits = {
         c for d in "0123456789"
-        if re.fullmatch(r"[1-9]\d*\.\d{2}|0\.\d{2}", c := m[1] + d + m[2]) and _fen(Decimal(c) * r) == t
+        if re.fullmatch(r"[1-9]\d*\.\d{2}|0\.\d{2}", c := (m[1] or "") + d + m[2]) and _fen(Decimal(c) * r) == t
     }
     return fits.pop() if len(fits) == 1 else None
 
