@@ -945,6 +945,9 @@ def test_a_unit_price_with_a_digit_read_as_a_sign():
     assert blotted_price("2.1234567/", "1", "2.12") is None
     # the blot far right: every digit gives the amount to the fen, so none is chosen
     assert blotted_price("2.12345/7", "1", "2.12") is None
+    # held-out 7575: of those, the one that is the price before tax the row's amount and tax give
+    assert blotted_price("142005.50458/16", "1", "142005.50", "12780.50", "9%") == "142005.50458716"
+    assert blotted_price("142005.50458/16", "1", "142005.50", "12780.51", "9%") is None
     header = _digital_header()
     body = [
         L("*经纪代理服务*旅游服务代订", 43, 342, 239, 362), L("1", 509, 344, 523, 360),
@@ -1045,6 +1048,12 @@ def test_a_price_of_many_decimals_is_a_price_including_tax_over_one_plus_the_rat
     # a price that is no such quotient (amount / quantity) is left as read
     row = LineItem.of(quantity="3", unit_price="33.33333333", amount="100.00", tax_rate="13%", tax="13.00")
     assert repair_item(row, RATES).value("unit_price") == "33.33333333"
+    # held-out 7575: 121.10091743 read 121.10991743, whose own price with tax is 132.01; the row's amount
+    # and tax give 6 x 132.00
+    row = LineItem.of(quantity="6", unit_price="121.10991743", amount="726.61", tax_rate="9%", tax="65.39")
+    assert repair_item(row, RATES).value("unit_price") == "121.10091743"
+    row = LineItem.of(quantity="6", unit_price="121.10991743", amount="726.61", tax_rate="9%", tax="65.38")
+    assert repair_item(row, RATES).value("unit_price") == "121.10991743"  # 791.99 / 6 is no whole fen
 
 
 def test_a_quantitys_decimals_read_glued_to_the_front_of_its_price():

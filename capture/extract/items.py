@@ -580,9 +580,13 @@ def tax_from_total(items: list[LineItem], total: str | None, rates: tuple[str, .
     return [fixed if i == k else it for i, it in enumerate(items)]
 
 
-def blotted_price(text: str, quantity: str | None, amount: str | None) -> str | None:
+def blotted_price(
+    text: str, quantity: str | None, amount: str | None, tax: str | None = None, rate: str | None = None
+) -> str | None:
     """A unit price read with one character as a sign (49/2.20 for 4972.20, 136716.≥1376147): the one
-    digit in its place that makes quantity x price the amount to the fen, when exactly one does."""
+    digit in its place that makes quantity x price the amount to the fen, when exactly one does; of
+    several (a blot far right), the one that is the price before tax the row's amount and tax give
+    (``net_prices``: 142005.50458/16 for 142005.50458716, 154786.00 / 1.09)."""
     m = BLOTTED.fullmatch(re.sub(r"\s", "", text))
     if m is None or quantity is None or amount is None:
         return None
@@ -591,6 +595,10 @@ def blotted_price(text: str, quantity: str | None, amount: str | None) -> str | 
         c for d in "0123456789"
         if re.fullmatch(r"[1-9]\d*(\.\d+)?|0\.\d+", c := m[1] + d + m[2]) and _fen(q * Decimal(c)) == want
     }
+    r = _rate(rate)
+    if len(fits) > 1 and r and tax is not None:
+        decimals = len((m[1] + "0" + m[2]).partition(".")[2])
+        fits &= set(net_prices(want, q, Decimal(tax), r, decimals))
     return fits.pop() if len(fits) == 1 else None
 
 
@@ -640,6 +648,9 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if f"{quotients[0]:f}" == read:
         return item  # such a quotient as read
     amount, q = _dec(item.amount), _dec(item.quantity)
+    # the price including tax the row's amount and tax give (121.10991743 for 121.10091743 under 6 x
+    # 132.00 = 726.61 + 65.39 at 9%: the reading's own price with tax, 132.01, is off by the misread digit)
+    quotients += [Decimal(c) for c in net_prices(amount, q, _dec(item.tax), r, decimals)]
     fits = {
         f"{c:f}" for c in quotients
         if _one_off(read, f"{c:f}") and (amount is None or q is None or _fen(q * c) == amount)
@@ -647,6 +658,21 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     if len(fits) != 1:
         return item
     return _set(item, "unit_price", fits.pop(), _conf(item, "unit_price", "tax_rate"), page)
+
+
+def net_prices(
+    amount: Decimal | None, q: Decimal | None, tax: Decimal | None, rate: Decimal, decimals: int
+) -> list[str]:
+    """The unit price before tax, to ``decimals`` and to one more, of the price including tax a row's
+    amount and tax give ((amount + tax) / quantity, when that is a whole fen: what the invoicing software
+    divided by 1 + rate), else none."""
+    if None in (amount, q, tax) or q <= 0 or tax < 0:
+        return []
+    gross = (amount + tax) / q
+    if gross != _fen(gross):
+        return []
+    net = gross / (1 + rate)
+    return [f"{net.quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP):f}" for d in (decimals, decimals + 1)]
 
 
 def _point_lost(item: LineItem, page: int) -> LineItem:
