@@ -795,6 +795,13 @@ def test_a_small_speck_well_below_the_last_row_is_no_quantity():
     assert extract_page(_page(whole_header(), body)).line_items[0].spec is None
     body[-1] = L("5", 300, 296, 308, 309, score=0.9)  # read surely: it stands
     assert extract_page(_page(whole_header(), body)).line_items[0].value("spec") == "5"
+    body[-1] = L("3.", 300, 296, 308, 309, score=0.38)  # with a speck of its own (held-out 7575)
+    assert extract_page(_page(whole_header(), body)).line_items[0].spec is None
+    # on the row's line: half a digit's height and read unsurely (held-out 7575: 2 at 0.23)
+    body[-1] = L("2", 300, 262, 308, 271, score=0.23)
+    assert extract_page(_page(whole_header(), body)).line_items[0].spec is None
+    body[-1] = L("2", 300, 256, 308, 273, score=0.23)  # a digit's height there: a spec, however unsure
+    assert extract_page(_page(whole_header(), body)).line_items[0].value("spec") == "2"
 
 
 def test_an_unreadable_amount_total_is_the_rows_sum_when_their_taxes_add_up_to_the_tax_read():

@@ -761,11 +761,12 @@ def _rows(body: list[OcrLine], centers: list[tuple[float, str]], h: float, slope
         cy = level(cell.box)
         # the row at or above this cell (a little tolerance for print offsets), else the first row
         idx = max([i for i, y in enumerate(starts) if y <= cy + 0.6 * h] or [0])
-        if cy - starts[idx] > h and (
-            cell.box[3] - cell.box[1] < SPECK * h or (len(squash(cell.text)) == 1 and cell.score < SPECK_SURE)
-        ):
+        short = cell.box[3] - cell.box[1] < SPECK * h
+        lone = len(squash(cell.text).strip(".,·'`")) == 1 and cell.score < SPECK_SURE
+        if (cy - starts[idx] > h and (short or lone)) or (short and lone):
             # a dot well below the row's printed line read as 1 (or 2), or a mark there read unsurely as
-            # one character (5 at 0.64, held-out 7474): no quantity (or spec) of it
+            # one character (5 at 0.64, 3. at 0.38, held-out 7474, 7575), or a small one read so on the
+            # row's line (2 at 0.23, half a digit's height): no quantity (or spec) of it
             continue
         row = rows[idx]
         if col in row and (merged := _speck_at_start(row[col], cell, h, col)) is not None:
