@@ -370,9 +370,11 @@ def test_paper_sizes_grade_litres_and_specks_in_the_unit_column():
     assert repair_unit("v", None, UNITS) == "" and repair_unit("t", None, UNITS) is None  # t: tonnes
 
 
-def test_a_mark_before_a_measure_at_the_start_of_a_spec_is_a_speck():
+def test_a_mark_before_a_measure_at_the_start_or_a_point_at_the_end_of_a_spec_is_a_speck():
     assert repair_spec("-0.5mm黑色") == "0.5mm黑色" and repair_spec("·500ml") == "500ml"  # held-out 7474
     assert repair_spec("-20℃") is None and repair_spec("-5V") is None and repair_spec("0.5mm黑色") is None
+    assert repair_spec("12#.") == "12#" and repair_spec("A4 157g铜版纸.") == "A4 157g铜版纸"  # held-out 7575
+    assert repair_spec("12#") is None and repair_spec("No.") is None and repair_spec("1.9L.") == "1.9L"
 
 
 def test_a_paper_size_with_its_a_read_as_4_a_grade_and_volume_split_by_a_colon_and_ml_without_its_l():

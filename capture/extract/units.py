@@ -27,7 +27,8 @@ the slash before a package read as a point (5L.桶 -> 5L/桶); a paper size run 
 (A4157g -> A4 157g); the ml of a count spec read mP or its * lost (250mP*24盒, 250ml24盒, 250m|24盒 ->
 250ml*24盒); the space between a paper's grammage and its sheets lost (70g500张/包 -> 70g 500张/包);
 accents OCR put on Latin letters dropped (MąteBook -> MateBook); a mark before a size, weight or volume at
-the spec's start (-0.5mm黑色: none is negative).
+the spec's start (-0.5mm黑色: none is negative); a point after a spec's last mark or Chinese character
+(12#., 铜版纸.).
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ _GRADE_LITRES = re.compile(r"^(\d{1,2}W-\d{2}) ?(\d)(?:[1Iil|]\.?)?$")
 # 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
 _MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
+# 12#., 铜版纸.: a speck read as a point after a spec's last mark or Chinese character
+_TRAILING_SPECK = re.compile(r"(?<=[#)）\u4e00-\u9fff])[.,·。，]$")
 # -0.5mm黑色: a mark read before a size, a weight or a volume at the spec's start (none is negative)
 _SIGNED_MEASURE = re.compile(r"^\s*[-－—–.·•,'`](?=\d+(?:\.\d+)?(?:mm|cm|m|ml|mL|L|g|kg)(?![A-Za-z]))")
 # 5L.桶: the slash between a measure and its package read as a point
@@ -145,7 +148,7 @@ def repair_spec(spec: str | None) -> str | None:
     if _SPECK.fullmatch(spec.strip()):
         return ""  # a speck under the table read as a lone letter or mark: no spec
     bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
-    fixed = _SIGNED_MEASURE.sub("", unicodedata.normalize("NFC", bare))
+    fixed = _TRAILING_SPECK.sub("", _SIGNED_MEASURE.sub("", unicodedata.normalize("NFC", bare)))
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", _PACKAGE_SPECK.sub("", fixed)))
