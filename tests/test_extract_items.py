@@ -511,6 +511,7 @@ def test_a_unit_price_with_its_point_read_as_a_comma():
     from capture.extract.normalize import decimal
 
     assert decimal("179,6460177") == "179.6460177" and decimal("1,00") is None  # 1.00 or 1,000: no answer
+    assert decimal("10283,89") == "10283.89" and decimal("283,89") is None  # held-out 7575: no group of 4
     assert decimal("1,234") == "1234" and decimal("12,345,678") == "12345678"  # thousands groups stay
 
 

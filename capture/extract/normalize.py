@@ -295,8 +295,10 @@ def decimal(text: str | None) -> str | None:
         return None  # not a number, or one with a character misread as a sign (49/2.20): no truncation
     s = m[0].translate(DIGIT_CONFUSIONS).replace("。", ".")
     s = re.sub(r"\.{2,}", ".", s).rstrip(".")
-    if re.fullmatch(r"\d+,\d{4,}", s):
-        s = s.replace(",", ".")  # 179,6460177: a point read as a comma (4+ digits after it: no thousands group)
+    if re.fullmatch(r"\d+,\d{4,}|\d{4,},\d{1,2}", s):
+        # 179,6460177, 10283,89: a point read as a comma (4+ digits after it, or before it and 1-2 after:
+        # no thousands group)
+        s = s.replace(",", ".")
     if "," in s:
         if not re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
             return None
