@@ -674,3 +674,20 @@ def test_a_spec_read_unsurely_takes_what_the_cuts_agree_on():
     page = [L("大床房", 615, 522, 699, 559, 0.9) if ln.text == "大床房" else ln for ln in legacy_page()]
     assert "大床房" in [page[i].text for i in _doubtful(page, extract_page(page), 0.985)]
     assert "大床房" not in [legacy_page()[i].text for i in _doubtful(legacy_page(), extract_page(legacy_page()), 0.985)]
+
+
+def test_a_persons_surname_that_is_none_of_the_commonest_takes_a_common_one_the_cuts_offer():
+    """Held-out 7575: a 个人 buyer 周超 read 揭超, 周 second in every cut (0.07-0.46)."""
+    from capture.ocr.second_look import company_name, person_surname
+
+    line = L("称：揭超", 141, 144, 198, 164, 0.88)
+    odds = [(0.90, 0.08), (0.87, 0.07), (0.51, 0.46), (0.79, 0.15), (0.85, 0.10)]
+    cuts = [_text_cut("称：揭超", {2: {"揭": a, "周": b}}) for a, b in odds]
+    assert person_surname(line, cuts) == ("称：周超", 0.88)
+    assert company_name(line, cuts) == ("称：周超", 0.88)
+    faint = [_text_cut("称：揭超", {2: {"揭": 0.97, "周": 0.02}})] * 5  # 5 x 0.02: the reading stands
+    assert person_surname(line, faint) is None
+    # a common surname read, or a company's name: left alone
+    assert person_surname(L("称：孙超", 0, 0, 1, 1), [_text_cut("称：孙超", {2: {"孙": 0.5, "周": 0.5}})] * 5) is None
+    firm = L("称：揭超有限公司", 0, 0, 1, 1)
+    assert person_surname(firm, [_text_cut(firm.text, {2: {"揭": 0.5, "周": 0.5}})] * 5) is None

@@ -51,16 +51,20 @@ class Lexicon:
     units: frozenset[str] = frozenset()
     name_chars: frozenset[str] = frozenset()  # characters common in trade names (a prior, see the file)
     product_words: frozenset[str] = frozenset()  # Latin words of product lines in specs (ThinkPad, Carbon)
+    surnames: frozenset[str] = frozenset()  # the commonest surnames (a prior for a person's name)
 
     @staticmethod
     @cache
     def load(name: str = "cn") -> Lexicon:
         data = yaml.safe_load((LEXICON_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
         keys = ("categories", "places", "trades", "words", "units")
-        chars = frozenset(ch for ch in str(data.get("name_chars") or "") if not ch.isspace())
+        chars, surnames = (
+            frozenset(ch for ch in str(data.get(k) or "") if not ch.isspace()) for k in ("name_chars", "surnames")
+        )
         products = frozenset(str(w) for w in data.get("product_words") or ())
         return Lexicon(
-            *(frozenset(str(w) for w in data.get(k) or ()) for k in keys), name_chars=chars, product_words=products
+            *(frozenset(str(w) for w in data.get(k) or ()) for k in keys), name_chars=chars, product_words=products,
+            surnames=surnames,
         )
 
 
