@@ -113,6 +113,32 @@ def region_candidates(code: str | None) -> list[str]:
     return [c for d in "0123456789" if is_valid_uscc(c := code[:i] + d + code[i + 1 :])]
 
 
+def province_candidates(code: str | None, province: str | None) -> list[str]:
+    """The valid USCC that ``code`` (18 id characters, failing its check character) is with its province
+    (characters 3-4) one character off ``province`` put right, if that makes it valid, as a one-item list,
+    else []. The seller's id carries the province of the bureau that issued the invoice, which its code
+    (or 20-digit number) carries too: 9142010148P638386Y on a Tianjin invoice (1200…) is
+    9112010148P638386Y (held-out 7575). A wrong character elsewhere passes the check one time in 31."""
+    if not code or not province or len(code) != 18 or any(c not in _INDEX for c in code) or is_valid_uscc(code):
+        return []
+    if province not in PROVINCES or sum(a != b for a, b in zip(code[2:4], province, strict=True)) != 1:
+        return []
+    fixed = code[:2] + province + code[4:]
+    return [fixed] if is_valid_uscc(fixed) else []
+
+
+def invoice_province(code: str | None, number: str | None) -> str | None:
+    """The province (GB/T 2260, two digits) an invoice was issued in: digits 1-2 of a 10-digit 发票代码,
+    2-3 of a 12-digit one (after its 0), else digits 3-4 of a 20-digit 发票号码; None when none says."""
+    if code and code.isdigit() and len(code) in (10, 12):
+        province = code[:2] if len(code) == 10 else code[1:3]
+    elif number and number.isdigit() and len(number) == 20:
+        province = number[2:4]
+    else:
+        return None
+    return province if province in PROVINCES else None
+
+
 def lost_end_candidates(code: str | None) -> list[str]:
     """Valid USCCs that ``code`` (17 characters starting with 9, which no legacy number does: those
     start with a province) is with one character lost: at its end (the check character, which the

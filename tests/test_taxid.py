@@ -137,3 +137,30 @@ def test_a_letter_in_the_region_code_is_the_digit_the_check_character_fixes():
     # the check character fixes one value of 31 there: a check character read wrong as well leaves a
     # letter (or a digit making no province) the only fit, and nothing is offered
     assert region_candidates("91E403038699750877") == []
+
+
+def test_the_issuers_id_takes_the_invoices_province_when_that_makes_it_valid():
+    from capture.taxid import invoice_province, province_candidates
+
+    assert invoice_province("1200251530", None) == "12" and invoice_province("012002500111", None) == "12"
+    assert invoice_province(None, "25127000000297554203") == "12" and invoice_province("9900251530", None) is None
+    assert invoice_province(None, None) is None
+    # held-out 7575: 9112010148P638386Y read 9142010148P638386Y (read at 1.00) on a Tianjin invoice
+    assert not is_valid_uscc("9142010148P638386Y") and is_valid_uscc("9112010148P638386Y")
+    assert province_candidates("9142010148P638386Y", "12") == ["9112010148P638386Y"]
+    assert province_candidates("9142010148P638386Y", "13") == []  # no valid id
+    assert province_candidates("9142010148P638386Y", "31") == []  # two characters off
+    assert province_candidates("9112010148P638386Y", "12") == []  # valid as read
+
+
+def test_an_extracted_seller_id_with_its_province_misread_is_put_right_for_review():
+    from capture.extract.extractor import extract_page
+    from capture.invoice import Source
+    from tests.test_extract_layout import L, legacy_page
+
+    wrong = "9147011261613H541R"  # 3 read 4 in the province of 9137011261613H541R, a 山东 (3700…) invoice
+    assert not is_valid_uscc(wrong)
+    page = [L(f"纳税人识别号：{wrong}", *ln.box) if wrong[:2] + "3" + wrong[3:] in ln.text else ln
+            for ln in legacy_page()]
+    fv = extract_page(page).fields["seller_tax_id"]
+    assert (fv.value, fv.source) == ("9137011261613H541R", Source.DERIVED) and fv.confidence < 0.9

@@ -80,8 +80,10 @@ from capture.qr import QrPayload
 from capture.taxid import (
     ALPHABET,
     classify,
+    invoice_province,
     is_valid_uscc,
     lost_end_candidates,
+    province_candidates,
     region_candidates,
     repair_candidates,
 )
@@ -645,14 +647,20 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
     ``derived`` with a confidence below the review threshold: a repair the check character cannot
     prove (a random misread has a unique wrong candidate about one time in 17), for a person to confirm.
     So is a 17-character id starting with 9 (no legacy number does) that one lost character makes
-    valid (``lost_end_candidates``: 9111010819089160X for …160XJ)."""
+    valid (``lost_end_candidates``: 9111010819089160X for …160XJ). The issuer's (the seller's) id whose
+    province is one character off the invoice's first gets that province, when it makes the id valid
+    (``province_candidates``)."""
     for name in rs.id_fields:
         fv = fields.get(name)
         if fv is None or not fv.value or classify(fv.value) not in ("bad_check", "invalid"):
             continue
+        province = (
+            invoice_province(*(f.value if (f := fields.get(k)) else None for k in ("invoice_code", "invoice_number")))
+            if name == rs.issuer_id else None
+        )
         candidates = (
-            (repair_candidates(fv.value) or region_candidates(fv.value)) if len(fv.value) == 18
-            else lost_end_candidates(fv.value)
+            (province_candidates(fv.value, province) or repair_candidates(fv.value) or region_candidates(fv.value))
+            if len(fv.value) == 18 else lost_end_candidates(fv.value)
         )
         if len(candidates) == 1:
             fields[name] = FieldValue(candidates[0], min(fv.confidence, ID_REPAIRED), Source.DERIVED, fv.page,

@@ -99,6 +99,10 @@ class RuleSet(_Strict):
         default_factory=list, description="the buyer's and the seller's taxpayer id fields, the block above the "
         "item table first: one not found takes the one other valid USCC of its side of the table"
     )
+    issuer_id: str | None = Field(
+        None, description="the tax id field of the party whose tax bureau issued the invoice (the seller): its "
+        "province (characters 3-4) is the one the invoice code or the 20-digit number carries"
+    )
     party_labels: list[str] = Field(
         default_factory=list, description="the labels of the buyer's and the seller's blocks, in that order "
         "(购买方, 销售方): a label the two share read only once belongs to the block it sits in"
