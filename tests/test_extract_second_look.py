@@ -165,6 +165,12 @@ def test_known_category_is_the_category_of_the_list_the_cuts_make_clearly_likeli
     split = [_text_cut("*日刷品*宣传折页", {1: {"日": 0.6, "印": 0.3}, 2: {"刷": 0.6, "用": 0.3}})] * 5
     assert known_category(L("*日刷品*宣传折页", 0, 0, 200, 20, 0.7), split) is None
     assert known_category(L("*乳制品*纯牛奶", 0, 0, 200, 20, 0.7), cuts) is None  # a known category: kept
+    # held-out 7676: 水果 read 水渠 (水泥 one off too, never offered); 果 a trace under 渠 in every cut
+    line = L("*水渠*苹果", 52, 313, 117, 331, 0.95)
+    trace = [_text_cut("水渠*苹果", {1: {"渠": 0.92, "果": p}}) for p in (0.03, 0.10, 0.01, 0.01, 0.02)]
+    assert known_category(line, trace) == ("*水果*苹果", pytest.approx(0.037, abs=0.01))
+    trace[2] = _text_cut("水渠*苹果", {1: {"渠": 0.99}})  # one cut offers nothing: the trace is too faint
+    assert known_category(line, trace) is None
 
 
 def test_an_item_name_of_an_unknown_category_is_doubtful():
