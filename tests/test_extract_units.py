@@ -377,6 +377,12 @@ def test_a_mark_before_a_measure_at_the_start_or_a_point_at_the_end_of_a_spec_is
     assert repair_spec("12#") is None and repair_spec("No.") is None and repair_spec("1.9L.") == "1.9L"
 
 
+def test_a_plus_sign_for_a_papers_4_and_a_lost_slash_before_a_package():
+    assert repair_spec("A+157g铜版纸") == "A4 157g铜版纸" and repair_spec("A+157g") is None  # held-out 7676
+    assert repair_spec("5L桶") == "5L/桶" and repair_spec("500ml瓶") == "500ml/瓶"  # held-out 7676, twice
+    assert repair_spec("5L") is None and repair_spec("A3+") is None
+
+
 def test_a_paper_size_with_its_a_read_as_4_a_grade_and_volume_split_by_a_colon_and_ml_without_its_l():
     assert repair_spec("44157g铜版纸") == "A4 157g铜版纸"  # a paper: the A read as a 4, the space lost
     assert repair_spec("44157g") is None and repair_spec("4480g纸箱") is None  # no paper named; a box

@@ -76,8 +76,10 @@ _LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/|[iI|]\.?/)(?=[桶瓶罐壶]$)
 # 5W-304L, 5W-30-4L, 5W-30:4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·:：]?(\d+(?:\.\d+)?L)\b")
 # A4157g铜版纸: the space between size and grammage lost; 44157g: the A read as a 4 too (paper only)
-# A4157g, A4.157g (the space read as a point), 44157g铜版纸 (the A read as 4)
-_PAPER_SIZE = re.compile(r"\b(A[2-6])[.·]?(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)")
+# A4157g, A4.157g (the space read as a point), 44157g铜版纸 (the A read as 4), A+157g铜版纸 (the 4 as +)
+_PAPER_SIZE = re.compile(
+    r"\b(A[2-6])[.·]?(\d{2,3}g)|^4(4)(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)|^A\+(\d{2,3}g)(?=[\u4e00-\u9fff]*纸$)"
+)
 PAPER_GRAMS = 30  # g/m²: the lightest paper sold by the sheet weighs more than this
 # A415.7g铜版纸: a speck read as a point inside a paper's grammage (whole grams per square metre)
 _PAPER_POINT = re.compile(r"\b(A[2-6]) ?(\d{1,2})[.,·](\d{1,2}g)(?=[\u4e00-\u9fff]*纸$)")
@@ -91,8 +93,8 @@ _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a s
 _TRAILING_SPECK = re.compile(r"(?<=[#)）\u4e00-\u9fff])[.,·。，]$")
 # -0.5mm黑色: a mark read before a size, a weight or a volume at the spec's start (none is negative)
 _SIGNED_MEASURE = re.compile(r"^\s*[-－—–.·•,'`](?=\d+(?:\.\d+)?(?:mm|cm|m|ml|mL|L|g|kg)(?![A-Za-z]))")
-# 5L.桶: the slash between a measure and its package read as a point
-_PACKAGE_DOT = re.compile(r"^(\d+(?:\.\d+)?(?:L|ml|mL|g|kg))[.·](?=[桶瓶罐壶袋盒箱包]$)")
+# 5L.桶, 5L桶: the slash between a measure and its package read as a point, or lost
+_PACKAGE_DOT = re.compile(r"^(\d+(?:\.\d+)?(?:L|ml|mL|g|kg))[.·]?(?=[桶瓶罐壶袋盒箱包]$)")
 # Pz7H-30: a lower-case letter of a digit's shape between capitals and digits of a model code
 _CODE_DIGIT = re.compile(r"(?<=[A-Z0-9])[ozlsi](?=[0-9])|(?<=[0-9])[ozlsi](?=[A-Z0-9])")
 _LOWER_LOOKALIKES = str.maketrans({"o": "0", "z": "2", "l": "1", "s": "5", "i": "1"})
@@ -171,6 +173,8 @@ def _paper_point(m: re.Match[str]) -> str:
 
 
 def _paper_size(m: re.Match[str]) -> str:
+    if m[5]:
+        return f"A4 {m[5]}"  # A+157g铜版纸: the 4 read as a plus sign (its shape)
     return f"{m[1]} {m[2]}" if m[1] else f"A{m[3]} {m[4]}"
 
 
