@@ -132,6 +132,8 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*通信设备*版本1.2.3m") == "*通信设备*版本1.2.3m"  # a version's points stay
     assert item_name("*办公用品*ABC.5mm") == "*办公用品*ABC.5mm"  # a letter of a word: kept
     assert item_name("*存储设备*J盘") == "*存储设备*U盘"  # held-out 4747
+    assert item_name("*办公用品*替换芯（2C支/盒）") == "*办公用品*替换芯（20支/盒）"  # held-out 7676
+    assert item_name("*办公用品*替换芯（ABC支）") == "*办公用品*替换芯（ABC支）"
 
 
 def test_a_quote_mark_read_inside_an_item_name_is_no_third_asterisk():
