@@ -1075,6 +1075,16 @@ def test_a_quantitys_decimals_read_glued_to_the_front_of_its_price():
     assert repair_item(row, RATES) == row  # a product that is the amount: nothing glued
 
 
+def test_a_row_tax_whose_leading_digits_were_lost_is_the_amount_at_the_rate():
+    # held-out 7676: 4037.59 read 037.59 (37.59), the amount 4 x 7764.60176991 = 31058.41 at 13%
+    row = LineItem.of(quantity="4", unit_price="7764.60176991", amount="31058.41", tax_rate="13%", tax="37.59")
+    assert repair_item(row, RATES).value("tax") == "4037.59"
+    row = LineItem.of(quantity="4", unit_price="7764.60176991", amount="31058.41", tax_rate="13%", tax="7.59")
+    assert repair_item(row, RATES).value("tax") == "7.59"  # three digits lost: no evidence left
+    row = LineItem.of(quantity="4", unit_price="7764.60176991", amount="31058.41", tax_rate="13%", tax="36.59")
+    assert repair_item(row, RATES).value("tax") == "36.59"  # not its end
+
+
 def test_a_row_tax_with_a_speck_read_as_a_digit_where_its_point_was_lost():
     # held-out 4848: 737.89 read 737589 (7375.89 with the implied point), the amount confirmed by 1 x price
     row = LineItem.of(quantity="1", unit_price="12298.11320755", amount="12298.11", tax_rate="6%", tax="7375.89")

@@ -405,10 +405,12 @@ def _one_off_from(read: str, want: str) -> bool:
 
 def _tax_one_off(item: LineItem, amount: Decimal, rate: str, page: int) -> LineItem:
     """The row with the tax ``amount`` x ``rate`` when the tax read is one digit off (or short of) it, or
-    has one digit more (a speck read as 5 where the point was lost: 737589 for 737.89)."""
+    has one digit more (a speck read as 5 where the point was lost: 737589 for 737.89), or is its end
+    with one or two leading digits lost (037.59 for 4037.59, the 4 lost at the cell's edge)."""
     want, read = _tax_at(amount, rate), item.value("tax") or ""
     extra = len(read) == len(want) + 1 and any(read[:i] + read[i + 1 :] == want for i in range(len(read)))
-    if _one_off_from(read, want) or extra:
+    headless = "." in read and len(want) - len(read) in (1, 2) and want.endswith(read)
+    if _one_off_from(read, want) or extra or headless:
         return _set(item, "tax", want, _conf(item, "amount", "tax_rate"), page)
     return item
 
