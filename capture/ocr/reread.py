@@ -141,13 +141,23 @@ def reread_tax_ids(
 ) -> list[OcrLine]:
     out = [_repaired(ln) for ln in lines]
     for i, ln in enumerate(list(out)):
-        if not needs_reread(ln):
+        doubted = read_lattices is not None and _doubted(ln)
+        if not (needs_reread(ln) or doubted):
             continue
         # with lattices, the 6 cuts are read once: the VARIANTS' greedy texts first, then the alternatives
         cuts = _lattice_cuts(image, ln.box) if read_lattices else variants(image, ln.box)
         if not cuts:
             continue
         lattices = read_lattices(cuts) if read_lattices else []
+        if doubted:
+            # a valid id read unsurely: the cuts' likeliest valid id, when another, goes to a person (the
+            # check character passes a misread one time in 31: 91330108082HJ8111L read …H181111 at 0.985,
+            # every cut reading J, held-out 7777; its invoice had been accepted)
+            head, read = id_tail(ln.text)
+            best = likeliest_id(lattices)
+            if best is not None and best[0] != valid_id(read):
+                out[i] = OcrLine(head + best[0], min(ln.score, CHOSEN), ln.polygon)
+            continue
         reads = [(best_path(lat), path_score(lat)) for lat in lattices] if lattices else read_crops(cuts)
         found = [(fixed, float(score)) for text, score in reads[: len(VARIANTS)] if (fixed := _valid_tail(text))]
         got = found[0] if found else likeliest_id(lattices) if lattices else None
@@ -161,6 +171,14 @@ def reread_tax_ids(
         score = got[1] if found else ln.score * min(1.0, got[1])
         out[i] = OcrLine(head + got[0], score if agreed else min(score, CHOSEN), ln.polygon)
     return out
+
+
+ID_DOUBT = 0.99  # a valid id read with a lower line score is checked against its cuts
+
+
+def _doubted(line: OcrLine) -> bool:
+    parts = id_tail(line.text)
+    return parts is not None and line.score < ID_DOUBT and valid_id(parts[1]) is not None
 
 
 def _valid_tail(text: str) -> str | None:
