@@ -211,6 +211,11 @@ def test_a_spec_word_a_letter_or_two_off_one_product_word_is_that_word():
     assert repair_product_words("Blank", words) is None  # five letters: too near other words (Black)
     assert repair_product_words("Carton box", words) is None  # an ordinary word of the list stays
     assert repair_product_words("AX3000 M330", words) is None  # model codes are never words
+    # held-out 7777: a letter gained or lost besides, in a word of seven letters or more
+    assert repair_product_words("ThmkPad X1 Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("ThinkPad X1 Carbsor", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("X1 Carbsx", words) == "X1 Carbon"  # two off, seven letters
+    assert repair_product_words("Gatben", words) is None  # six letters, of its length: three off
 
 
 def test_a_product_word_with_a_digit_for_a_letter_split_in_two_or_a_model_number_read_as_letters():
@@ -220,6 +225,8 @@ def test_a_product_word_with_a_digit_for_a_letter_split_in_two_or_a_model_number
     assert repair_product_words("Think3ook 16+", words) == "ThinkBook 16+"  # B read as 3
     assert repair_product_words("Think Pad XI Carbon", words) == "ThinkPad X1 Carbon"
     assert repair_product_words("ThinkPad Xi Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("ThinkPad X I Carbon", words) == "ThinkPad X1 Carbon"  # held-out 7777
+    assert repair_product_words("Mark X I", words) is None
     assert repair_product_words("Mark XI", words) is None  # no product words around it
     # held-out 6565: specks after a product word or the model number; the next word misread past repair
     assert repair_product_words("ThinkPad/ XI Carbon", words) == "ThinkPad X1 Carbon"

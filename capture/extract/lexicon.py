@@ -68,6 +68,7 @@ class Lexicon:
         )
 
 
+LONG_PRODUCT_WORD = 7  # letters: two edits off one of these with a letter gained or lost still name it (ThmkPad)
 PRODUCT_WORD = 6  # letters: shorter Latin words are model codes (X1) or words too near others (Blank, Black)
 # a word of letters, or of letters with one digit of a letter's shape inside (Think3ook)
 _LATIN_WORD = re.compile(
@@ -90,10 +91,12 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
     """``spec`` with its product-line words put right, None when nothing changes. Each Latin word of
     ``PRODUCT_WORD`` letters or more (or with one digit of a letter's shape inside: Think3ook) that is
     no product word but one character off exactly one of them (TninkBook -> ThinkBook, MaieBook ->
-    MateBook), or two off exactly one of its length with nothing else within two (Gerbon -> Carbon),
-    becomes that word; two words that make one when joined are joined (Think Pad -> ThinkPad); a
+    MateBook), or two off exactly one of its length with nothing else within two (Gerbon -> Carbon), or
+    of a length one off when either has ``LONG_PRODUCT_WORD`` letters (ThmkPad -> ThinkPad, Carbsor ->
+    Carbon), becomes that word; two words that make one when joined are joined (Think Pad -> ThinkPad); a
     capital and a letter of a 1's shape (a speck after it) standing after a product word is a model
-    number (ThinkPad XI Carbon -> ThinkPad X1 Carbon); a speck after a product word goes (ThinkPad/).
+    number (ThinkPad XI Carbon -> ThinkPad X1 Carbon), as are a capital and such a letter apart (X I); a
+    speck after a product word goes (ThinkPad/).
     Case counts (a word is printed in its own case)."""
 
     def fix(m: re.Match[str]) -> str:
@@ -105,7 +108,8 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
         two = [w for d, w in near if d == 2]
         if len(one) == 1:
             return one[0]
-        if not one and len(two) == 1 and len(two[0]) == len(token) and token.isalpha():
+        long = max(len(two[0]), len(token)) >= LONG_PRODUCT_WORD if len(two) == 1 else False
+        if not one and len(two) == 1 and (len(two[0]) == len(token) or long) and token.isalpha():
             return two[0]
         return token
 
@@ -119,6 +123,9 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
             joined.append(token)
     fixed = _LATIN_WORD.sub(fix, " ".join(joined))
     parts = [_unspecked(t, words) for t in fixed.split(" ")]  # ThinkPa/ put right is ThinkPad/
+    for k in range(len(parts) - 2, 0, -1):  # ThinkPad X I Carbon: the model number's 1 split off as I
+        if parts[k - 1] in words and re.fullmatch(r"[A-Z]", parts[k]) and re.fullmatch(r"[1Il|]", parts[k + 1]):
+            parts[k : k + 2] = [parts[k] + "1"]
     for k in range(1, len(parts)):
         model = _MODEL_ONE.fullmatch(parts[k])
         if parts[k - 1] in words and model:  # after a product line (XI., and XI before a misread Gatben)
