@@ -203,7 +203,9 @@ def _doubtful(
         if squash(ln.text) in specs and completions(squash(ln.text)):  # 大床 of 大床房
             judge = chained(judge, completed_word) if judge is not None else completed_word
         if squash(ln.text) in specs and ln.score < SPEC_SURE:
-            judge = chained(judge, agreed_spec) if judge is not None else agreed_spec
+            # first: the word judges weigh the characters of what the cuts agree on (标准阀 read, the cuts'
+            # 标准阔 then 标准间 by its word; after them, the cuts' 标准阔 had undone the word, held-out 7777)
+            judge = chained(agreed_spec, judge) if judge is not None else agreed_spec
         if (bare_line := spaceless(ln.text)) in glued:
             ending = partial(unit_at_end, among=glued[bare_line])
             judge = chained(judge, ending) if judge is not None else ending

@@ -680,6 +680,14 @@ def test_a_spec_read_unsurely_takes_what_the_cuts_agree_on():
     page = [L("大床房", 615, 522, 699, 559, 0.9) if ln.text == "大床房" else ln for ln in legacy_page()]
     assert "大床房" in [page[i].text for i in _doubtful(page, extract_page(page), 0.985)]
     assert "大床房" not in [legacy_page()[i].text for i in _doubtful(legacy_page(), extract_page(legacy_page()), 0.985)]
+    # the word judges weigh what the cuts agree on: 标准阀 read, the cuts' 标准阔, its word 标准间 (held-out
+    # 7777: the cuts' reading, weighed last, had undone the word)
+    # (标准阀 is one character off 标准间 and 标准版 both: no text repair before)
+    page = [L("标准阀", 615, 522, 699, 559, 0.83) if ln.text == "大床房" else ln for ln in legacy_page()]
+    todo = _doubtful(page, extract_page(page), 0.985)
+    i = next(k for k, ln in enumerate(page) if ln.text == "标准阀")
+    cuts = [_text_cut("标准阔", {2: {"阔": 0.6, "间": 0.3}})] * 5
+    assert todo[i](page[i], cuts) == ("标准间", 0.9)
 
 
 def test_a_persons_surname_that_is_none_of_the_commonest_takes_a_common_one_the_cuts_offer():
