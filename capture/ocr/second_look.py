@@ -159,6 +159,25 @@ def _name_prior() -> frozenset[str]:
     return lex.name_chars | {ch for words in (lex.places, lex.trades, forms) for w in words for ch in w}
 
 
+def _odds_at(text: str, i: int, reads: list[Read], among: frozenset[str]) -> Counter[str]:
+    """The odds, summed over the cuts aligned with ``text`` (``_aligned``), of each character of ``among``
+    the cut's lattice offers at position ``i`` and of the character read there, against each cut's first
+    choice (``word_prob`` of the cut's text with that character swapped in)."""
+    like: Counter[str] = Counter()
+    for cut, _score, *lattice in reads:
+        where = _aligned(text, cut) if lattice else None
+        if where is None or i not in where:
+            continue
+        j, emitted = where[i], emitted_path(lattice[0])
+        base = word_prob(lattice[0], cut)
+        if "".join(c for c, _ in emitted) != cut or base <= 0.0:
+            continue
+        for a in {a for t in emitted[j][1] for a, _p in lattice[0][t]} | {text[i], cut[j]}:
+            if a == text[i] or a in among:
+                like[a] += word_prob(lattice[0], cut[:j] + a + cut[j + 1 :]) / base
+    return like
+
+
 def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None:
     """A company name's characters the recognizer is torn over, settled by a prior: at a position
     holding a character that is not common in company names (``_name_prior``), a common one the
@@ -182,19 +201,7 @@ def common_name_chars(line: OcrLine, reads: list[Read]) -> tuple[str, float] | N
     for i, ch in enumerate(text):
         if i < start or ch in common or not (CJK.match(ch) or _lone_latin(text, i, start)):
             continue
-        like: Counter[str] = Counter()
-        for cut, _score, *lattice in reads:
-            where = _aligned(text, cut) if lattice else None
-            if where is None or i not in where:
-                continue
-            j, emitted = where[i], emitted_path(lattice[0])
-            base = word_prob(lattice[0], cut)
-            if "".join(c for c, _ in emitted) != cut or base <= 0.0:
-                continue
-            offered = {a for t in emitted[j][1] for a, _p in lattice[0][t]} | {ch, cut[j]}
-            for a in offered:
-                if a == ch or a in common:
-                    like[a] += word_prob(lattice[0], cut[:j] + a + cut[j + 1 :]) / base
+        like = _odds_at(text, i, reads, common)
         prior = {a: WORD_PRIOR if _makes_trade_word(text, i, a) else NAME_PRIOR for a in like if a != ch}
         best = max(prior, key=lambda a: like[a] * prior[a], default=None)
         if best is not None and like[best] >= NAME_EVIDENCE and prior[best] * like[best] > like[ch]:
@@ -220,18 +227,7 @@ def person_surname(line: OcrLine, reads: list[Read]) -> tuple[str, float] | None
     surnames = vocabulary[0].surnames
     if name[0] in surnames or any(form in text for form in vocabulary[1]):
         return None
-    like: Counter[str] = Counter()
-    for cut, _score, *lattice in reads:
-        where = _aligned(text, cut) if lattice else None
-        if where is None or i not in where:
-            continue
-        j, emitted = where[i], emitted_path(lattice[0])
-        base = word_prob(lattice[0], cut)
-        if "".join(c for c, _ in emitted) != cut or base <= 0.0:
-            continue
-        for a in {a for t in emitted[j][1] for a, _p in lattice[0][t]} | {text[i], cut[j]}:
-            if a == text[i] or a in surnames:
-                like[a] += word_prob(lattice[0], cut[:j] + a + cut[j + 1 :]) / base
+    like = _odds_at(text, i, reads, surnames)
     best = max((a for a in like if a != text[i]), key=lambda a: like[a], default=None)
     if best is None or like[best] < NAME_EVIDENCE or SURNAME_PRIOR * like[best] <= like[text[i]]:
         return None
