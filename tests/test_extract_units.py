@@ -187,6 +187,11 @@ def test_a_model_code_read_at_the_end_of_a_name_line_that_runs_on_under_the_spec
     body[-1] = L("高容量兼容型", 40, 287, 130, 305)
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert (item.value("name"), item.value("spec")) == ("*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型", "CF230A")
+    # the code's dash read as a dot (held-out 7878: TN·2325 had stayed in the name)
+    body[0] = L("*计算机外部设备*激光打印机硒鼓（TN·2325", 40, 267, 375, 285)
+    body[-1] = L("黑色）高容量兼容型", 40, 287, 200, 305)
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("name"), item.value("spec")) == ("*计算机外部设备*激光打印机硒鼓（黑色）高容量兼容型", "TN-2325")
     # a name that ends in Latin letters short of the spec column keeps them (…27英寸IPS)
     body[0] = L("*计算机外部设备*液晶显示器（27英寸IPS", 40, 267, 300, 285)
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
@@ -375,6 +380,12 @@ def test_a_mark_before_a_measure_at_the_start_or_a_point_at_the_end_of_a_spec_is
     assert repair_spec("-20℃") is None and repair_spec("-5V") is None and repair_spec("0.5mm黑色") is None
     assert repair_spec("12#.") == "12#" and repair_spec("A4 157g铜版纸.") == "A4 157g铜版纸"  # held-out 7575
     assert repair_spec("12#") is None and repair_spec("No.") is None and repair_spec("1.9L.") == "1.9L"
+
+
+def test_a_euro_sign_for_a_capital_c_and_a_dot_for_a_model_codes_dash():
+    assert repair_spec("ThinkPad X1 €arbon") == "ThinkPad X1 Carbon" and repair_spec("€5") is None  # 7878
+    assert repair_spec("TN·2325") == "TN-2325" and repair_spec("P27H·30") == "P27H-30"
+    assert repair_spec("A·B") is None and repair_spec("标准·版") is None
 
 
 def test_a_plus_sign_for_a_papers_4_and_a_lost_slash_before_a_package():

@@ -624,7 +624,7 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = No
 
 
 _SPACED_FEN = re.compile(r"([¥￥]?\d+)\s(\d{2})")
-_SPEC_RUN = re.compile(r"^(.*[\u4e00-\u9fff（()）])([A-Za-z0-9][A-Za-z0-9\-./]{2,})$")
+_SPEC_RUN = re.compile(r"^(.*[\u4e00-\u9fff（()）])([A-Za-z0-9][A-Za-z0-9\-./·•]{2,})$")
 
 
 def _spec_run(text: str, line: OcrLine, centers: list[tuple[float, str]]) -> list[tuple[str, Cell]]:

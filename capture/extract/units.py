@@ -28,7 +28,8 @@ the slash before a package read as a point (5L.桶 -> 5L/桶); a paper size run 
 250ml*24盒); the space between a paper's grammage and its sheets lost (70g500张/包 -> 70g 500张/包);
 accents OCR put on Latin letters dropped (MąteBook -> MateBook); a mark before a size, weight or volume at
 the spec's start (-0.5mm黑色: none is negative); a point after a spec's last mark or Chinese character
-(12#., 铜版纸.).
+(12#., 铜版纸.); a C read as € before lower-case letters (€arbon); a model code's dash read as a dot
+(TN·2325).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ _GRADE_LITRES = re.compile(r"^(\d{1,2}W-\d{2}) ?(\d)(?:[1Iil|]\.?)?$")
 # 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
 _MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
+_EURO_C = re.compile(r"€(?=[a-z]{2})")  # €arbon: a capital C read as the euro sign before lower-case letters
 # 12#., 铜版纸.: a speck read as a point after a spec's last mark or Chinese character
 _TRAILING_SPECK = re.compile(r"(?<=[#)）\u4e00-\u9fff])[.,·。，]$")
 # -0.5mm黑色: a mark read before a size, a weight or a volume at the spec's start (none is negative)
@@ -151,6 +153,7 @@ def repair_spec(spec: str | None) -> str | None:
         return ""  # a speck under the table read as a lone letter or mark: no spec
     bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
     fixed = _TRAILING_SPECK.sub("", _SIGNED_MEASURE.sub("", unicodedata.normalize("NFC", bare)))
+    fixed = _EURO_C.sub("C", fixed)
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", _PACKAGE_SPECK.sub("", fixed)))
@@ -178,12 +181,16 @@ def _paper_size(m: re.Match[str]) -> str:
     return f"{m[1]} {m[2]}" if m[1] else f"A{m[3]} {m[4]}"
 
 
+_CODE_DOT = re.compile(r"(?<=[A-Z0-9])[·•‧∙・](?=[A-Z0-9])")  # TN·2325: a model code's dash read as a dot
+
+
 def _code(token: str) -> str:
     """A model code (capitals and digits, at least one of each) with a lower-case letter of a digit's
-    shape between a capital or digit and a digit read for that digit (Pz7H-30 -> P27H-30)."""
+    shape between a capital or digit and a digit read for that digit (Pz7H-30 -> P27H-30), and its dash
+    read as a dot (TN·2325 -> TN-2325)."""
     if not re.search(r"\d", token) or not re.search(r"[A-Z]", token) or re.search(r"[a-z]{2}", token):
         return token
-    return _CODE_DIGIT.sub(lambda m: m[0].translate(_LOWER_LOOKALIKES), token)
+    return _CODE_DOT.sub("-", _CODE_DIGIT.sub(lambda m: m[0].translate(_LOWER_LOOKALIKES), token))
 
 
 _UNIT_SPECKS = ".,·'`:;、。，_|"
