@@ -164,6 +164,13 @@ def test_known_category_is_the_category_of_the_list_the_cuts_make_clearly_likeli
     # 日刷品: 印刷品 and 日用品 are each one swap away, equally likely: neither
     split = [_text_cut("*日刷品*宣传折页", {1: {"日": 0.6, "印": 0.3}, 2: {"刷": 0.6, "用": 0.3}})] * 5
     assert known_category(L("*日刷品*宣传折页", 0, 0, 200, 20, 0.7), split) is None
+    # unless the cuts vote: every one reads 印 where 印刷品 and 日刷品 differ, none 用 (held-out 7979; the
+    # rest of each cut's category misread too)
+    texts = ("印副品*宣传折页", "印副品宣传折页", "印制晶*宣传折页", "印制品*宣传折页", "印制品*宣传折页")
+    voted = [_text_cut(t) for t in texts]
+    line = L("*日刷品*宣传折页", 0, 0, 200, 20, 0.79)
+    assert known_category(line, voted) == ("*印刷品*宣传折页", 0.79)
+    assert known_category(line, voted[:3] + [_text_cut("日副品*宣传折页")] * 2) is None  # three votes
     assert known_category(L("*乳制品*纯牛奶", 0, 0, 200, 20, 0.7), cuts) is None  # a known category: kept
     # held-out 7676: 水果 read 水渠 (水泥 one off too, never offered); 果 a trace under 渠 in every cut
     line = L("*水渠*苹果", 52, 313, 117, 331, 0.95)
