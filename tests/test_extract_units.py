@@ -231,6 +231,8 @@ def test_a_containers_spec_read_as_a_bare_decimal_ending_in_1_is_litres():
     assert container_litres("191", "瓶") is None and container_litres("1.95", "瓶") is None
     assert container_litres("1.9t", "瓶") == "1.9L" and container_litres("1.9t", "吨") is None  # held-out 6060
     assert container_litres("1.9.", "瓶") == "1.9L" and container_litres("1.9.", "个") is None  # held-out 6565
+    assert container_litres("1.9", "瓶") == "1.9L" and container_litres("1.9", "个") is None  # held-out 7979: L lost
+    assert container_litres("1.95", "瓶") is None and container_litres("19", "瓶") is None
     body = [
         L("*调味品*酱油", 40, 267, 140, 285), L("1.91", 280, 267, 307, 283), L("瓶", 419, 266, 440, 285),
         L("36", 500, 268, 520, 283), L("29.97", 600, 268, 640, 283), L("1078.92", 700, 268, 765, 283),

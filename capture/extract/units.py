@@ -113,13 +113,13 @@ _LIQUID_SPEC = re.compile(r"\d(?:\.\d+)?\s*(?:L|ml|mL|升|毫升)(?![A-Za-z])")
 
 
 CONTAINERS = frozenset({"桶", "瓶", "罐", "壶"})
-# 1.91, 1.9t, 1.9. over 瓶: 1.9L with its L misread (or lost, a speck after it)
-_BARE_LITRES = re.compile(r"^(\d{1,2}\.\d)(?:[1lI|it]\.?|\.)$")
+# 1.91, 1.9t, 1.9., 1.9 over 瓶: 1.9L with its L misread (or lost, a speck after it, or nothing)
+_BARE_LITRES = re.compile(r"^(\d{1,2}\.\d)(?:[1lI|it]\.?|\.)?$")
 
 
 def container_litres(spec: str | None, unit: str | None) -> str | None:
-    """A container's spec read as a bare decimal ending in 1 or a point (1.91, 1.9. for 1.9L; what a
-    bottle holds is printed with its measure): the volume in litres, else None."""
+    """A container's spec read as a bare decimal, or one ending in 1 or a point (1.9, 1.91, 1.9. for
+    1.9L; what a bottle holds is printed with its measure): the volume in litres, else None."""
     m = _BARE_LITRES.match(spec.strip()) if spec and unit in CONTAINERS else None
     return f"{m[1]}L" if m else None
 
