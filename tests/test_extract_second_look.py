@@ -209,6 +209,10 @@ def test_a_name_character_the_recognizer_is_torn_over_takes_the_one_common_in_co
     latin = "名称：F州鼎泰酒店管理有限公司"  # one Latin letter among Chinese characters (held-out 4444)
     cuts = [_text_cut(latin.replace("F", "广"), {3: {"广": 0.9, "厂": 0.05, "F": 0.004}})] * 5
     assert common_name_chars(L(latin, 0, 0, 300, 20, 0.93), cuts) == ("名称：广州鼎泰酒店管理有限公司", 0.93)
+    # after an opening bracket (held-out 7979: 金桥（J州）…, the cuts reading 厂 with 广 and J behind)
+    bracket = "金桥（J州）建筑工程有限公司"
+    cuts = [_text_cut(bracket.replace("J", "厂"), {3: {"厂": 0.4, "广": 0.25, "J": 0.2}})] * 5
+    assert common_name_chars(L(bracket, 0, 0, 300, 20, 0.96), cuts) == ("金桥（广州）建筑工程有限公司", 0.96)
     tcl = "名称：TCL科技集团股份有限公司"  # a Latin trade name is a run of letters: kept
     assert common_name_chars(L(tcl, 0, 0, 300, 20, 0.93), [_text_cut(tcl, {3: {"T": 0.5, "广": 0.5}})] * 5) is None
     label = text.index("称")  # the label is no name: 称 stays though 谷 is common in names

@@ -264,10 +264,10 @@ def _makes_trade_word(text: str, i: int, ch: str) -> bool:
 
 
 def _lone_latin(text: str, i: int, start: int) -> bool:
-    """``text[i]`` is one Latin letter among Chinese characters (F州 for 广州): a misread in a Chinese
-    name (a Latin trade name, TCL, is a run of them)."""
+    """``text[i]`` is one Latin letter among Chinese characters (F州 for 广州; after an opening bracket,
+    金桥（J州）): a misread in a Chinese name (a Latin trade name, TCL, is a run of them)."""
     ch = text[i]
-    before = i == start or bool(CJK.match(text[i - 1]))
+    before = i == start or bool(CJK.match(text[i - 1])) or text[i - 1] in "（("
     return ch.isascii() and ch.isalpha() and before and i + 1 < len(text) and bool(CJK.match(text[i + 1]))
 
 
