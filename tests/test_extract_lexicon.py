@@ -254,3 +254,15 @@ def test_a_glyph_twin_that_makes_a_known_word_is_that_word():
     assert repair_item_name("*通信设备*干兆路由器", LEX) == "*通信设备*千兆路由器"
     assert repair_item_name("*通信设备*千兆路由器", LEX) is None
     assert repair_words("干燥剂", frozenset(), LEX.words) == "干燥剂"  # 千燥 is no word
+
+
+def test_a_company_name_read_in_traditional_characters_is_the_simplified_one():
+    """Held-out 7979: 杭州联創文化传媒有限公司 (創 read for 创 at 0.99); a mainland name is printed in
+    simplified characters."""
+
+    lex = Lexicon.load()
+    assert lex.to_simplified("杭州联創文化传媒有限公司") == "杭州联创文化传媒有限公司"
+    assert lex.to_simplified("济南启明餐饮管理有限公司") == "济南启明餐饮管理有限公司"
+    page = [L("称：济南聯創餐饮管理有限公司", *ln.box) if "启明" in ln.text else ln for ln in legacy_page()]
+    fv = extract_page(page).fields["seller_name"]
+    assert (fv.value, fv.alternatives[0].value) == ("济南联创餐饮管理有限公司", "济南聯創餐饮管理有限公司")

@@ -808,8 +808,9 @@ def _one_digit(a: str, b: str) -> bool:
 
 
 def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
-    """Company names repaired by their legal form, a bracket around a known place that OCR lost put back,
-    then (read with a low score) by the lexicon; the reading is kept as the alternative."""
+    """Company names repaired by their legal form, in simplified characters, a bracket around a known place
+    that OCR lost put back, then (read with a low score) by the lexicon; the reading is kept as the
+    alternative."""
     lexicon = Lexicon.load(rs.lexicon) if rs.lexicon else None
     for name in rs.name_fields:
         fv = fields.get(name)
@@ -817,6 +818,8 @@ def _legal_forms(fields: dict[str, FieldValue], rs: RuleSet) -> None:
             continue
         lost = form_start_lost(fv.value, lexicon, rs.legal_forms) if lexicon is not None else None
         fixed = lost or legal_form(fv.value, rs.legal_forms) or fv.value
+        if lexicon is not None:  # a mainland name is printed in simplified characters (聯創 read for 联创)
+            fixed = lexicon.to_simplified(fixed)
         if lexicon is not None:  # a lost bracket or trade character at any score; the lexicon's words below it only
             fixed = trade_char_lost(fixed, lexicon, rs.legal_forms) or fixed
             fixed = label_remnant(fixed, lexicon, rs.legal_forms) or fixed

@@ -52,6 +52,7 @@ class Lexicon:
     name_chars: frozenset[str] = frozenset()  # characters common in trade names (a prior, see the file)
     product_words: frozenset[str] = frozenset()  # Latin words of product lines in specs (ThinkPad, Carbon)
     surnames: frozenset[str] = frozenset()  # the commonest surnames (a prior for a person's name)
+    simplified: tuple[tuple[str, str], ...] = ()  # (traditional character, its simplified form)
 
     @staticmethod
     @cache
@@ -62,10 +63,15 @@ class Lexicon:
             frozenset(ch for ch in str(data.get(k) or "") if not ch.isspace()) for k in ("name_chars", "surnames")
         )
         products = frozenset(str(w) for w in data.get("product_words") or ())
+        pairs = "".join(str(data.get("simplified") or "").split())
         return Lexicon(
             *(frozenset(str(w) for w in data.get(k) or ()) for k in keys), name_chars=chars, product_words=products,
-            surnames=surnames,
+            surnames=surnames, simplified=tuple(zip(pairs[0::2], pairs[1::2], strict=True)),
         )
+
+    def to_simplified(self, text: str) -> str:
+        """``text`` with the traditional characters of ``simplified`` in their simplified forms."""
+        return text.translate(str.maketrans(dict(self.simplified)))
 
 
 LONG_PRODUCT_WORD = 7  # letters: two edits off one of these with a letter gained or lost still name it (ThmkPad)
