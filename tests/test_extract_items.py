@@ -1155,3 +1155,30 @@ def test_an_item_name_whose_last_bracket_is_never_closed_is_closed_at_its_end():
             for ln in legacy_page()]
     name = extract_page(page).line_items[0].name
     assert name.value == "*住宿服务*住宿费（含早餐）" and name.alternatives
+
+
+def test_a_spaced_labels_second_character_misread_is_no_header_of_the_next_column():
+    """Held-out 8080 (legacy, hard): 金 额 read 金 | 禁 and 税率 read 税常; 禁 had joined 税常 as the rate's
+    header, whose centre moved over the amounts: taken for misread rates, two rows' amounts were lost
+    and the rows merged."""
+    header = [
+        L("货物或应税劳务、服务名称", 87, 226, 233, 243), L("理格型号", 300, 227, 351, 243),
+        L("单位", 384, 227, 410, 243),
+        L("数量", 437, 226, 480, 243), L("单", 523, 227, 538, 242), L("价", 562, 227, 577, 242),
+        L("金", 632, 227, 646, 243), L("禁", 682, 227, 696, 242, 0.32), L("税常", 737, 227, 768, 243, 0.63),
+        L("税", 807, 226, 825, 243), L("新", 862, 227, 877, 242, 0.62),
+    ]
+    body = [
+        L("*蔬菜*新鲜蔬菜", 44, 246, 129, 263), L("千克", 383, 246, 410, 264), L("213", 474, 247, 496, 263),
+        L("3.44", 571, 247, 598, 263), L("732.72", 685, 248, 731, 263), L("免税", 724, 246, 765, 264),
+        L("加", 885, 247, 904, 259, 0.17),
+        L("*调味品*酱油", 44, 264, 117, 280), L("1.9L", 277, 263, 308, 281), L("瓶", 384, 264, 408, 280),
+        L("56", 479, 266, 496, 280), L("12.63", 565, 265, 598, 280), L("707.28", 685, 265, 726, 280),
+        L("13%", 727, 266, 764, 280), L("91.95", 869, 261, 908, 282),
+        L("*食用植物油*花生油", 44, 280, 153, 297), L("5L/桶", 278, 280, 313, 298), L("桶", 384, 280, 408, 298),
+        L("3", 483, 282, 496, 297), L("147.42", 559, 280, 599, 298), L("442.26", 685, 282, 725, 297),
+        L("9%", 727, 282, 763, 296), L("39.80", 870, 280, 907, 298),
+    ]
+    rows = extract_page(_page(header, body)).line_items
+    assert [(li.value("name"), li.value("amount"), li.value("tax_rate")) for li in rows] == [
+        ("*蔬菜*新鲜蔬菜", "732.72", "免税"), ("*调味品*酱油", "707.28", "13%"), ("*食用植物油*花生油", "442.26", "9%")]

@@ -162,6 +162,7 @@ MIN_TILT = 0.25  # label heights over the header's width: a smaller tilt is take
 SPECK = 0.6  # header heights: a cell this short well below its row's line is a speck read as a digit
 SPECK_SURE = 0.7  # a lone character well below its row's line read less surely than this is a speck too
 WRAP_GAP = 1.5  # header heights from a cell's bottom to the centre of the line it wraps onto (~0.8 measured)
+PARTNER_GAP = 3.0  # label heights between the characters of a spaced two-character header label (金 额: 2.3)
 GLUED_LABEL = 4  # characters: a header label this long is looked for after a neighbour's stray character
 
 
@@ -187,7 +188,7 @@ def _header(lines: Sequence[OcrLine], rule: TableRule, unglue: bool = True) -> d
         return {}
     if unglue and (split := _unglued(lines, rule, best)) is not None:
         return _header(split, rule, unglue=False)
-    best = _half_read_last(lines, rule, best)
+    best = _spaced_partner(lines, rule, _half_read_last(lines, rule, best))
     best = {**best, **_one_off_labels(lines, rule, best)}
     return {**best, **_unread_columns(lines, rule, best)}
 
@@ -240,6 +241,29 @@ def _half_read_last(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, 
         return found
     out = {c: anchor for c, anchor in found.items() if c != last}
     out[before] = Anchor(a.lines, a.label, a.score, a.rest)
+    return out
+
+
+def _spaced_partner(lines: Sequence[OcrLine], rule: TableRule, found: dict[str, Anchor]) -> dict[str, Anchor]:
+    """A column found by the first character of its two-character label alone (金 of 金额, printed
+    spaced) with the next header box right of it one character, nearer than ``PARTNER_GAP`` label heights
+    and before any other found label: that box is the label's second character misread (额 read 禁). It
+    had been taken for the next column's header (税率 read 税常), whose centre moved over the amounts,
+    and the amounts, taken for misread rates, were lost (held-out 8080)."""
+    band = _unmatched_band(lines, found)
+    out = dict(found)
+    for col, a in found.items():
+        first = squash(a.label)
+        if len(first) != 1 or len(a.lines) != 1 or not any(
+            len(lab) == 2 and lab.startswith(first) for lab in map(squash, rule.columns[col])
+        ):
+            continue
+        x, h = a.box[2], height(a.lines[0])
+        nxt = min((b.box[0] for b in found.values() if b.box[0] >= x), default=float("inf"))
+        partner = min((ln for ln in band if ln.box[0] >= x), key=lambda ln: ln.box[0], default=None)
+        near = partner is not None and partner.box[0] - x <= PARTNER_GAP * h and partner.box[2] < nxt
+        if near and len(squash(partner.text)) == 1:
+            out[col] = Anchor((a.lines[0], partner), a.label, a.score, "")
     return out
 
 
