@@ -226,6 +226,11 @@ def test_a_product_word_with_a_digit_for_a_letter_split_in_two_or_a_model_number
     assert repair_product_words("Think Pad XI Carbon", words) == "ThinkPad X1 Carbon"
     assert repair_product_words("ThinkPad Xi Carbon", words) == "ThinkPad X1 Carbon"
     assert repair_product_words("ThinkPad X I Carbon", words) == "ThinkPad X1 Carbon"  # held-out 7777
+    # held-out 8080: halves one letter off when joined, the 1 read ! or ), a dash for the space
+    assert repair_product_words("Think Pae X! Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("This kPad X) Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("ThinkPad X1-Carbon", words) == "ThinkPad X1 Carbon"
+    assert repair_product_words("Black White", words) is None and repair_product_words("TN-2325", words) is None
     assert repair_product_words("Mark X I", words) is None
     assert repair_product_words("Mark XI", words) is None  # no product words around it
     # held-out 6565: specks after a product word or the model number; the next word misread past repair

@@ -81,7 +81,7 @@ _LATIN_WORD = re.compile(
     rf"(?<![A-Za-z0-9])(?:[A-Za-z]{{{PRODUCT_WORD},}}|[A-Za-z]+[0358][A-Za-z]+)(?![A-Za-z0-9])"
 )
 # a model number's 1 read as a letter (a speck after it), after a product-line word (ThinkPad XI. Carbon)
-_MODEL_ONE = re.compile(r"([A-Z])[iIl|][/.,·'`]?")
+_MODEL_ONE = re.compile(r"([A-Z])[iIl|!)][/.,·'`]?")  # X!, X) too
 
 
 _SPECKS = "/.,·'`"
@@ -119,12 +119,17 @@ def repair_product_words(spec: str, words: frozenset[str]) -> str | None:
             return two[0]
         return token
 
-    # a speck read after a product word (ThinkPad/): no part of it (one after a model number: _MODEL_ONE)
-    tokens = [_unspecked(t, words) for t in spec.split(" ")]
+    # a speck read after a product word (ThinkPad/): no part of it (one after a model number: _MODEL_ONE);
+    # a dash between a model number and a product word (X1-Carbon) is the space
+    spaced = re.sub(r"(?<=\b[A-Z]\d)-(?=[A-Z][a-z])", " ", spec)
+    tokens = [_unspecked(t, words) for t in spaced.split(" ")]
     joined: list[str] = []
     for token in tokens:
-        if joined and joined[-1] + token in words and joined[-1] not in words and token not in words:
-            joined[-1] += token
+        both = joined[-1] + token if joined else ""
+        # two halves of a word split by a space read inside it (Think Pad; Think Pae, This kPad: one letter off)
+        one_off = both.isalpha() and sum(Levenshtein.distance(both, w) <= 1 for w in words if len(w) >= len(both)) == 1
+        if joined and (both in words or one_off) and joined[-1] not in words and token not in words:
+            joined[-1] = both
         else:
             joined.append(token)
     fixed = _LATIN_WORD.sub(fix, " ".join(joined))
