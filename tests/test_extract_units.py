@@ -384,6 +384,11 @@ def test_a_mark_before_a_measure_at_the_start_or_a_point_at_the_end_of_a_spec_is
     assert repair_spec("12#") is None and repair_spec("No.") is None and repair_spec("1.9L.") == "1.9L"
 
 
+def test_a_measures_point_read_as_a_comma_and_a_litres_l_read_as_a_point():
+    assert repair_spec("1,9L") == "1.9L" and repair_spec("5./桶") == "5L/桶"  # held-out 8080
+    assert repair_spec("1,000ml") is None and repair_spec("51./桶") == "5L/桶" and repair_spec("10./桶") == "10L/桶"
+
+
 def test_a_euro_sign_for_a_capital_c_and_a_dot_for_a_model_codes_dash():
     assert repair_spec("ThinkPad X1 €arbon") == "ThinkPad X1 Carbon" and repair_spec("€5") is None  # 7878
     assert repair_spec("TN·2325") == "TN-2325" and repair_spec("P27H·30") == "P27H-30"

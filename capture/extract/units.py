@@ -29,7 +29,7 @@ the slash before a package read as a point (5L.桶 -> 5L/桶); a paper size run 
 accents OCR put on Latin letters dropped (MąteBook -> MateBook); a mark before a size, weight or volume at
 the spec's start (-0.5mm黑色: none is negative); a point after a spec's last mark or Chinese character
 (12#., 铜版纸.); a C read as € before lower-case letters (€arbon); a model code's dash read as a dot
-(TN·2325).
+(TN·2325); a measure's point read as a comma (1,9L); the L of 5L/桶 read as a point (5./桶).
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ _LITRE_DOT = re.compile(r"^(\d+\.\d+)[1iIl|]\.$")  # 1.91. and 1.9i.: the L read
 _SPECK = re.compile(r"[a-z.,:;'`·°\-，。、；：]")  # one lower-case letter or mark: no spec is that
 # 51/桶 for 5L/桶: a number with no measure before a liquid's container, its last 1 the L
 # 51./桶, 51桶, 5'/桶, 5i/桶: the L's foot read as a point too, the slash lost, the L read as a quote mark or i
-_LITRE_ONE = re.compile(r"^(\d+)(?:1\.?/?|['`’]/|[iI|]\.?/)(?=[桶瓶罐壶]$)")
+# 5./桶: the L read as a point (after a number not ending in 1: 51./桶 is 5L/桶, its L read as 1 and a point)
+_LITRE_ONE = re.compile(r"^(?:(\d+)(?:1\.?/?|['`’]/|[iI|]\.?/)|(\d*[02-9])\./)(?=[桶瓶罐壶]$)")
 # 5W-304L, 5W-30-4L, 5W-30:4L: the space before the volume lost or read as a mark
 _GRADE_VOLUME = re.compile(r"\b(\dW-\d{2})[-_.·:：]?(\d+(?:\.\d+)?L)\b")
 # A4157g铜版纸: the space between size and grammage lost; 44157g: the A read as a 4 too (paper only)
@@ -90,6 +91,8 @@ _GRADE_LITRES = re.compile(r"^(\d{1,2}W-\d{2}) ?(\d)(?:[1Iil|]\.?)?$")
 # 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
 _MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
+# 1,9L: a measure's point read as a comma (one or two decimals: no thousands group)
+_COMMA_POINT = re.compile(r"(?<=\d),(?=\d{1,2}(?:L|ml|mL|kg|g|mm|cm|m)(?![A-Za-z]))")
 _EURO_C = re.compile(r"€(?=[a-z]{2})")  # €arbon: a capital C read as the euro sign before lower-case letters
 # 12#., 铜版纸.: a speck read as a point after a spec's last mark or Chinese character
 _TRAILING_SPECK = re.compile(r"(?<=[#)）\u4e00-\u9fff])[.,·。，]$")
@@ -153,9 +156,9 @@ def repair_spec(spec: str | None) -> str | None:
         return ""  # a speck under the table read as a lone letter or mark: no spec
     bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
     fixed = _TRAILING_SPECK.sub("", _SIGNED_MEASURE.sub("", unicodedata.normalize("NFC", bare)))
-    fixed = _EURO_C.sub("C", fixed)
+    fixed = _COMMA_POINT.sub(".", _EURO_C.sub("C", fixed))
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
-    fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(r"\1L/", _LITRE_DOT.sub(r"\1L", fixed)))
+    fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(lambda m: f"{m[1] or m[2]}L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", _PACKAGE_SPECK.sub("", fixed)))
     fixed = _PAPER_POINT.sub(_paper_point, fixed)
     fixed = _GRADE_LITRES.sub(r"\1 \2L", _PAPER_SIZE.sub(_paper_size, fixed))
