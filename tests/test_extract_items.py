@@ -134,6 +134,9 @@ def test_a_speck_after_the_last_character_of_an_item_name_is_dropped():
     assert item_name("*存储设备*J盘") == "*存储设备*U盘"  # held-out 4747
     assert item_name("*办公用品*替换芯（2C支/盒）") == "*办公用品*替换芯（20支/盒）"  # held-out 7676
     assert item_name("*办公用品*替换芯（ABC支）") == "*办公用品*替换芯（ABC支）"
+    assert item_name("*计算机外部设备*显示器（27英寸IPS.面板）") == "*计算机外部设备*显示器（27英寸IPS面板）"  # 8080
+    assert item_name("*办公用品*替换芯·（20支/盒）") == "*办公用品*替换芯（20支/盒）"
+    assert item_name("*办公用品*中性笔芯0.5mm黑色") == "*办公用品*中性笔芯0.5mm黑色"
 
 
 def test_a_quote_mark_read_inside_an_item_name_is_no_third_asterisk():

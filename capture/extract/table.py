@@ -69,6 +69,8 @@ _SECOND_POINT = re.compile(r"(?<![\d.])(\d+\.\d+)\.(?=(?:mm|cm|ml|mL|kg|g|L|m)(?
 _ZERO_LETTER = re.compile(r"(?<![A-Za-z0-9.])[cCoOD](?=\.\d+(?:mm|cm|ml|mL|kg|g|L|m)(?![A-Za-z]))")
 _DIGIT_SHAPES = str.maketrans("SOoIlBZ", "5001182")
 # U盘 (a USB drive, the one Latin letter before 盘 in goods names) with its U read as J or V
+# IPS.面板, 替换芯·（: a speck read as a point between a word and a Chinese character or bracket
+_INNER_SPECK = re.compile(r"(?<=[A-Za-z\u4e00-\u9fff])[.·•](?=[\u4e00-\u9fff（(])")
 # （2C支/盒）: a 0 read as a round letter in the count of a packaging form
 _COUNT_ZERO = re.compile(r"(?<=\d)[CcOoDQ](?=[支个张片粒只枚袋包瓶]/)")
 _U_DISK = re.compile(r"(?<![A-Za-z])[JVu](?=盘)")
@@ -84,7 +86,8 @@ def item_name(text: str) -> str | None:
     capitals that are no measure is an I (27英寸1PS面板 -> IPS; 1TB stays), and a letter of a digit's
     shape right after a number's point is that digit (0.Smm -> 0.5mm), and a round one before the point
     of a measure a 0 (c.5mm -> 0.5mm), a second point after its decimals dropped (0.5.mm); J盘 or V盘 is
-    U盘; a round letter in the count of a packaging form a 0 (（2C支/盒） -> （20支/盒）)."""
+    U盘; a round letter in the count of a packaging form a 0 (（2C支/盒） -> （20支/盒）); a point between a
+    word and a Chinese character or bracket dropped (IPS.面板, 替换芯·（)."""
     text = text.strip()
     if not re.search(r"[\[【〔]", text):
         text = re.sub(r"(?<=[\u4e00-\u9fff])[\]】〕]$", "", text)  # a bracket never opened: a speck (代订])
@@ -94,7 +97,7 @@ def item_name(text: str) -> str | None:
         s = _LATIN_I.sub(lambda m: "1" if m[1] in _AFTER_COUNT else "I", s)
         s = _ZERO_LETTER.sub("0", _DECIMAL_LETTER.sub(lambda m: m[0].translate(_DIGIT_SHAPES), s))
         s = _SECOND_POINT.sub(r"\1", s)
-        s = _COUNT_ZERO.sub("0", _U_DISK.sub("U", s))
+        s = _INNER_SPECK.sub("", _COUNT_ZERO.sub("0", _U_DISK.sub("U", s)))
     if s is None:
         return None
     if "*" in s.translate(_STAR_LIKE) and s.count("*") < 2:
