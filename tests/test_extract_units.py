@@ -142,6 +142,8 @@ def test_a_speck_beside_a_unit_is_dropped():
     assert repair_unit(".白", None, UNITS) is None  # no unit once the speck is gone
     assert repair_unit("台s", None, UNITS) == "台"  # a Latin letter by a Chinese unit
     assert repair_unit("kg", None, UNITS) is None and repair_unit("台sx", None, UNITS) is None
+    assert repair_unit("~", None, UNITS) == "" and repair_unit("～", None, UNITS) == ""  # marks alone (8181)
+    assert repair_spec("12=") == "12#" and repair_spec("12=3") is None
 
 
 def test_a_unit_of_two_characters_one_off_exactly_one_known_unit_is_that_unit():
@@ -481,6 +483,12 @@ def test_the_package_lost_after_the_slash_is_the_unit_and_more_litre_misreads():
     body[1], body[2] = L("SL/", 330, 268, 380, 286), L("桶", 422, 268, 442, 286)  # its 5 read S (held-out 6161)
     [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
     assert (item.value("spec"), item.value("unit")) == ("5L/桶", "桶")
+    body[1], body[2] = L("5kg/t$", 330, 268, 380, 286), L("袋", 422, 268, 442, 286)  # read as no character
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items  # (held-out 8181)
+    assert (item.value("spec"), item.value("unit")) == ("5kg/袋", "袋")
+    body[2] = L("~", 422, 268, 442, 286)  # a mark alone in the unit column is a speck: no unit, spec kept
+    [item] = extract_page(_page(LEGACY_HEADER, body)).line_items
+    assert (item.value("spec"), item.unit) == ("5kg/t$", None)
 
 
 def test_the_counter_lost_after_a_names_last_one_is_the_unit():

@@ -216,9 +216,13 @@ def _line_item(
         unit = cols.get("unit")
         _derived(cols, "spec", container_litres(spec.value, unit.value) if spec and unit else None)
         spec = cols.get("spec")
-        if spec is not None and unit is not None and spec.value.endswith("/") and unit.value in lexicon.units:
+        # 5kg/t$ over 袋: the package after a measure's slash read as no Chinese character at all
+        garbled = re.fullmatch(r"(.*\d(?:kg|g|L|ml|mL)/)[^\u4e00-\u9fff\d/]{1,2}", spec.value) if spec else None
+        if spec is not None and unit is not None and (spec.value.endswith("/") or garbled) and (
+            unit.value in lexicon.units
+        ):
             # 5kg/ over 袋: the package after the slash lost (printed against the unit cell); SL/ then 5L/桶
-            whole = spec.value + unit.value
+            whole = (garbled[1] if garbled else spec.value) + unit.value
             cols["spec"] = FieldValue(repair_spec(whole) or whole, spec.confidence, Source.DERIVED, spec.page,
                                       spec.box, (spec,))
         name = cols.get("name")

@@ -29,7 +29,7 @@ the slash before a package read as a point (5L.桶 -> 5L/桶); a paper size run 
 accents OCR put on Latin letters dropped (MąteBook -> MateBook); a mark before a size, weight or volume at
 the spec's start (-0.5mm黑色: none is negative); a point after a spec's last mark or Chinese character
 (12#., 铜版纸.); a C read as € before lower-case letters (€arbon); a model code's dash read as a dot
-(TN·2325); a measure's point read as a comma (1,9L); the L of 5L/桶 read as a point (5./桶).
+(TN·2325); a measure's point read as a comma (1,9L); the L of 5L/桶 read as a point (5./桶); a size's # read as = (12=).
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ _GRADE_LITRES = re.compile(r"^(\d{1,2}W-\d{2}) ?(\d)(?:[1Iil|]\.?)?$")
 # 1.9L., 5L./桶, SL./桶 (its 5 read as S too): a speck after the measure
 _MEASURE_DOT = re.compile(r"(?<=[\dSOBZ])(L|ml|mL|g|kg)\.(?=$|/)")
 _PACKAGE_SPECK = re.compile(r"(?<=/[\u4e00-\u9fff])[a-z.,'`]$")  # 5kg/袋s: a speck after the package
+_STAPLE = re.compile(r"^(\d{1,2})[=＝]$")  # 12=: a size's # read as an equals sign (staples: 12#, 24#)
 # 1,9L: a measure's point read as a comma (one or two decimals: no thousands group)
 _COMMA_POINT = re.compile(r"(?<=\d),(?=\d{1,2}(?:L|ml|mL|kg|g|mm|cm|m)(?![A-Za-z]))")
 _EURO_C = re.compile(r"€(?=[a-z]{2})")  # €arbon: a capital C read as the euro sign before lower-case letters
@@ -156,7 +157,7 @@ def repair_spec(spec: str | None) -> str | None:
         return ""  # a speck under the table read as a lone letter or mark: no spec
     bare = "".join(ch for ch in unicodedata.normalize("NFD", spec) if not unicodedata.combining(ch))
     fixed = _TRAILING_SPECK.sub("", _SIGNED_MEASURE.sub("", unicodedata.normalize("NFC", bare)))
-    fixed = _COMMA_POINT.sub(".", _EURO_C.sub("C", fixed))
+    fixed = _STAPLE.sub(r"\1#", _COMMA_POINT.sub(".", _EURO_C.sub("C", fixed)))
     fixed = _GRADE.sub(lambda m: m[1].translate(DIGIT_LOOKALIKES), _GRADE_DASH.sub(r"\1W-\2", fixed))
     fixed = _GRADE_VOLUME.sub(r"\1 \2", _LITRE_ONE.sub(lambda m: f"{m[1] or m[2]}L/", _LITRE_DOT.sub(r"\1L", fixed)))
     fixed = _MEASURE_DOT.sub(r"\1", _PACKAGE_DOT.sub(r"\1/", _PACKAGE_SPECK.sub("", fixed)))
@@ -196,7 +197,7 @@ def _code(token: str) -> str:
     return _CODE_DOT.sub("-", _CODE_DIGIT.sub(lambda m: m[0].translate(_LOWER_LOOKALIKES), token))
 
 
-_UNIT_SPECKS = ".,·'`:;、。，_|"
+_UNIT_SPECKS = ".,·'`:;、。，_|~～"
 _LATIN_SPECK = re.compile(r"^[A-Za-z](?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[A-Za-z]$")  # one letter by a Chinese unit
 
 
@@ -209,8 +210,8 @@ def repair_unit(unit: str | None, spec: str | None, units: frozenset[str]) -> st
         return bare  # a speck beside the unit (.次, 台s)
     if (bare := "".join(ch for ch in unit if unicodedata.category(ch)[0] not in "SP")) != unit and bare in units:
         return bare  # a mark or symbol read beside it (☑张: a box's corner)
-    if re.fullmatch(r"[a-z]", unit):
-        return ""  # a lone lower-case letter that is no unit (v): a speck, the cell is empty
+    if re.fullmatch(r"[a-z]", unit) or not unit.strip(_UNIT_SPECKS):
+        return ""  # a lone lower-case letter that is no unit (v), or marks only (~): a speck, the cell is empty
     return spec_package(spec, units) or (_one_off(unit, units) if len(unit) >= 2 else None)
 
 
