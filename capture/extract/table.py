@@ -635,19 +635,38 @@ def _cells(line: OcrLine, centers: list[tuple[float, str]], h: float | None = No
     # split only a line whose tokens sit under different headers (MateBook 14 stays one spec cell), or
     # that holds a rate and a number (an amount and its rate are never one cell, wherever they sit)
     heads = [min(centers, key=lambda c: abs(c[0] - (a + b) / 2))[1] for _, a, b in tokens]
-    # a number is never a unit: one over 单位 right after a spec's word is the spec's (MateBook | 14)
+    # a number is never a unit: one over 单位 right after a spec's word is the spec's (MateBook | 14); nor
+    # is a word of a line that ends before the unit header's centre (ThinkPad X1 Cat bon: a unit cell is
+    # centred under its header)
+    unit_x = next((x for x, c in centers if c == "unit"), None)
     heads = [
-        "spec" if h == "unit" and k and heads[k - 1] == "spec" and _NUMBER.match(tokens[k][0]) else h
+        "spec" if h == "unit" and k and heads[k - 1] == "spec" and (
+            _NUMBER.match(tokens[k][0]) or (unit_x is not None and x1 < unit_x)
+        ) else h
         for k, h in enumerate(heads)
     ]
     where = set(heads)
     rated = any(_RATE.match(t) for t, _, _ in tokens) and any(_NUMBER.match(t) for t, _, _ in tokens)
     if len(tokens) > 1 and (len(where) > 1 or rated):
         split = [(_column_of(tok, (a, b), centers), Cell(tok, line.score, line.box)) for tok, a, b in tokens]
-        return _unsplit_units(split)
+        return _unsplit_units(_joined_runs(split))
     text = line.text.strip()
     col = _column_of(text, (x0, x1), centers)
     return _spec_run(text, line, centers) if col == "name" else [(col, Cell(text, line.score, line.box))]
+
+
+def _joined_runs(cells: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+    """Neighbouring tokens of a split line that fall in one column, as one cell (their words joined by a
+    space): a row takes one cell per column from a line, and the others had been lost (ThinkPad | X1 |
+    Cat under 规格型号 left ThinkPad, held-out 8181)."""
+    out: list[tuple[str, Cell]] = []
+    for col, cell in cells:
+        if out and out[-1][0] == col and col in ("name", "spec"):
+            prev = out[-1][1]
+            out[-1] = (col, Cell(f"{prev.text} {cell.text}", prev.score, prev.box))
+        else:
+            out.append((col, cell))
+    return out
 
 
 _SPACED_FEN = re.compile(r"([¥￥]?\d+)\s(\d{2})")
