@@ -187,8 +187,8 @@ def _line_item(
                                         to_original(cell.box))
     price, quantity, amount = row.get("unit_price"), cols.get("quantity"), cols.get("amount")
     if "unit_price" not in cols and price is not None and quantity is not None and amount is not None:
-        tax, rate = cols.get("tax"), cols.get("tax_rate")
-        found = blotted_price(price.text, quantity.value, amount.value, tax and tax.value, rate and rate.value)
+        tax, rate = (cols[k].value if k in cols else None for k in ("tax", "tax_rate"))
+        found = blotted_price(price.text, quantity.value, amount.value, tax, rate)
         if found is not None:
             cols["unit_price"] = FieldValue(found, min(price.score, amount.confidence), Source.DERIVED, page,
                                             to_original(price.box))

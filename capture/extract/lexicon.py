@@ -71,7 +71,12 @@ class Lexicon:
 
     def to_simplified(self, text: str) -> str:
         """``text`` with the traditional characters of ``simplified`` in their simplified forms."""
-        return text.translate(str.maketrans(dict(self.simplified)))
+        return text.translate(_translation(self.simplified))
+
+
+@cache
+def _translation(pairs: tuple[tuple[str, str], ...]) -> dict[int, str]:
+    return str.maketrans(dict(pairs))
 
 
 LONG_PRODUCT_WORD = 7  # letters: two edits off one of these with a letter gained or lost still name it (ThmkPad)
