@@ -127,16 +127,17 @@ def province_candidates(code: str | None, province: str | None) -> list[str]:
     return [fixed] if is_valid_uscc(fixed) else []
 
 
-def invoice_province(code: str | None, number: str | None) -> str | None:
-    """The province (GB/T 2260, two digits) an invoice was issued in: digits 1-2 of a 10-digit 发票代码,
-    2-3 of a 12-digit one (after its 0), else digits 3-4 of a 20-digit 发票号码; None when none says."""
-    if code and code.isdigit() and len(code) in (10, 12):
-        province = code[:2] if len(code) == 10 else code[1:3]
-    elif number and number.isdigit() and len(number) == 20:
-        province = number[2:4]
+def invoice_province(code: str | None, number: str | None) -> tuple[str, str] | None:
+    """(the field that says it, the province) an invoice was issued in (GB/T 2260, two digits): digits
+    3-4 of a 20-digit 发票号码, else digits 1-2 of a 10-digit 发票代码 or 2-3 of a 12-digit one (after its 0);
+    None when none says."""
+    if number and number.isdigit() and len(number) == 20:
+        field, province = "invoice_number", number[2:4]
+    elif code and code.isdigit() and len(code) in (10, 12):
+        field, province = "invoice_code", code[:2] if len(code) == 10 else code[1:3]
     else:
         return None
-    return province if province in PROVINCES else None
+    return (field, province) if province in PROVINCES else None
 
 
 def lost_end_candidates(code: str | None) -> list[str]:

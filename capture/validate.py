@@ -47,7 +47,7 @@ from capture.invoice import (
     Severity,
     Source,
 )
-from capture.taxid import PROVINCES, check_char, classify, repair_candidates
+from capture.taxid import PROVINCES, check_char, classify, invoice_province, repair_candidates
 from capture.vendors import VendorList
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -268,13 +268,11 @@ class _Checker:
         if seller is None or kind not in ("uscc", "legacy"):
             return
         theirs = seller[2:4] if kind == "uscc" else seller[:2]
-        if number is not None and len(number) == 20 and number.isdigit():
-            field_name, ours = "invoice_number", number[2:4]
-        elif code is not None and code.isdigit() and len(code) in (10, 12):
-            field_name, ours = "invoice_code", code[:2] if len(code) == 10 else code[1:3]
-        else:
+        issued = invoice_province(code, number)
+        if issued is None:
             return
-        if ours in PROVINCES and theirs in PROVINCES and ours != theirs:
+        field_name, ours = issued
+        if theirs in PROVINCES and ours != theirs:
             self.add(IssueCode.REGION_MISMATCH, field_name, E, value=self.inv.value(field_name), province=ours,
                      seller_tax_id=seller, seller_province=theirs)
 

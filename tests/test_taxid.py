@@ -142,8 +142,10 @@ def test_a_letter_in_the_region_code_is_the_digit_the_check_character_fixes():
 def test_the_issuers_id_takes_the_invoices_province_when_that_makes_it_valid():
     from capture.taxid import invoice_province, province_candidates
 
-    assert invoice_province("1200251530", None) == "12" and invoice_province("012002500111", None) == "12"
-    assert invoice_province(None, "25127000000297554203") == "12" and invoice_province("9900251530", None) is None
+    assert invoice_province("1200251530", None) == ("invoice_code", "12")
+    assert invoice_province("012002500111", None) == ("invoice_code", "12")
+    assert invoice_province(None, "25127000000297554203") == ("invoice_number", "12")
+    assert invoice_province("9900251530", None) is None
     assert invoice_province(None, None) is None
     # held-out 7575: 9112010148P638386Y read 9142010148P638386Y (read at 1.00) on a Tianjin invoice
     assert not is_valid_uscc("9142010148P638386Y") and is_valid_uscc("9112010148P638386Y")

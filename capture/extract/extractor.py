@@ -658,10 +658,11 @@ def _confused_ids(fields: dict, rs: RuleSet) -> None:
         fv = fields.get(name)
         if fv is None or not fv.value or classify(fv.value) not in ("bad_check", "invalid"):
             continue
-        province = (
+        issued = (
             invoice_province(*(f.value if (f := fields.get(k)) else None for k in ("invoice_code", "invoice_number")))
             if name == rs.issuer_id else None
         )
+        province = issued[1] if issued else None
         candidates = (
             (province_candidates(fv.value, province) or repair_candidates(fv.value) or region_candidates(fv.value))
             if len(fv.value) == 18 else lost_end_candidates(fv.value)
